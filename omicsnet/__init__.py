@@ -1,0 +1,82 @@
+"""omicsnet: biology-guided multi-omics deep learning.
+
+One model zoo, one trainer, one interpretation layer and one knowledge layer for
+knowledge-constrained autoencoders, NAS-searched transcript → protein networks and raw
+LC-MS ensembles.
+
+Importing ``omicsnet`` is cheap: torch and the other heavy libraries load only when a
+name that needs them is first used.
+
+Examples
+--------
+>>> import omicsnet
+>>> "mlp" in omicsnet.list_models()
+True
+>>> model = omicsnet.create_model("mlp", in_features=8, out_features=2)
+>>> model.config["in_features"]
+8
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from omicsnet._version import __version__
+
+# public name -> module that defines it (imported on first access)
+_LAZY: dict[str, str] = {
+    "register_model": "omicsnet.models.registry",
+    "create_model": "omicsnet.models.registry",
+    "list_models": "omicsnet.models.registry",
+    "model_info": "omicsnet.models.registry",
+    "OmicsModel": "omicsnet.models.base",
+    "save": "omicsnet.models.serialization",
+    "load": "omicsnet.models.serialization",
+    "Trainer": "omicsnet.train.trainer",
+    "TrainResult": "omicsnet.train.trainer",
+    "seed_everything": "omicsnet.train.seeding",
+    "get_data_dir": "omicsnet.data.paths",
+    "ArrayDataset": "omicsnet.data.datasets",
+    "load_dataset": "omicsnet.data.registry",
+    "list_datasets": "omicsnet.data.registry",
+}
+
+__all__ = ["__version__", *sorted(_LAZY)]
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from omicsnet.data.datasets import ArrayDataset as ArrayDataset
+    from omicsnet.data.paths import get_data_dir as get_data_dir
+    from omicsnet.data.registry import list_datasets as list_datasets
+    from omicsnet.data.registry import load_dataset as load_dataset
+    from omicsnet.models.base import OmicsModel as OmicsModel
+    from omicsnet.models.registry import (
+        create_model as create_model,
+    )
+    from omicsnet.models.registry import (
+        list_models as list_models,
+    )
+    from omicsnet.models.registry import (
+        model_info as model_info,
+    )
+    from omicsnet.models.registry import (
+        register_model as register_model,
+    )
+    from omicsnet.models.serialization import load as load
+    from omicsnet.models.serialization import save as save
+    from omicsnet.train.seeding import seed_everything as seed_everything
+    from omicsnet.train.trainer import Trainer as Trainer
+    from omicsnet.train.trainer import TrainResult as TrainResult
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'omicsnet' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,0 +1,237 @@
+"""The ``omicsnet`` command: parses arguments, calls the API, prints results.
+
+Heavy libraries are imported inside the command that needs them, so that ``omicsnet
+--help`` answers at once. A user error (bad config, missing file, unknown ID) prints one
+line and exits with status 2; tracebacks are shown only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from omicsnet._version import __version__
+from omicsnet.errors import OmicsnetError
+
+EXIT_USER_ERROR = 2
+EXIT_INTERNAL_ERROR = 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="omicsnet",
+        description="Biology-guided multi-omics deep learning: model zoo, trainer, benchmarks.",
+        epilog="Run `omicsnet COMMAND --help` for a command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"omicsnet {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    models = sub.add_parser("models", help="list the model zoo, one line per model")
+    models.add_argument("--family", help="only models of this family")
+    models.set_defaults(func=cmd_models)
+
+    datasets = sub.add_parser("datasets", help="list built-in and registered datasets")
+    datasets.set_defaults(func=cmd_datasets)
+
+    train = sub.add_parser("train", help="train a model from a config file (YAML/JSON/TOML)")
+    train.add_argument("--config", required=True, help="config file (see docs/getting-started.md)")
+    train.add_argument("--output", help="output folder (default: the config's 'output')")
+    train.add_argument("--resume", action="store_true", help="continue an interrupted run")
+    train.add_argument("--overwrite", action="store_true", help="replace an existing run")
+    train.add_argument("--data-dir", help="data directory (default: $OMICSNET_DATA)")
+    train.add_argument(
+        "--nproc-per-node",
+        type=int,
+        default=1,
+        metavar="N",
+        help="data-parallel processes (launches torchrun; gloo on CPU, NCCL on GPU)",
+    )
+    train.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    train.set_defaults(func=cmd_train)
+
+    demo = sub.add_parser("demo", help="train, evaluate, save and reload a model on built-in data")
+    demo.add_argument("--output", help="output folder (default: omicsnet-demo/<timestamp>)")
+    demo.add_argument("--quick", action="store_true", help="tiny data, few epochs (smoke test)")
+    demo.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
+    demo.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    demo.set_defaults(func=cmd_demo)
+
+    bench = sub.add_parser("bench", help="list or run benchmarks")
+    bench_sub = bench.add_subparsers(dest="bench_command", metavar="ACTION", required=True)
+    bench_list = bench_sub.add_parser("list", help="list registered benchmarks")
+    bench_list.add_argument(
+        "--bench-dir", help="folder of bench_*.py files (default: ./benchmarks)"
+    )
+    bench_list.set_defaults(func=cmd_bench_list)
+    bench_run = bench_sub.add_parser("run", help="run one benchmark and write its report")
+    bench_run.add_argument("name", help="benchmark name (see `omicsnet bench list`)")
+    bench_run.add_argument("--out", help="report folder (default: benchmarks/results/NAME)")
+    bench_run.add_argument("--quick", action="store_true", help="small sizes, few repeats")
+    bench_run.add_argument("--data-dir", help="data directory (default: $OMICSNET_DATA)")
+    bench_run.add_argument("--bench-dir", help="folder of bench_*.py files")
+    bench_run.set_defaults(func=cmd_bench_run)
+    return parser
+
+
+# ---------------------------------------------------------------------- commands
+def cmd_models(args: argparse.Namespace) -> int:
+    from omicsnet.models.registry import list_models, model_info
+
+    names = list_models(family=args.family)
+    if not names:
+        raise OmicsnetError(f"no models in family {args.family!r}")
+    width = max(len(n) for n in names)
+    for name in names:
+        entry = model_info(name)
+        print(f"{name:<{width}}  [{entry.family}]  {entry.description}")
+    return 0
+
+
+def cmd_datasets(args: argparse.Namespace) -> int:
+    from omicsnet.data.registry import list_datasets
+
+    items = list_datasets()
+    width = max(len(n) for n in items)
+    for name, description in items.items():
+        print(f"{name:<{width}}  {description}")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    if args.nproc_per_node > 1 and "LOCAL_RANK" not in os.environ:
+        return _launch_torchrun(args)
+    from pathlib import Path
+
+    from omicsnet.config import load_config
+    from omicsnet.experiment import run_experiment
+
+    config_path = Path(args.config)
+    config = load_config(config_path)
+    result = run_experiment(
+        config,
+        base_dir=config_path.parent,
+        output=args.output,
+        resume=args.resume,
+        overwrite=args.overwrite,
+        data_dir=args.data_dir,
+        progress=False if args.no_progress else None,
+    )
+    if int(os.environ.get("RANK", "0")) == 0:
+        metrics = ", ".join(f"{k} {v:.4g}" for k, v in result.test_metrics.items())
+        model = config["model"] if isinstance(config["model"], str) else config["model"]["name"]
+        print(f"trained {model} for {len(result.history)} epochs (best epoch {result.best_epoch})")
+        if metrics:
+            print(f"test: {metrics}")
+        print(f"model saved to {result.model_dir}")
+    return 0
+
+
+def _launch_torchrun(args: argparse.Namespace) -> int:
+    import subprocess
+
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        f"--nproc_per_node={args.nproc_per_node}",
+        "-m",
+        "omicsnet.cli",
+    ]
+    if args.debug:
+        command.append("--debug")
+    command += ["train", "--config", args.config]
+    for flag, value in (("--output", args.output), ("--data-dir", args.data_dir)):
+        if value:
+            command += [flag, value]
+    for flag, on in (
+        ("--resume", args.resume),
+        ("--overwrite", args.overwrite),
+        ("--no-progress", args.no_progress),
+    ):
+        if on:
+            command.append(flag)
+    return subprocess.call(command)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from omicsnet.demo import run_demo
+
+    report = run_demo(
+        args.output, quick=args.quick, overwrite=args.overwrite, progress=not args.no_progress
+    )
+    print("\n".join(report.lines()))
+    return 0 if report.reload_identical else EXIT_INTERNAL_ERROR
+
+
+def cmd_bench_list(args: argparse.Namespace) -> int:
+    from omicsnet.bench.registry import list_benchmarks
+
+    items = list_benchmarks(args.bench_dir or "default")
+    if not items:
+        print("no benchmarks found (run from the repository root, or pass --bench-dir)")
+        return 0
+    width = max(len(n) for n in items)
+    for name, description in items.items():
+        print(f"{name:<{width}}  {description}")
+    return 0
+
+
+def cmd_bench_run(args: argparse.Namespace) -> int:
+    from omicsnet.bench.registry import run_benchmark
+
+    _, out, markdown = run_benchmark(
+        args.name,
+        out_dir=args.out,
+        quick=args.quick,
+        data_dir=args.data_dir,
+        bench_dir=args.bench_dir or "default",
+    )
+    print(markdown)
+    print(f"results written to {out}/results.json and {out}/results.md")
+    return 0
+
+
+# ---------------------------------------------------------------------- entry point
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.DEBUG if args.debug else (logging.WARNING if args.quiet else logging.INFO)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USER_ERROR
+    try:
+        return int(args.func(args) or 0)
+    except OmicsnetError as err:
+        if args.debug:
+            raise
+        print(f"omicsnet: error: {_one_line(err)}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("omicsnet: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # a bug: say so in one line unless debugging
+        if args.debug:
+            raise
+        print(
+            f"omicsnet: internal error: {type(err).__name__}: {_one_line(err)} "
+            "(rerun with --debug for the traceback, and please report it)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL_ERROR
+
+
+def _one_line(err: BaseException) -> str:
+    text = " ".join(str(err).split())
+    return text or type(err).__name__
+
+
+if __name__ == "__main__":
+    sys.exit(main())

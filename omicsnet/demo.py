@@ -1,0 +1,172 @@
+"""``omicsnet demo``: a small end-to-end run on built-in data, in well under a minute.
+
+It generates paired transcript/protein data, trains the zoo's ``mlp`` with the shared
+trainer (early stopping, checkpoints), evaluates it on held-out samples against a
+mean-predictor baseline, saves it, reloads it and checks that the reloaded model predicts
+exactly the same values. The model families extend this demo as they land.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+DEMO_CONFIG: dict[str, Any] = {
+    "model": {"name": "mlp", "config": {"hidden": [128, 64], "dropout": 0.1}},
+    "data": {
+        "dataset": "synthetic_omics",
+        "params": {"n_samples": 600, "n_genes": 300, "n_proteins": 60, "seed": 0},
+        "split": {"val": 0.15, "test": 0.15},
+        "standardize": True,
+    },
+    "trainer": {
+        "max_epochs": 150,
+        "batch_size": 32,
+        "lr": 1e-3,
+        "weight_decay": 1e-4,
+        "scheduler": "plateau",
+        "early_stopping": 15,
+        "grad_clip": 5.0,
+    },
+    "seed": 0,
+}
+
+
+@dataclass
+class DemoReport:
+    """What the demo measured."""
+
+    output_dir: Path
+    test_metrics: dict[str, float]
+    baseline_r2: float
+    reload_identical: bool
+    epochs_run: int
+    best_epoch: int | None
+
+    def lines(self) -> list[str]:
+        m = self.test_metrics
+        return [
+            f"omicsnet demo: mlp on generated paired omics ({self.epochs_run} epochs, "
+            f"best epoch {self.best_epoch})",
+            f"  test R²       {m.get('r2', float('nan')):.3f}   (mean-predictor baseline "
+            f"{self.baseline_r2:.3f})",
+            f"  test Pearson  {m.get('pearson', float('nan')):.3f}",
+            f"  test MSE      {m.get('mse', float('nan')):.4f}",
+            f"  reloaded model predicts identically: {'yes' if self.reload_identical else 'NO'}",
+            f"  outputs in {self.output_dir} (model/, checkpoints/, history.csv, metrics.json"
+            + (", history.png)" if (self.output_dir / "history.png").exists() else ")"),
+        ]
+
+
+def run_demo(
+    output: str | os.PathLike[str] | None = None,
+    *,
+    quick: bool = False,
+    overwrite: bool = False,
+    progress: bool = True,
+) -> DemoReport:
+    """Run the demo and return its report.
+
+    Parameters
+    ----------
+    output
+        Output folder; default ``omicsnet-demo/<timestamp>`` in the working directory.
+    quick
+        Fewer samples and epochs (for tests and smoke checks).
+    overwrite
+        Replace an existing output folder.
+    progress
+        Show progress bars.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> report = run_demo(tempfile.mkdtemp() + "/demo", quick=True, progress=False)
+    >>> report.reload_identical
+    True
+    """
+    import copy
+
+    import torch
+
+    from omicsnet.experiment import run_experiment
+    from omicsnet.models.serialization import load
+
+    config = copy.deepcopy(DEMO_CONFIG)
+    if quick:
+        config["data"]["params"].update(n_samples=200, n_genes=60, n_proteins=12)
+        config["trainer"].update(max_epochs=8, early_stopping=4)
+    out = Path(output) if output is not None else _default_output()
+    result = run_experiment(config, output=out, overwrite=overwrite, progress=progress)
+
+    # reload from disk and compare predictions on the test samples
+    from omicsnet.data.registry import load_dataset
+
+    data = load_dataset("synthetic_omics", **config["data"]["params"])
+    reloaded = load(result.model_dir)
+    x = torch.tensor(data.x.to_numpy()[:16], dtype=torch.float32)
+    with torch.no_grad():
+        identical = torch.equal(result.model.eval()(x), reloaded(x))
+
+    # mean predictor fitted on the training targets: R² on test is ~0 by construction,
+    # computed here so the comparison is measured rather than assumed
+    baseline_r2 = _mean_baseline_r2(result, data)
+    _plot_history(result.history, out / "history.png")
+    return DemoReport(
+        out, result.test_metrics, baseline_r2, identical, len(result.history), result.best_epoch
+    )
+
+
+def _mean_baseline_r2(result: Any, data: Any) -> float:
+    import json
+
+    import numpy as np
+
+    metrics = json.loads((result.output_dir / "metrics.json").read_text())
+    test_ids = metrics["test_samples"]
+    y_test = data.y.loc[test_ids].to_numpy(dtype=float)
+    y_train = data.y.drop(index=test_ids).to_numpy(dtype=float)
+    pred = np.broadcast_to(y_train.mean(0), y_test.shape)
+    ss_res = ((y_test - pred) ** 2).sum(0)
+    ss_tot = ((y_test - y_test.mean(0)) ** 2).sum(0)
+    return float(np.mean(1 - ss_res / ss_tot))
+
+
+def _plot_history(history: Any, path: Path) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        logger.info("matplotlib not installed: skipping the learning-curve plot")
+        return
+    from omicsnet.utils.io import atomic_write_bytes
+
+    fig, ax = plt.subplots(figsize=(5, 3.2), dpi=120)
+    ax.plot(history["epoch"], history["train_loss"], label="train")
+    if "val_loss" in history:
+        ax.plot(history["epoch"], history["val_loss"], label="validation")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("MSE loss")
+    ax.set_yscale("log")
+    ax.legend(frameon=False)
+    ax.set_title("omicsnet demo: learning curve")
+    fig.tight_layout()
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    atomic_write_bytes(path, buffer.getvalue())
+
+
+def _default_output() -> Path:
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path("omicsnet-demo") / stamp

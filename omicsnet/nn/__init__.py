@@ -1,0 +1,1 @@
+"""Reusable layers shared by the zoo (activations, dense blocks, sparse layers, backbones)."""

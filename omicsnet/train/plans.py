@@ -1,0 +1,193 @@
+"""Training plans: what loss a model is trained on and which metrics are reported.
+
+A plan is separate from both the model and the trainer (after scvi-tools): the same
+``mlp`` trains as a regressor or a classifier depending on its plan, and model families
+with special objectives (autoencoder pretraining, ensembles) bring their own plan.
+
+Batches are dictionaries of tensors: ``"x"`` holds the inputs and ``"y"`` the targets.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from torch import Tensor
+from torch.nn import functional as F
+
+from omicsnet.errors import ConfigError
+
+
+class TrainingPlan:
+    """Base plan: ``loss`` for one batch, ``metrics`` for a whole evaluation pass.
+
+    Subclasses override :meth:`compute_loss` and, optionally, :meth:`metrics`.
+    """
+
+    name = "base"
+    input_key = "x"
+    target_key: str | None = "y"
+
+    def forward(self, model: Any, batch: dict[str, Tensor]) -> Tensor:
+        """Run the model on the batch's inputs."""
+        return model(batch[self.input_key])
+
+    def target(self, batch: dict[str, Tensor]) -> Tensor:
+        """The tensor the outputs are compared with."""
+        if self.target_key is None or self.target_key not in batch:
+            raise ConfigError(f"plan {self.name!r} needs targets under {self.target_key!r}")
+        return batch[self.target_key]
+
+    def step(self, model: Any, batch: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
+        """Return ``(loss, outputs)`` for one batch."""
+        outputs = self.forward(model, batch)
+        return self.compute_loss(outputs, self.target(batch)), outputs
+
+    def compute_loss(self, outputs: Tensor, target: Tensor) -> Tensor:
+        raise TypeError(f"{type(self).__name__} must define compute_loss()")
+
+    def metrics(self, outputs: Tensor, target: Tensor) -> dict[str, float]:
+        """Metrics over a whole evaluation pass (outputs and targets concatenated)."""
+        return {}
+
+
+class RegressionPlan(TrainingPlan):
+    """Mean squared error; reports MSE, mean R² and mean Pearson r over outputs.
+
+    Examples
+    --------
+    >>> import torch
+    >>> plan = RegressionPlan()
+    >>> y = torch.tensor([[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]])
+    >>> plan.metrics(y * 2, y)["pearson"]
+    1.0
+    """
+
+    name = "regression"
+
+    def compute_loss(self, outputs: Tensor, target: Tensor) -> Tensor:
+        return F.mse_loss(outputs, target.to(outputs.dtype).view_as(outputs))
+
+    def metrics(self, outputs: Tensor, target: Tensor) -> dict[str, float]:
+        outputs = outputs.double().reshape(len(outputs), -1)
+        target = target.double().reshape(len(target), -1)
+        residual = ((outputs - target) ** 2).sum(0)
+        centred = target - target.mean(0)
+        total = (centred**2).sum(0)
+        r2 = 1.0 - residual / total.clamp_min(1e-12)
+        oc = outputs - outputs.mean(0)
+        denom = (oc.pow(2).sum(0) * total).sqrt()
+        pearson = (oc * centred).sum(0) / denom.clamp_min(1e-12)
+        valid = total > 1e-12
+        return {
+            "mse": float(residual.sum() / target.numel()),
+            "r2": float(r2[valid].mean()) if bool(valid.any()) else float("nan"),
+            "pearson": round(float(pearson[valid].mean()), 12)
+            if bool(valid.any())
+            else float("nan"),
+        }
+
+
+class ReconstructionPlan(RegressionPlan):
+    """Autoencoder pretraining: the target is the input itself."""
+
+    name = "reconstruction"
+    target_key = None
+
+    def target(self, batch: dict[str, Tensor]) -> Tensor:
+        return batch[self.input_key]
+
+
+class ClassificationPlan(TrainingPlan):
+    """Cross-entropy over classes (integer labels); reports accuracy and balanced accuracy.
+
+    Examples
+    --------
+    >>> import torch
+    >>> plan = ClassificationPlan()
+    >>> logits = torch.tensor([[2.0, 0.0], [0.0, 2.0], [2.0, 0.0]])
+    >>> plan.metrics(logits, torch.tensor([0, 1, 1]))["accuracy"]
+    0.6666666666666666
+    """
+
+    name = "classification"
+
+    def compute_loss(self, outputs: Tensor, target: Tensor) -> Tensor:
+        return F.cross_entropy(outputs, target.long().view(-1))
+
+    def metrics(self, outputs: Tensor, target: Tensor) -> dict[str, float]:
+        predicted = outputs.argmax(1)
+        target = target.long().view(-1)
+        recalls = [
+            float((predicted[target == c] == c).double().mean()) for c in target.unique().tolist()
+        ]
+        return {
+            "accuracy": float((predicted == target).double().mean()),
+            "balanced_accuracy": sum(recalls) / len(recalls),
+        }
+
+
+class BinaryPlan(TrainingPlan):
+    """Binary cross-entropy on logits; reports accuracy at 0.5 and ROC AUC."""
+
+    name = "binary"
+
+    def compute_loss(self, outputs: Tensor, target: Tensor) -> Tensor:
+        return F.binary_cross_entropy_with_logits(
+            outputs, target.to(outputs.dtype).view_as(outputs)
+        )
+
+    def metrics(self, outputs: Tensor, target: Tensor) -> dict[str, float]:
+        scores = outputs.reshape(-1).double()
+        labels = target.reshape(-1).double()
+        return {
+            "accuracy": float(((scores > 0).double() == labels).double().mean()),
+            "auc": roc_auc(scores, labels),
+        }
+
+
+def roc_auc(scores: Tensor, labels: Tensor) -> float:
+    """ROC AUC by the rank-sum (Mann–Whitney U) formula, with ties averaged.
+
+    Examples
+    --------
+    >>> import torch
+    >>> roc_auc(torch.tensor([0.1, 0.4, 0.35, 0.8]), torch.tensor([0, 0, 1, 1]))
+    0.75
+    """
+    from scipy.stats import rankdata
+
+    labels_np = labels.cpu().numpy().astype(bool)
+    n_pos, n_neg = int(labels_np.sum()), int((~labels_np).sum())
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    ranks = rankdata(scores.cpu().numpy())
+    return float((ranks[labels_np].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+PLANS: dict[str, type[TrainingPlan]] = {
+    plan.name: plan for plan in (RegressionPlan, ReconstructionPlan, ClassificationPlan, BinaryPlan)
+}
+
+
+def resolve_plan(plan: TrainingPlan | str | None, model: Any) -> TrainingPlan:
+    """Return a plan: the given one, one by name, the model's own, or one for its task.
+
+    Examples
+    --------
+    >>> from omicsnet.models import create_model
+    >>> type(resolve_plan(None, create_model("mlp", task="classification"))).__name__
+    'ClassificationPlan'
+    """
+    if isinstance(plan, TrainingPlan):
+        return plan
+    if plan is None:
+        own = getattr(model, "training_plan", None)
+        if callable(own):
+            return own()
+        plan = getattr(model, "task", "regression")
+    try:
+        return PLANS[str(plan)]()
+    except KeyError:
+        raise ConfigError(
+            f"unknown training plan {plan!r}; choose one of {', '.join(PLANS)}"
+        ) from None

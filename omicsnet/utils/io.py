@@ -1,0 +1,144 @@
+"""Atomic writes: a file or folder appears complete or not at all.
+
+Outputs are written to a temporary name in the same folder and renamed into place, so a
+crash or a killed job never leaves half a file, and an existing file is only replaced when
+the caller says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from omicsnet.errors import OmicsnetError
+
+
+class OutputExistsError(OmicsnetError, FileExistsError):
+    """An output path exists and the caller did not ask to overwrite it."""
+
+
+def _refuse_existing(path: Path, overwrite: bool) -> None:
+    if path.exists() and not overwrite:
+        raise OutputExistsError(
+            f"{path} already exists; choose another path or pass overwrite=True "
+            "(--overwrite on the command line) to replace it"
+        )
+
+
+def atomic_write_bytes(
+    path: str | os.PathLike[str], data: bytes, *, overwrite: bool = True
+) -> Path:
+    """Write ``data`` to ``path`` through a temporary file and an atomic rename.
+
+    Parameters
+    ----------
+    path
+        Destination file; its folder is created if needed.
+    data
+        Bytes to write.
+    overwrite
+        Replace an existing file. When ``False`` an existing file raises
+        :class:`OutputExistsError` and is left untouched.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "out.txt"
+    >>> _ = atomic_write_bytes(p, b"hello")
+    >>> p.read_bytes()
+    b'hello'
+    """
+    path = Path(path)
+    _refuse_existing(path, overwrite)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def atomic_write_text(
+    path: str | os.PathLike[str], text: str, *, overwrite: bool = True, encoding: str = "utf-8"
+) -> Path:
+    """Write ``text`` atomically (see :func:`atomic_write_bytes`).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "note.md"
+    >>> _ = atomic_write_text(p, "# title\\n")
+    >>> p.read_text()
+    '# title\\n'
+    """
+    return atomic_write_bytes(path, text.encode(encoding), overwrite=overwrite)
+
+
+@contextlib.contextmanager
+def atomic_directory(path: str | os.PathLike[str], *, overwrite: bool = False) -> Iterator[Path]:
+    """Build a folder under a temporary name; move it to ``path`` only on success.
+
+    Yields the temporary folder to fill. If the block raises, the temporary folder is
+    removed and ``path`` is untouched. With ``overwrite=True`` an existing ``path`` is
+    replaced only after the new folder is complete.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "model"
+    >>> with atomic_directory(target) as tmp:
+    ...     _ = (tmp / "config.json").write_text("{}")
+    >>> sorted(p.name for p in target.iterdir())
+    ['config.json']
+    """
+    path = Path(path)
+    _refuse_existing(path, overwrite)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old: Path | None = None
+    if path.exists():
+        _refuse_existing(path, overwrite)
+        old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
+        old.rmdir()
+        os.replace(path, old)
+    os.replace(tmp, path)
+    if old is not None:
+        if old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            old.unlink(missing_ok=True)
+
+
+def sha256_file(path: str | os.PathLike[str], chunk_size: int = 1 << 20) -> str:
+    """Return the hex SHA-256 of a file, read in chunks.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x"
+    >>> _ = p.write_bytes(b"abc")
+    >>> sha256_file(p)[:12]
+    'ba7816bf8f01'
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk_size):
+            digest.update(block)
+    return digest.hexdigest()
