@@ -16,11 +16,12 @@ initial weights) with ``torch.optim.Adam`` at the same learning rate and MSE los
 same process with the same number of torch threads. The baseline shuffles with one
 ``torch.randperm`` per epoch (seeded like the trainer's, so both see exactly the same
 batches), slices the tensors with ``index_select`` (what :class:`ArrayDataset` does),
-accumulates the training loss, and after every epoch validates as the trainer does:
-eval mode, ``no_grad``, forward over the same validation set in chunks of the same size,
-validation loss. Both sides are timed the same way, as a whole run of ``epochs`` epochs
-(optimiser creation included), after one untimed warm-up run of each; runs alternate
-between candidate and baseline to cancel drift, and the median over repeats is reported.
+accumulates the training loss with ``loss.item()``, and after every epoch validates as
+the trainer does: eval mode, ``no_grad``, forward over the same validation set in chunks
+of the same size, validation loss. Both sides are timed the same way, as a whole run of
+``epochs`` epochs (optimiser creation included), after one untimed warm-up run of each;
+runs alternate between candidate and baseline to cancel drift, and the median over
+repeats is reported.
 The equal per-epoch training losses of the two sides (kept in ``details``) show that they
 did the same arithmetic, so any difference in time is the trainer's own overhead.
 """
@@ -44,6 +45,10 @@ if TYPE_CHECKING:
 LR = 1e-3
 SEED = 0
 TARGET = "<= 1.10"
+# Optional: pin torch's intra-op threads for both sides (default: torch's own choice).
+# On a machine shared with other jobs, OpenMP threads that wait on each other can make
+# multi-threaded timings swing by several times; one thread gives steadier numbers.
+THREADS_ENV = "OMICSNET_BENCH_THREADS"
 
 
 @dataclass(frozen=True)
@@ -64,8 +69,8 @@ FULL_CASES = (
     Case("2048x100->10, hidden [256], batch 16", 2048, 512, 100, 10, (256,), 16),
 )
 QUICK_CASES = (
-    Case("1024x500->100, hidden [512, 256], batch 64", 1024, 256, 500, 100, (512, 256), 64),
-    Case("512x100->10, hidden [256], batch 16", 512, 128, 100, 10, (256,), 16),
+    Case("512x500->100, hidden [512, 256], batch 64", 512, 256, 500, 100, (512, 256), 64),
+    Case("256x100->10, hidden [256], batch 16", 256, 128, 100, 10, (256,), 16),
 )
 
 
@@ -74,6 +79,7 @@ class RunTiming:
     """Wall time of one whole run plus what it computed (for the equivalence check)."""
 
     seconds: float
+    cpu_seconds: float
     epoch_seconds: list[float]
     train_losses: list[float]
     val_losses: list[float]
@@ -106,9 +112,7 @@ def make_data(case: Case) -> dict[str, torch.Tensor]:
     return data
 
 
-def run_trainer(
-    case: Case, template: nn.Module, train: Any, val: Any, epochs: int
-) -> RunTiming:
+def run_trainer(case: Case, template: nn.Module, train: Any, val: Any, epochs: int) -> RunTiming:
     """Train a copy of ``template`` with :class:`omicsnet.train.trainer.Trainer`.
 
     Parameters
@@ -130,7 +134,7 @@ def run_trainer(
 
     model = copy.deepcopy(template)
     gc.collect()
-    start = time.perf_counter()
+    cpu_start, start = time.process_time(), time.perf_counter()
     trainer = Trainer(
         max_epochs=epochs,
         batch_size=case.batch_size,
@@ -142,9 +146,11 @@ def run_trainer(
     )
     result = trainer.fit(model, train, val)
     seconds = time.perf_counter() - start
+    cpu_seconds = time.process_time() - cpu_start
     history = result.history
     return RunTiming(
         seconds,
+        cpu_seconds,
         [float(v) for v in history["seconds"]],
         [float(v) for v in history["train_loss"]],
         [float(v) for v in history["val_loss"]],
@@ -182,7 +188,7 @@ def run_baseline(
     train_losses: list[float] = []
     val_losses: list[float] = []
     gc.collect()
-    start = time.perf_counter()
+    cpu_start, start = time.process_time(), time.perf_counter()
     optimizer = torch.optim.Adam(model.parameters(), lr=LR)
     for epoch in range(epochs):
         epoch_start = time.perf_counter()
@@ -208,7 +214,8 @@ def run_baseline(
         val_losses.append(squared / y_val.numel())
         epoch_seconds.append(time.perf_counter() - epoch_start)
     seconds = time.perf_counter() - start
-    return RunTiming(seconds, epoch_seconds, train_losses, val_losses)
+    cpu_seconds = time.process_time() - cpu_start
+    return RunTiming(seconds, cpu_seconds, epoch_seconds, train_losses, val_losses)
 
 
 def _max_rel_diff(a: list[float], b: list[float]) -> float:
@@ -279,6 +286,17 @@ def bench_case(case: Case, *, epochs: int, repeats: int) -> tuple[BenchRow, dict
         "trainer_median_epoch_in_loop_s": round(cand_inner, 6),
         "baseline_median_epoch_in_loop_s": round(base_inner, 6),
         "ratio_in_loop": round(cand_inner / base_inner, 4),
+        # ratio of runs adjacent in time: robust to slow drift in machine load
+        "paired_ratio_median": round(
+            statistics.median(c.seconds / b.seconds for c, b in zip(cand, base, strict=True)), 4
+        ),
+        "min_ratio": round(min(cand_per_epoch) / min(base_per_epoch), 4),
+        # process CPU time (all threads): less sensitive to other jobs on a shared machine
+        "cpu_ratio": round(
+            statistics.median(r.cpu_seconds for r in cand)
+            / statistics.median(r.cpu_seconds for r in base),
+            4,
+        ),
         "overhead_per_step_us": round((cand_value - base_value) / steps * 1e6, 2),
         "train_loss_trainer": cand[0].train_losses,
         "train_loss_baseline": base[0].train_losses,
@@ -290,7 +308,9 @@ def bench_case(case: Case, *, epochs: int, repeats: int) -> tuple[BenchRow, dict
     same = details["max_rel_diff_train_loss"] < 1e-4 and details["max_rel_diff_val_loss"] < 1e-4
     notes = (
         f"{steps} steps/epoch, {epochs} epochs/run, median of {repeats} runs; "
-        f"in-loop epoch ratio {cand_inner / base_inner:.3f}; "
+        f"in-loop epoch ratio {cand_inner / base_inner:.3f}, "
+        f"paired-run ratio {details['paired_ratio_median']:.3f}, "
+        f"CPU-time ratio {details['cpu_ratio']:.3f}; "
         f"overhead {details['overhead_per_step_us']:.1f} µs/step; "
         f"losses {'identical' if same else 'DIFFER'} between the two sides"
     )
@@ -325,12 +345,16 @@ def bench_trainer_overhead(ctx: BenchContext) -> BenchResult:
     """
     import torch
 
+    threads_env = os.environ.get(THREADS_ENV, "").strip()
+    if threads_env:
+        torch.set_num_threads(int(threads_env))
     cases = QUICK_CASES if ctx.quick else FULL_CASES
-    epochs = 3 if ctx.quick else 6
+    epochs = 2 if ctx.quick else 6
     repeats = max(ctx.repeats, 2) if ctx.quick else max(ctx.repeats, 7)
     rows: list[BenchRow] = []
     details: dict[str, Any] = {
         "torch_threads": torch.get_num_threads(),
+        "torch_threads_from": THREADS_ENV if threads_env else "torch default",
         "torch_interop_threads": torch.get_num_interop_threads(),
         "lr": LR,
         "seed": SEED,
@@ -338,6 +362,7 @@ def bench_trainer_overhead(ctx: BenchContext) -> BenchResult:
         "run of each side; candidate and baseline runs alternate; median over repeats",
         "cases": [],
         "load_average_before": _load_average(),
+        "omp_env": {k: v for k, v in os.environ.items() if k.startswith(("OMP_", "MKL_"))},
     }
     for case in cases:
         row, case_details = bench_case(case, epochs=epochs, repeats=repeats)

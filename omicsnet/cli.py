@@ -109,6 +109,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     from omicsnet.config import load_config
     from omicsnet.experiment import run_experiment
+    from omicsnet.train.distributed import is_main_process
 
     config_path = Path(args.config)
     config = load_config(config_path)
@@ -121,7 +122,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         data_dir=args.data_dir,
         progress=False if args.no_progress else None,
     )
-    if int(os.environ.get("RANK", "0")) == 0:
+    if is_main_process():
         metrics = ", ".join(f"{k} {v:.4g}" for k, v in result.test_metrics.items())
         model = config["model"] if isinstance(config["model"], str) else config["model"]["name"]
         print(f"trained {model} for {len(result.history)} epochs (best epoch {result.best_epoch})")

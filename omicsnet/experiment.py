@@ -132,7 +132,7 @@ def run_experiment(
     """
     from omicsnet.data.datasets import ArrayDataset
     from omicsnet.models.registry import create_model
-    from omicsnet.models.serialization import save
+    from omicsnet.train.distributed import is_main_process
     from omicsnet.train.trainer import Trainer
 
     check_keys(config, SECTIONS, "config")
@@ -165,9 +165,11 @@ def run_experiment(
 
         scaler = Standardizer().fit(x.iloc[train_idx])
         x = scaler.transform(x)
-    target_dtype = None
     datasets = {
-        name: ArrayDataset(x.iloc[idx], table.y.iloc[idx], target_dtype=target_dtype)
+        name: ArrayDataset(
+            x.iloc[idx],
+            table.y.iloc[idx],
+        )
         for name, idx in (("train", train_idx), ("val", val_idx), ("test", test_idx))
     }
 
@@ -200,7 +202,28 @@ def run_experiment(
     has_val = len(val_idx) > 0
     fit = trainer.fit(model, datasets["train"], datasets["val"] if has_val else None, resume=resume)
     test_metrics = trainer.evaluate(fit.model, datasets["test"]) if len(test_idx) else {}
-    model_dir = save(
+    model_dir = out_dir / "model"
+    if is_main_process():  # under torchrun, only rank 0 writes
+        splits = (train_idx, val_idx, test_idx)
+        _write_outputs(config, out_dir, fit, model_cfg["name"], table, test_metrics, splits)
+    return ExperimentResult(
+        out_dir, model_dir, fit.history, test_metrics, fit.best_epoch, fit.model
+    )
+
+
+def _write_outputs(
+    config: dict[str, Any],
+    out_dir: Path,
+    fit: Any,
+    model_name: str,
+    table: Any,
+    test_metrics: dict[str, float],
+    splits: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    from omicsnet.models.serialization import save
+
+    train_idx, val_idx, test_idx = splits
+    save(
         fit.model,
         out_dir / "model",
         overwrite=True,
@@ -214,7 +237,7 @@ def run_experiment(
     )
     atomic_write_text(out_dir / "history.csv", fit.history.to_csv(index=False))
     summary = {
-        "model": model_cfg["name"],
+        "model": model_name,
         "task": table.task,
         "best_epoch": fit.best_epoch,
         "epochs_run": len(fit.history),
@@ -225,9 +248,6 @@ def run_experiment(
     }
     atomic_write_text(out_dir / "metrics.json", json.dumps(_finite(summary), indent=2))
     atomic_write_text(out_dir / "config.json", json.dumps(config, indent=2, default=str))
-    return ExperimentResult(
-        out_dir, model_dir, fit.history, test_metrics, fit.best_epoch, fit.model
-    )
 
 
 def _output_dir(config: dict[str, Any], base_dir: str | os.PathLike[str], output: Any) -> Path:

@@ -119,7 +119,7 @@ def save(
             **extra,
         }
         (tmp / METADATA_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
-    logger.info("saved model %r to %s", name, path)
+    logger.debug("saved model %r to %s", name, path)
     return Path(path)
 
 

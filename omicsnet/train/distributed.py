@@ -64,6 +64,17 @@ def setup_distributed(device: torch.device) -> DistributedContext:
     return DistributedContext(rank, world_size, local_rank, created)
 
 
+def is_main_process() -> bool:
+    """Whether this process is rank 0 (or not distributed at all): the one that writes files.
+
+    Examples
+    --------
+    >>> is_main_process()
+    True
+    """
+    return int(os.environ.get("RANK", "0")) == 0
+
+
 def teardown_distributed(ctx: DistributedContext) -> None:
     """Leave the process group if :func:`setup_distributed` created it."""
     if ctx.created_group and dist.is_initialized():
