@@ -3,13 +3,15 @@
 #   make test   - create .venv, install everything, run the test suite (what CI runs)
 #
 # torch is pinned to the CPU build 2.13.0 and installed first, and pinned again with the
-# package, so no resolver ever pulls a multi-GB CUDA build. On another platform, override
-# it: `make demo TORCH="torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu"`.
+# package, so no resolver ever pulls a multi-GB CUDA build. On a machine without the local
+# CPU wheel, name PyTorch's CPU index for the torch step only:
+#   make demo TORCH_INDEX=https://download.pytorch.org/whl/cpu
 # pcst_fast is built from source: its wheel returns wrong (all-zero) solutions under numpy 2.
 
 PYTHON ?= python3
 VENV ?= .venv
 TORCH ?= torch==2.13.0
+TORCH_INDEX ?=
 EXTRAS ?= all,test
 PYTEST_ARGS ?=
 BIN := $(VENV)/bin
@@ -21,7 +23,7 @@ install: $(STAMP)
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet $(TORCH)
+	$(BIN)/python -m pip install --quiet $(TORCH) $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
 	$(BIN)/python -m pip install --quiet --no-binary pcst_fast -e ".[$(EXTRAS)]" $(TORCH)
 	touch $(STAMP)
 

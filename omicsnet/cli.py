@@ -29,16 +29,37 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"omicsnet {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+    # --debug and --quiet are accepted after the subcommand too
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show tracebacks and debug logs",
+    )
+    common.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="only warnings and errors",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    models = sub.add_parser("models", help="list the model zoo, one line per model")
+    models = sub.add_parser(
+        "models", help="list the model zoo, one line per model", parents=[common]
+    )
     models.add_argument("--family", help="only models of this family")
     models.set_defaults(func=cmd_models)
 
-    datasets = sub.add_parser("datasets", help="list built-in and registered datasets")
+    datasets = sub.add_parser(
+        "datasets", help="list built-in and registered datasets", parents=[common]
+    )
     datasets.set_defaults(func=cmd_datasets)
 
-    train = sub.add_parser("train", help="train a model from a config file (YAML/JSON/TOML)")
+    train = sub.add_parser(
+        "train", help="train a model from a config file (YAML/JSON/TOML)", parents=[common]
+    )
     train.add_argument("--config", required=True, help="config file (see docs/getting-started.md)")
     train.add_argument("--output", help="output folder (default: the config's 'output')")
     train.add_argument("--resume", action="store_true", help="continue an interrupted run")
@@ -54,21 +75,25 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--no-progress", action="store_true", help="hide progress bars")
     train.set_defaults(func=cmd_train)
 
-    demo = sub.add_parser("demo", help="train, evaluate, save and reload a model on built-in data")
+    demo = sub.add_parser(
+        "demo", help="train, evaluate, save and reload a model on built-in data", parents=[common]
+    )
     demo.add_argument("--output", help="output folder (default: omicsnet-demo/<timestamp>)")
     demo.add_argument("--quick", action="store_true", help="tiny data, few epochs (smoke test)")
     demo.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
     demo.add_argument("--no-progress", action="store_true", help="hide progress bars")
     demo.set_defaults(func=cmd_demo)
 
-    bench = sub.add_parser("bench", help="list or run benchmarks")
+    bench = sub.add_parser("bench", help="list or run benchmarks", parents=[common])
     bench_sub = bench.add_subparsers(dest="bench_command", metavar="ACTION", required=True)
-    bench_list = bench_sub.add_parser("list", help="list registered benchmarks")
+    bench_list = bench_sub.add_parser("list", help="list registered benchmarks", parents=[common])
     bench_list.add_argument(
         "--bench-dir", help="folder of bench_*.py files (default: ./benchmarks)"
     )
     bench_list.set_defaults(func=cmd_bench_list)
-    bench_run = bench_sub.add_parser("run", help="run one benchmark and write its report")
+    bench_run = bench_sub.add_parser(
+        "run", help="run one benchmark and write its report", parents=[common]
+    )
     bench_run.add_argument("name", help="benchmark name (see `omicsnet bench list`)")
     bench_run.add_argument("--out", help="report folder (default: benchmarks/results/NAME)")
     bench_run.add_argument("--quick", action="store_true", help="small sizes, few repeats")

@@ -44,9 +44,7 @@ def load_config(path: str | os.PathLike[str]) -> dict[str, Any]:
     text = path.read_text(encoding="utf-8")
     try:
         if suffix in (".yaml", ".yml"):
-            import yaml
-
-            value = yaml.safe_load(text)
+            value = _yaml_load(text)
         elif suffix == ".json":
             value = json.loads(text)
         elif suffix == ".toml":
@@ -64,6 +62,27 @@ def load_config(path: str | os.PathLike[str]) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ConfigError(f"{path}: the top level of a config must be a mapping of sections")
     return value
+
+
+def _yaml_load(text: str) -> Any:
+    """Safe YAML loading that also reads ``1e-3`` as a number (YAML 1.1 needs ``1.0e-3``)."""
+    import re
+
+    import yaml
+
+    class _Loader(yaml.SafeLoader):
+        pass
+
+    float_pattern = re.compile(
+        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+        |\.[0-9_]+(?:[eE][-+][0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""",
+        re.X,
+    )
+    _Loader.add_implicit_resolver("tag:yaml.org,2002:float", float_pattern, list("-+0123456789."))
+    return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass: no arbitrary objects
 
 
 def resolve_config_path(
@@ -99,7 +118,7 @@ def resolve_config_path(
         except DataNotFoundError as err:
             raise DataNotFoundError(f"{key}: {err}") from err
     rel = Path(value)
-    base = Path(base_dir)
+    base = Path(base_dir).resolve()
     if rel.is_absolute() or ".." in rel.parts:
         raise ConfigError(
             f"{key}: {value!r} must stay inside the config's folder {base.as_posix()} "

@@ -70,3 +70,6 @@ def test_target_check_both_directions():
     assert BenchRow("c", "a", "b", 1.0, 200.0, target="<= 0.01").meets_target()
     assert BenchRow("c", "a", "b", 1.0, 50.0, target=">= 100").meets_target() is False
     assert BenchRow("c", "a", "b", 1.0, 1.0).meets_target() is None
+    assert BenchRow("c", "a", "b", 1.0, 2.0, target="<=0.5").meets_target()
+    with pytest.raises(ConfigError, match="must look like"):
+        BenchRow("c", "a", "b", 1.0, 2.0, target="about 1").meets_target()

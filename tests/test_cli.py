@@ -172,3 +172,16 @@ def test_demo_quick_runs_end_to_end(tmp_path):
     assert (tmp_path / "demo" / "model" / "model.safetensors").is_file()
     refused = run_cli("demo", "--quick", "--output", str(tmp_path / "demo"), "--no-progress")
     assert refused.returncode == 2 and "already holds a run" in refused.stderr
+
+
+def test_yaml_scientific_notation_and_debug_after_the_subcommand(tmp_path):
+    from omicsnet.config import load_config
+
+    (tmp_path / "run.yaml").write_text("trainer: {lr: 1e-3, grad_clip: 5e0, max_epochs: 3}\n")
+    assert load_config(tmp_path / "run.yaml")["trainer"] == {
+        "lr": 0.001,
+        "grad_clip": 5.0,
+        "max_epochs": 3,
+    }
+    result = run_cli("train", "--config", str(tmp_path / "absent.yaml"), "--debug")
+    assert "Traceback" in result.stderr

@@ -132,3 +132,21 @@ def test_ddp_style_wrappers_are_unwrapped(model, tmp_path):
 
     folder = omicsnet.save(Wrapper(model), tmp_path / "m")
     assert omicsnet.load(folder).config == model.config
+
+
+def test_reserved_metadata_keys_are_refused(model, tmp_path):
+    with pytest.raises(CheckpointError, match="reserved"):
+        omicsnet.save(model, tmp_path / "m", metadata={"weights_sha256": "0" * 64})
+    assert not (tmp_path / "m").exists()
+
+
+def test_saved_files_follow_the_umask(model, tmp_path):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        folder = omicsnet.save(model, tmp_path / "m")
+    finally:
+        os.umask(old)
+    assert folder.stat().st_mode & 0o777 == 0o755
+    assert (folder / "config.json").stat().st_mode & 0o777 == 0o644

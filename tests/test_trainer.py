@@ -297,3 +297,53 @@ def test_auto_device_and_explicit_missing_cuda():
             resolve_device("cuda")
     with pytest.raises(ConfigError, match="unknown device"):
         resolve_device("tpu9")
+
+
+def test_a_reused_trainer_starts_each_run_afresh(regression_data):
+    train, val = regression_data
+    trainer = Trainer(max_epochs=6, lr=0.01, early_stopping=3, progress=False)
+    first = trainer.fit(make_model(), train, val)
+    assert len(first.history) == 6  # still improving: no early stop
+    second = trainer.fit(make_model(seed=2), train)  # no validation data this time
+    assert second.monitor == "train_loss"
+    assert len(second.history) == 6  # early stopping did not keep the first run's best
+    assert trainer.monitor is None
+
+
+def test_resume_with_different_callbacks_is_refused(regression_data, tmp_path):
+    train, val = regression_data
+    with pytest.raises(KeyboardInterrupt):
+        Trainer(max_epochs=4, checkpoint_dir=tmp_path, callbacks=[StopAt(1)], progress=False).fit(
+            make_model(), train, val
+        )
+    with pytest.raises(CheckpointError, match="no saved state for the EarlyStopping callback"):
+        Trainer(max_epochs=4, checkpoint_dir=tmp_path, early_stopping=2, progress=False).fit(
+            make_model(), train, val, resume=True
+        )
+
+
+def test_plateau_scheduler_follows_the_trainer_mode(regression_data):
+    train, val = regression_data
+    result = Trainer(
+        max_epochs=8,
+        lr=0.01,
+        scheduler="plateau",
+        scheduler_kwargs={"patience": 0},
+        monitor="val_r2",
+        mode="max",
+        progress=False,
+    ).fit(make_model(), train, val)
+    improving = result.history["val_r2"].is_monotonic_increasing
+    assert improving and result.history["lr"].nunique() == 1  # rising R² never cuts the LR
+
+
+def test_predict_uses_the_given_plan():
+    from omicsnet.train.plans import RegressionPlan
+
+    class OtherKey(RegressionPlan):
+        input_key = "rna"
+
+    model = make_model()
+    data = omicsnet.ArrayDataset({"rna": torch.randn(5, 6)})
+    out = Trainer(progress=False).predict(model, data, plan=OtherKey())
+    assert out.shape == (5, 3)

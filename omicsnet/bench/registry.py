@@ -73,7 +73,12 @@ class BenchRow:
         """Whether ``ratio`` satisfies ``target`` (``"<= 1.1"`` or ``">= 100"``)."""
         if not self.target:
             return None
-        op, _, number = self.target.partition(" ")
+        text = self.target.replace(" ", "")
+        op, number = text[:2], text[2:]
+        if op not in ("<=", ">="):
+            raise ConfigError(
+                f"benchmark target must look like '<= 1.1' or '>= 100': {self.target!r}"
+            )
         value = float(number)
         return self.ratio <= value if op == "<=" else self.ratio >= value
 
@@ -256,6 +261,8 @@ def render_markdown(name: str, description: str, result: BenchResult, info: dict
 
 def _fmt(value: float, unit: str) -> str:
     if unit == "s":
+        if value < 1e-3:
+            return f"{value * 1e6:.1f} µs"
         return f"{value * 1000:.1f} ms" if value < 1 else f"{value:.2f} s"
     return f"{value:.4g} {unit}"
 

@@ -80,12 +80,13 @@ def resolve_data_file(
     if root is None:
         raise DataNotFoundError(
             f"no data directory set: cannot find {rel.as_posix()!r}. "
-            f"Set {DATA_ENV_VAR}=/path/to/data or pass data_dir=..."
+            f"Set {DATA_ENV_VAR}=/path/to/data, or pass --data-dir (command line) "
+            "or data_dir= (Python)"
         )
     path = root / rel
     if not path.exists():
         raise DataNotFoundError(
             f"{rel.as_posix()!r} not found in the data directory {root} "
-            f"(set {DATA_ENV_VAR} or data_dir= to the folder that holds it)"
+            f"(set {DATA_ENV_VAR}, --data-dir or data_dir= to the folder that holds it)"
         )
     return path

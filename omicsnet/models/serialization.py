@@ -32,6 +32,17 @@ FORMAT_VERSION = 1
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
 METADATA_FILE = "metadata.json"
+RESERVED_METADATA = frozenset(
+    {
+        "omicsnet_version",
+        "torch_version",
+        "python_version",
+        "created",
+        "weights_sha256",
+        "knowledge_checksum",
+        "n_parameters",
+    }
+)
 
 
 def _unwrap(model: Any) -> Any:
@@ -97,6 +108,9 @@ def save(
         "input_features": model.input_features,
         "output_features": model.output_features,
     }
+    reserved = sorted(set(metadata or {}) & RESERVED_METADATA)
+    if reserved:
+        raise CheckpointError(f"metadata keys {reserved} are reserved for omicsnet's own records")
     try:
         config_text = json.dumps(config, indent=2)
         extra = json.loads(json.dumps(metadata or {}))

@@ -40,6 +40,9 @@ class Callback:
     def on_fit_end(self, trainer: Trainer, result: TrainResult) -> None:
         """After training finished or stopped early."""
 
+    def reset(self) -> None:
+        """Forget the state of an earlier run (called when a new, non-resumed run starts)."""
+
     def state_dict(self) -> dict[str, Any]:
         """State to keep in checkpoints (plain numbers, strings, lists, dicts)."""
         return {}
@@ -83,7 +86,7 @@ class EarlyStopping(Callback):
     >>> stopper = EarlyStopping(patience=2, monitor="val_loss", mode="min")
     >>> class FakeTrainer:
     ...     should_stop = False
-    ...     monitor, mode = "val_loss", "min"
+    ...     current_monitor, mode = "val_loss", "min"
     >>> t = FakeTrainer()
     >>> for epoch, loss in enumerate([1.0, 0.8, 0.9, 0.85]):
     ...     stopper.on_epoch_end(t, epoch, {"val_loss": loss})
@@ -111,7 +114,7 @@ class EarlyStopping(Callback):
         self.stopped_epoch: int | None = None
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
-        monitor = self.monitor or trainer.monitor
+        monitor = self.monitor or trainer.current_monitor
         mode = self.mode or trainer.mode
         if monitor not in logs:
             raise ConfigError(
@@ -127,6 +130,9 @@ class EarlyStopping(Callback):
         if self.wait >= self.patience:
             self.stopped_epoch = epoch
             trainer.should_stop = True
+
+    def reset(self) -> None:
+        self.best, self.wait, self.stopped_epoch = None, 0, None
 
     def state_dict(self) -> dict[str, Any]:
         return {"best": self.best, "wait": self.wait, "stopped_epoch": self.stopped_epoch}

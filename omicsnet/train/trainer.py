@@ -212,6 +212,7 @@ class Trainer:
         self.drop_last = drop_last
         self.sync_batchnorm = sync_batchnorm
         self.should_stop = False
+        self.current_monitor: str = monitor or "val_loss"
         self.device: torch.device | None = None
         self.dist = DistributedContext()
 
@@ -279,7 +280,12 @@ class Trainer:
         return self._evaluate(model, plan_obj, _as_dataset(data))
 
     def predict(
-        self, model: nn.Module, data: Dataset | Any, *, as_frame: bool = False
+        self,
+        model: nn.Module,
+        data: Dataset | Any,
+        *,
+        plan: TrainingPlan | str | None = None,
+        as_frame: bool = False,
     ) -> torch.Tensor | pd.DataFrame:
         """Return the model's outputs on ``data`` (in eval mode, without gradients).
 
@@ -298,7 +304,7 @@ class Trainer:
         if self.device is None:
             self.device = resolve_device(self.device_spec)
         model.to(self.device)
-        plan_obj = resolve_plan(None, model)
+        plan_obj = resolve_plan(plan, model)
         outputs, _ = self._run_eval(model, plan_obj, data, need_targets=False)
         if not as_frame:
             return outputs
@@ -322,7 +328,7 @@ class Trainer:
         device = self.device
         assert device is not None
         monitor = self.monitor or ("val_loss" if val_data is not None else "train_loss")
-        self.monitor = monitor
+        self.current_monitor = monitor  # this run's monitor; self.monitor stays as configured
         checkpoint_file = self._checkpoint_file(resume)
 
         seed_everything(self.seed, deterministic=self.deterministic)
@@ -347,6 +353,7 @@ class Trainer:
             optimizer,
             max_epochs=self.max_epochs,
             steps_per_epoch=steps_per_epoch,
+            **({"mode": self.mode} if self.scheduler_name == "plateau" else {}),
             **self.scheduler_kwargs,
         )
         autocast_dtype = self._autocast_dtype(device)
@@ -358,6 +365,9 @@ class Trainer:
         best_state: dict[str, torch.Tensor] | None = None
         start_epoch = 0
         self.should_stop = False
+        if checkpoint_file is None:
+            for callback in self.callbacks:  # a reused trainer starts each new run afresh
+                callback.reset()
         if checkpoint_file is not None:
             state = _read_checkpoint(checkpoint_file)
             model.load_state_dict(state["model"])
@@ -365,8 +375,7 @@ class Trainer:
             if scheduler is not None and state.get("scheduler") is not None:
                 scheduler.load_state_dict(state["scheduler"])
             scaler.load_state_dict(state["scaler"])
-            for callback, cb_state in zip(self.callbacks, state.get("callbacks", []), strict=False):
-                callback.load_state_dict(cb_state)
+            _restore_callbacks(self.callbacks, state.get("callbacks", []), checkpoint_file)
             history = list(state["history"])
             best_score, best_epoch = state.get("best_score"), state.get("best_epoch")
             best_state = state.get("best_state")
@@ -641,7 +650,9 @@ class Trainer:
                 "optimizer": optimizer.state_dict(),
                 "scheduler": scheduler.state_dict() if scheduler is not None else None,
                 "scaler": scaler.state_dict(),
-                "callbacks": [cb.state_dict() for cb in self.callbacks],
+                "callbacks": [
+                    {"name": type(cb).__name__, "state": cb.state_dict()} for cb in self.callbacks
+                ],
                 "history": [_plain(row) for row in history],
                 "best_score": best_score,
                 "best_epoch": best_epoch,
@@ -662,7 +673,7 @@ class Trainer:
                     model,
                     self.checkpoint_dir / BEST_MODEL_DIR,
                     overwrite=True,
-                    metadata={"epoch": epoch, self.monitor or "monitor": best_score},
+                    metadata={"epoch": epoch, self.current_monitor: best_score},
                 )
         barrier(self.dist)
 
@@ -682,6 +693,32 @@ def _read_checkpoint(path: Path) -> dict[str, Any]:
     if not isinstance(state, dict) or state.get("format") != "omicsnet-checkpoint":
         raise CheckpointError(f"{path} is not an omicsnet training checkpoint")
     return state
+
+
+def _restore_callbacks(
+    callbacks: list[Callback], saved: list[dict[str, Any]], path: Path
+) -> None:
+    """Give each callback the saved state of the callback of the same class (in order).
+
+    Callbacks without state (loggers, printers) may come and go between runs; a stateful
+    one (such as early stopping) must find its saved state, or resuming would silently
+    change the run.
+    """
+    pending: dict[str, list[dict[str, Any]]] = {}
+    for entry in saved:
+        pending.setdefault(str(entry.get("name")), []).append(entry.get("state") or {})
+    for callback in callbacks:
+        states = pending.get(type(callback).__name__)
+        if states:
+            callback.load_state_dict(states.pop(0))
+        elif callback.state_dict():
+            raise CheckpointError(
+                f"{path} has no saved state for the {type(callback).__name__} callback; resume "
+                "with the callbacks (and early stopping setting) of the interrupted run"
+            )
+    for name, states in pending.items():
+        if any(states):
+            logger.warning("%s: saved state of callback %s is not used by this run", path, name)
 
 
 def _as_dataset(data: Any) -> Dataset:

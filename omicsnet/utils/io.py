@@ -22,6 +22,12 @@ class OutputExistsError(OmicsnetError, FileExistsError):
     """An output path exists and the caller did not ask to overwrite it."""
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _refuse_existing(path: Path, overwrite: bool) -> None:
     if path.exists() and not overwrite:
         raise OutputExistsError(
@@ -62,6 +68,7 @@ def atomic_write_bytes(
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; use the user's usual mode
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -107,6 +114,7 @@ def atomic_directory(path: str | os.PathLike[str], *, overwrite: bool = False) -
     _refuse_existing(path, overwrite)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; use the user's usual mode
     try:
         yield tmp
     except BaseException:
