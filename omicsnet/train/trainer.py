@@ -341,6 +341,11 @@ class Trainer:
             train_module = nn.parallel.DistributedDataParallel(train_module, device_ids=ids)
 
         steps_per_epoch = len(self._batches(train_data, epoch=0, train=True))
+        if steps_per_epoch == 0:
+            raise ConfigError(
+                f"no training batches: {len(train_data)} samples with batch_size "
+                f"{self.batch_size} and drop_last=True; lower the batch size"
+            )
         optimizer = build_optimizer(
             self.optimizer_name,
             model.parameters(),
@@ -486,7 +491,9 @@ class Trainer:
         module.train()
         device = self.device
         assert device is not None
-        total = torch.zeros(2, dtype=torch.float64, device=device)
+        # per-step losses stay on the device (no sync per step) and are summed once per epoch
+        losses: list[torch.Tensor] = []
+        sizes: list[int] = []
         call_batch_end = any(
             type(cb).on_batch_end is not Callback.on_batch_end for cb in self.callbacks
         )
@@ -508,12 +515,13 @@ class Trainer:
                 optimizer.step()
             if batch_scheduler is not None:
                 batch_scheduler.step()
-            n = _batch_len(batch)
-            total[0] += loss.detach().double() * n
-            total[1] += n
+            losses.append(loss.detach())
+            sizes.append(_batch_len(batch))
             if call_batch_end:
                 for callback in self.callbacks:
                     callback.on_batch_end(self, epoch, step, float(loss.detach()))
+        weights = torch.tensor(sizes, dtype=torch.float64, device=device)
+        total = torch.stack([torch.stack(losses).double() @ weights, weights.sum()])
         total = all_reduce_sum(total, self.dist)
         return float(total[0] / total[1])
 
