@@ -1,0 +1,347 @@
+"""One call from scored m/z signals to a metabolite–protein subnetwork and its enrichment.
+
+The steps (after DeepMSProfiler's PIUMet analysis, with OmicsIntegrator2's PCSF):
+
+1. match each signal's m/z to candidate metabolites of a genome-scale model (adducts of the
+   ionisation mode, tolerance in ppm or Da); every candidate is kept, and signals that match
+   nothing are reported;
+2. each matched metabolite gets a prize: the highest score of the signals that match it;
+3. a prize-collecting Steiner forest over the metabolite–protein graph (plus a
+   protein–protein interactome, if given) keeps the cheapest subnetwork connecting the
+   valuable metabolites, revealing "hidden" metabolites and proteins;
+4. the subnetwork is tested for over-represented subsystems of the model (background: the
+   model's subsystem members) and, when the ``cptac`` wheel's WikiPathways table or a GMT
+   file is available, pathways (background: the graph's proteins).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from omicsnet.errors import DataError
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class NetworkInference:
+    """Everything :func:`infer_network` found.
+
+    Attributes
+    ----------
+    matches, unmatched
+        m/z candidates (one row per signal × metabolite × adduct) and signals with none.
+    prizes
+        Prize per metabolite node.
+    pcsf
+        The :class:`~omicsnet.networks.pcsf.PCSFResult`.
+    node_info
+        Node annotations of the graph (type, name, formula, cross-references) for the
+        selected nodes.
+    enrichment
+        Over-represented sets among the selected nodes (column ``source`` says which
+        collection; ``background`` states the background).
+    """
+
+    matches: pd.DataFrame
+    unmatched: pd.DataFrame
+    prizes: pd.Series
+    pcsf: Any
+    node_info: pd.DataFrame
+    enrichment: pd.DataFrame
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """Counts for a quick look (signals matched, nodes selected, hidden nodes, sets)."""
+        nodes = self.pcsf.nodes
+        selected = nodes[nodes["in_solution"]]
+        types = self.node_info.reindex(selected["node"])["type"]
+        significant = self.enrichment[self.enrichment["q"] <= 0.05] if len(self.enrichment) else []
+        return {
+            "signals_matched": int(self.matches["peak_id"].nunique()) if len(self.matches) else 0,
+            "signals_unmatched": len(self.unmatched),
+            "metabolites_with_prizes": len(self.prizes),
+            "prizes_missing_from_graph": len(self.pcsf.missing_prizes),
+            "selected_nodes": len(selected),
+            "selected_metabolites": int((types == "metabolite").sum()),
+            "selected_proteins": int((types == "protein").sum()),
+            "hidden_nodes": len(self.pcsf.hidden),
+            "trees": int(self.pcsf.n_trees),
+            "enriched_sets_q05": len(significant),
+        }
+
+    def write(self, folder: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+        """Write GraphML, node/edge/match/enrichment tables, a plot and a summary.
+
+        The folder is written atomically: it appears complete or not at all, and an
+        existing folder is replaced only with ``overwrite=True``.
+        """
+        from omicsnet.networks.pcsf import write_graphml
+        from omicsnet.utils.io import atomic_directory
+
+        with atomic_directory(folder, overwrite=overwrite) as tmp:
+            write_graphml(self.pcsf, tmp / "network.graphml", node_attributes=self.node_info)
+            nodes = self.pcsf.nodes.merge(
+                self.node_info, left_on="node", right_index=True, how="left"
+            )
+            nodes.to_csv(tmp / "nodes.csv", index=False)
+            self.pcsf.edges.to_csv(tmp / "edges.csv", index=False)
+            self.matches.to_csv(tmp / "matches.csv", index=False)
+            self.unmatched.to_csv(tmp / "unmatched.csv", index=False)
+            self.enrichment.to_csv(tmp / "enrichment.csv", index=False)
+            summary = {**self.summary(), "params": self.params}
+            (tmp / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
+            plot_network(self, tmp / "network.png")
+        return Path(folder)
+
+
+def read_signals(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a table of scored m/z signals (CSV or TSV): columns ``mz`` and ``score``.
+
+    An ``id`` (or ``peak_id``) column names the signals; otherwise they are numbered.
+
+    Raises
+    ------
+    DataError
+        Missing columns (the message lists those present).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "signals.csv"
+    >>> _ = p.write_text("mz,score\\n181.0707,0.9\\n")
+    >>> read_signals(p).columns.tolist()
+    ['peak_id', 'mz', 'score']
+    """
+    from omicsnet.data.tables import read_table
+
+    frame = read_table(path, index_col=None, numeric=False)  # type: ignore[arg-type]
+    columns = {c.lower(): c for c in frame.columns}
+    missing = [c for c in ("mz", "score") if c not in columns]
+    if missing:
+        raise DataError(
+            f"{path}: signal table needs columns mz and score; it has {list(frame.columns)}"
+        )
+    id_col = columns.get("peak_id") or columns.get("id")
+    ids = (
+        frame[id_col].astype(str)
+        if id_col
+        else pd.Series([f"signal_{i}" for i in range(len(frame))])
+    )
+    out = pd.DataFrame({"peak_id": ids.to_numpy()})
+    for name in ("mz", "score"):
+        values = pd.to_numeric(frame[columns[name]], errors="coerce")
+        if values.isna().any():
+            row = int(values.isna().to_numpy().nonzero()[0][0])
+            raise DataError(
+                f"{path}: non-numeric {name} in row {row + 1} (signal {out['peak_id'][row]!r})"
+            )
+        out[name] = values.to_numpy(dtype=float)
+    return out
+
+
+def infer_network(
+    signals: pd.DataFrame,
+    graph: Any,
+    *,
+    mode: str = "positive",
+    adducts: list[str] | None = None,
+    tol: float = 10.0,
+    unit: str = "ppm",
+    min_score: float | None = None,
+    w: float = 5.0,
+    b: float = 10.0,
+    g: float | None = 3.0,
+    robustness: int = 0,
+    specificity: int = 0,
+    seed: int = 0,
+    gene_sets: dict[str, set[str]] | None = None,
+    progress: bool = True,
+) -> NetworkInference:
+    """Match signals, solve the prize-collecting Steiner forest and test enrichment.
+
+    Parameters
+    ----------
+    signals
+        Table with ``mz`` and ``score`` (and optionally ``peak_id``), e.g. RISE output.
+    graph
+        A :class:`~omicsnet.knowledge.metabolic_graph.MetaboliteProteinGraph`, with an
+        interactome added if wanted (``graph.add_interactome``).
+    mode, adducts, tol, unit
+        Ionisation mode (its default adducts) or explicit adduct names, and the m/z
+        tolerance.
+    min_score
+        Keep only signals scoring at least this (DeepMSProfiler used 0.7).
+    w, b, g, robustness, specificity, seed
+        PCSF settings (see :func:`omicsnet.networks.pcsf.solve_pcsf`). Scores in [0, 1]
+        (RISE contributions) times the default ``b=10`` give prizes of the order of the
+        cost ``w=5`` of starting a new tree, so a metabolite joins the forest when its
+        score is high or it sits close to other prized metabolites.
+    gene_sets
+        Extra pathway gene sets (e.g. from :func:`~omicsnet.networks.enrichment.read_gmt`);
+        by default the WikiPathways table of the ``cptac`` wheel when it is installed.
+
+    Returns
+    -------
+    NetworkInference
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from omicsnet.knowledge.metabolic_graph import MetaboliteProteinGraph
+    >>> nodes = pd.DataFrame({"id": ["glc", "g6p", "HK1"], "type": ["metabolite", "metabolite",
+    ...                       "protein"], "mass": [180.06339, 260.02972, None]})
+    >>> edges = pd.DataFrame({"source": ["glc", "g6p"], "target": ["HK1", "HK1"],
+    ...                       "cost": [0.5, 0.5]})
+    >>> signals = pd.DataFrame({"mz": [181.0707, 261.0370], "score": [0.9, 0.8]})
+    >>> result = infer_network(signals, MetaboliteProteinGraph(nodes, edges), g=None,
+    ...                        progress=False)
+    >>> sorted(result.pcsf.selected), result.pcsf.hidden
+    (['HK1', 'g6p', 'glc'], ['HK1'])
+    """
+    from omicsnet.networks.enrichment import enrich, wikipathways_gene_sets
+    from omicsnet.networks.pcsf import solve_pcsf
+
+    if min_score is not None:
+        signals = signals[signals["score"] >= min_score]
+        if signals.empty:
+            raise DataError(f"no signal has a score >= {min_score}")
+    matched = graph.match_mz(
+        signals, mode=None if adducts else mode, adducts=adducts, tol=tol, unit=unit
+    )
+    if matched.matches.empty:
+        raise DataError(
+            f"none of the {len(signals)} signals matches a metabolite of the model within "
+            f"{tol} {unit} ({mode} mode); check the mode, the adducts and the tolerance"
+        )
+    prizes = matched.metabolite_scores(how="max")
+    result = solve_pcsf(
+        graph.edges,
+        prizes,
+        w=w,
+        b=b,
+        g=g,
+        robustness=robustness,
+        specificity=specificity,
+        seed=seed,
+        progress=progress,
+    )
+    info_columns = [
+        c for c in ("type", "name", "formula", "kegg", "hmdb", "chebi") if c in graph.nodes
+    ]
+    node_info = graph.nodes.drop_duplicates("id").set_index("id")[info_columns]
+    selected = set(result.selected)
+
+    tables = []
+    subsystems = graph.subsystem_sets()
+    if subsystems:
+        table = enrich(selected, subsystems, background_label="members of the model's subsystems")
+        tables.append(table.assign(source="model subsystems"))
+    if gene_sets is None:
+        try:
+            gene_sets = wikipathways_gene_sets()
+        except (OSError, DataError) as err:  # cptac not installed: say so, go on
+            logger.info("no WikiPathways gene sets (%s); pathway enrichment skipped", err)
+    proteins = set(graph.nodes.loc[graph.nodes["type"] == "protein", "id"])
+    if gene_sets and not any(proteins & set(members) for members in gene_sets.values()):
+        logger.info(
+            "no pathway gene set shares a protein with the network (are the protein ids of the "
+            "same kind, e.g. symbols?); pathway enrichment skipped"
+        )
+        gene_sets = None
+    if gene_sets:
+        table = enrich(
+            selected & proteins,
+            gene_sets,
+            background=proteins,
+            background_label="proteins of the network",
+        )
+        tables.append(table.assign(source="pathways"))
+    enrichment = (
+        pd.concat(tables, ignore_index=True).sort_values("p", kind="stable")
+        if tables
+        else pd.DataFrame()
+    )
+    params = {
+        "mode": mode,
+        "adducts": adducts,
+        "tol": tol,
+        "unit": unit,
+        "min_score": min_score,
+        "w": w,
+        "b": b,
+        "g": g,
+        "robustness": robustness,
+        "specificity": specificity,
+        "seed": seed,
+        "graph": getattr(graph, "name", None),
+    }
+    return NetworkInference(
+        matched.matches, matched.unmatched, prizes, result, node_info, enrichment, params
+    )
+
+
+def plot_network(inference: NetworkInference, path: Path, *, max_labels: int = 40) -> None:
+    """Draw the subnetwork: metabolites as circles, proteins as squares, hidden nodes hollow.
+
+    Node size follows the prize; the ``max_labels`` highest-prized nodes are labelled.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import networkx as nx
+
+    from omicsnet.networks.pcsf import to_networkx
+
+    graph = to_networkx(inference.pcsf, node_attributes=inference.node_info)
+    fig, ax = plt.subplots(figsize=(9, 7), dpi=120)
+    if graph.number_of_nodes() == 0:
+        ax.text(0.5, 0.5, "empty forest", ha="center", va="center")
+    else:
+        layout = nx.spring_layout(graph, seed=0, k=1.5 / max(1, graph.number_of_nodes()) ** 0.5)
+        nx.draw_networkx_edges(graph, layout, ax=ax, alpha=0.35, width=0.8)
+        styles = {"metabolite": ("o", "#1f77b4"), "protein": ("s", "#d62728")}
+        for kind, (shape, colour) in styles.items():
+            for hidden in (False, True):
+                members = [
+                    n
+                    for n, d in graph.nodes(data=True)
+                    if d.get("type", "protein") == kind and bool(d.get("hidden")) == hidden
+                ]
+                if not members:
+                    continue
+                sizes = [60 + 240 * float(graph.nodes[n].get("prize", 0.0)) for n in members]
+                nx.draw_networkx_nodes(
+                    graph,
+                    layout,
+                    nodelist=members,
+                    node_shape=shape,
+                    ax=ax,
+                    node_size=sizes,
+                    node_color="white" if hidden else colour,
+                    edgecolors=colour,
+                    linewidths=1.2,
+                    label=f"{kind}{' (hidden)' if hidden else ''}",
+                )
+        ranked = sorted(graph.nodes, key=lambda n: -float(graph.nodes[n].get("prize", 0.0)))
+        labels = {n: str(graph.nodes[n].get("name") or n)[:18] for n in ranked[:max_labels]}
+        nx.draw_networkx_labels(graph, layout, labels=labels, font_size=6, ax=ax)
+        ax.legend(loc="best", fontsize=7, frameon=False, markerscale=0.6)
+    summary = inference.summary()
+    ax.set_title(
+        f"{summary['selected_metabolites']} metabolites, {summary['selected_proteins']} proteins "
+        f"({summary['hidden_nodes']} hidden) from {summary['signals_matched']} matched signals",
+        fontsize=9,
+    )
+    ax.axis("off")
+    fig.tight_layout()
+    fig.savefig(path, format="png")
+    plt.close(fig)
