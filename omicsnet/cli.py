@@ -84,6 +84,29 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-progress", action="store_true", help="hide progress bars")
     demo.set_defaults(func=cmd_demo)
 
+    lcms = sub.add_parser("lcms", help="raw LC-MS data: mzML/mzXML to matrices", parents=[common])
+    lcms_sub = lcms.add_subparsers(dest="lcms_command", metavar="ACTION", required=True)
+    convert = lcms_sub.add_parser(
+        "convert",
+        help="convert mzML/mzXML files (optionally .gz) to RT x m/z matrices (.npz)",
+        parents=[common],
+    )
+    convert.add_argument("files", nargs="+", help="mzML/mzXML files")
+    convert.add_argument("--out", required=True, help="folder for the .npz matrices")
+    convert.add_argument("--preset", default="deepmsprofiler", help="binning preset")
+    convert.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a binning parameter, e.g. --param n_rt=512 --param transform=log1p",
+    )
+    convert.add_argument("--workers", type=int, default=2, help="worker processes")
+    convert.add_argument("--cache-dir", help="conversion cache (default: $OMICSNET_CACHE/lcms)")
+    convert.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    convert.add_argument("--overwrite", action="store_true", help="replace existing .npz files")
+    convert.set_defaults(func=cmd_lcms_convert)
+
     network = sub.add_parser(
         "network", help="metabolite-protein network inference", parents=[common]
     )
@@ -231,6 +254,51 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     print("\n".join(report.lines()))
     return 0 if report.reload_identical else EXIT_INTERNAL_ERROR
+
+
+def cmd_lcms_convert(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from omicsnet.config import parse_scalar
+    from omicsnet.data.lcms_matrix import BinningParams, convert_files
+    from omicsnet.errors import ConfigError
+    from omicsnet.utils.io import OutputExistsError
+
+    overrides: dict[str, object] = {"preset": args.preset}
+    for item in args.param:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--param expects KEY=VALUE, got {item!r}")
+        overrides[key.strip()] = parse_scalar(value.strip())
+    params = BinningParams.from_dict(overrides)
+    out = Path(args.out)
+    targets: dict[str, Path] = {}
+    for name in args.files:
+        target = out / f"{Path(name).name.removesuffix('.gz')}.npz"  # run.mzML -> run.mzML.npz
+        if target in targets.values():
+            raise ConfigError(f"two input files would both be written to {target}; rename one")
+        if target.exists() and not args.overwrite:
+            raise OutputExistsError(f"{target} already exists; add --overwrite to replace it")
+        targets[name] = target
+    result = convert_files(
+        list(targets),
+        params,
+        cache_dir=args.cache_dir,
+        use_cache=not args.no_cache,
+        workers=args.workers,
+        progress=not args.quiet,
+    )
+    for record in result.records:
+        matrix = result.matrices.get(record.path)
+        if matrix is not None:
+            matrix.save(targets[record.path], overwrite=args.overwrite)
+    print(
+        f"{result.n_converted} converted, {result.n_cached} from cache, {result.n_failed} failed;"
+        f" matrices in {out}"
+    )
+    for _, reason in result.failures:
+        print(f"failed: {reason}", file=sys.stderr)
+    return EXIT_USER_ERROR if result.n_failed else 0
 
 
 def cmd_network_infer(args: argparse.Namespace) -> int:

@@ -85,6 +85,18 @@ def _yaml_load(text: str) -> Any:
     return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass: no arbitrary objects
 
 
+def parse_scalar(text: str) -> Any:
+    """Read one command-line value as YAML would: numbers, booleans, ``null``, or a string.
+
+    Examples
+    --------
+    >>> parse_scalar("512"), parse_scalar("1e-3"), parse_scalar("log1p"), parse_scalar("null")
+    (512, 0.001, 'log1p', None)
+    """
+    value = _yaml_load(text)
+    return text if isinstance(value, (dict, list)) else value
+
+
 def resolve_config_path(
     value: str, base_dir: str | os.PathLike[str], *, key: str, data_dir: str | None = None
 ) -> Path:
