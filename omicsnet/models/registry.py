@@ -21,7 +21,11 @@ from omicsnet.errors import ConfigError, ModelNotFoundError
 logger = logging.getLogger(__name__)
 
 # Modules that register the built-in models; imported the first time the registry is read.
-BUILTIN_MODEL_MODULES: tuple[str, ...] = ("omicsnet.models.mlp",)
+BUILTIN_MODEL_MODULES: tuple[str, ...] = (
+    "omicsnet.models.mlp",
+    "omicsnet.models.lcms",
+    "omicsnet.models.ensemble",
+)
 
 Builder = TypeVar("Builder", bound=Callable[..., Any])
 

@@ -219,6 +219,10 @@ def load(
     from omicsnet.train.devices import resolve_device
 
     folder = Path(path)
+    if (folder / "ensemble.json").is_file():  # an Ensemble folder: members saved one by one
+        from omicsnet.models.ensemble import load_ensemble
+
+        return load_ensemble(folder, device=device, verify_checksum=verify_checksum)
     config, metadata = read_model_files(folder)
     weights = folder / WEIGHTS_FILE
     recorded = metadata.get("weights_sha256")

@@ -9,8 +9,10 @@ Batches are dictionaries of tensors: ``"x"`` holds the inputs and ``"y"`` the ta
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+import torch
 from torch import Tensor
 from torch.nn import functional as F
 
@@ -126,6 +128,35 @@ class ClassificationPlan(TrainingPlan):
         }
 
 
+class WeightedClassificationPlan(ClassificationPlan):
+    """Cross-entropy with per-class weights (for unbalanced cohorts).
+
+    Parameters
+    ----------
+    weights
+        One weight per class (e.g. from :func:`omicsnet.models.ensemble.balanced_class_weights`).
+
+    Examples
+    --------
+    >>> import torch
+    >>> plan = WeightedClassificationPlan([1.0, 3.0])
+    >>> logits, y = torch.zeros(2, 2), torch.tensor([0, 1])
+    >>> round(float(plan.compute_loss(logits, y)), 4)   # weighted mean of log 2
+    0.6931
+    """
+
+    name = "weighted_classification"
+
+    def __init__(self, weights: Sequence[float]) -> None:
+        self.weights = torch.as_tensor([float(w) for w in weights], dtype=torch.float32)
+        if self.weights.ndim != 1 or len(self.weights) < 2 or bool((self.weights <= 0).any()):
+            raise ConfigError(f"class weights must be >= 2 positive numbers, got {list(weights)}")
+
+    def compute_loss(self, outputs: Tensor, target: Tensor) -> Tensor:
+        weight = self.weights.to(device=outputs.device, dtype=outputs.dtype)
+        return F.cross_entropy(outputs, target.long().view(-1), weight=weight)
+
+
 class BinaryPlan(TrainingPlan):
     """Binary cross-entropy on logits; reports accuracy at 0.5 and ROC AUC."""
 
@@ -164,7 +195,7 @@ def roc_auc(scores: Tensor, labels: Tensor) -> float:
     return float((ranks[labels_np].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
-PLANS: dict[str, type[TrainingPlan]] = {
+PLANS: dict[str, type[TrainingPlan]] = {  # plans that need no arguments
     plan.name: plan for plan in (RegressionPlan, ReconstructionPlan, ClassificationPlan, BinaryPlan)
 }
 
