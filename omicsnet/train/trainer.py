@@ -493,11 +493,12 @@ class Trainer:
         assert device is not None
         # per-step losses stay on the device (no sync per step) and are summed once per epoch
         losses: list[torch.Tensor] = []
-        sizes: list[int] = []
         call_batch_end = any(
             type(cb).on_batch_end is not Callback.on_batch_end for cb in self.callbacks
         )
-        for step, batch in enumerate(self._iterate(data, epoch, train=True)):
+        batches = self._batches(data, epoch=epoch, train=True)
+        sizes = torch.tensor([b.shape[0] for b in batches], dtype=torch.float64, device=device)
+        for step, batch in enumerate(self._iterate(data, batches)):
             optimizer.zero_grad(set_to_none=True)
             with self._autocast(autocast_dtype):
                 loss, _ = plan.step(module, batch)
@@ -516,12 +517,10 @@ class Trainer:
             if batch_scheduler is not None:
                 batch_scheduler.step()
             losses.append(loss.detach())
-            sizes.append(_batch_len(batch))
             if call_batch_end:
                 for callback in self.callbacks:
                     callback.on_batch_end(self, epoch, step, float(loss.detach()))
-        weights = torch.tensor(sizes, dtype=torch.float64, device=device)
-        total = torch.stack([torch.stack(losses).double() @ weights, weights.sum()])
+        total = torch.stack([torch.stack(losses).double() @ sizes, sizes.sum()])
         total = all_reduce_sum(total, self.dist)
         return float(total[0] / total[1])
 
@@ -538,7 +537,7 @@ class Trainer:
         model.eval()
         outputs, targets = [], []
         try:
-            for batch in self._iterate(data, 0, train=False):
+            for batch in self._iterate(data, self._batches(data, epoch=0, train=False)):
                 outputs.append(plan.forward(model, batch).float().cpu())
                 if need_targets:
                     targets.append(plan.target(batch).cpu())
@@ -564,9 +563,8 @@ class Trainer:
         return epoch_batches(len(data), max(self.batch_size, 256), shuffle=False, seed=0, epoch=0)
 
     def _iterate(
-        self, data: Dataset, epoch: int, *, train: bool
+        self, data: Dataset, batches: list[torch.Tensor]
     ) -> Iterator[dict[str, torch.Tensor]]:
-        batches = self._batches(data, epoch=epoch, train=train)
         device = self.device
         assert device is not None
         non_blocking = device.type == "cuda"
@@ -703,9 +701,7 @@ def _read_checkpoint(path: Path) -> dict[str, Any]:
     return state
 
 
-def _restore_callbacks(
-    callbacks: list[Callback], saved: list[dict[str, Any]], path: Path
-) -> None:
+def _restore_callbacks(callbacks: list[Callback], saved: list[dict[str, Any]], path: Path) -> None:
     """Give each callback the saved state of the callback of the same class (in order).
 
     Callbacks without state (loggers, printers) may come and go between runs; a stateful
@@ -740,10 +736,6 @@ def _as_dataset(data: Any) -> Dataset:
         f"training data must be an ArrayDataset, a torch Dataset or an (x, y) tuple; "
         f"got {type(data).__name__}"
     )
-
-
-def _batch_len(batch: dict[str, torch.Tensor]) -> int:
-    return len(next(iter(batch.values())))
 
 
 def _plain(row: dict[str, Any]) -> dict[str, Any]:
