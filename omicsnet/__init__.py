@@ -19,12 +19,13 @@ True
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from omicsnet._version import __version__
 
 # public name -> module that defines it (imported on first access)
+from omicsnet.utils.lazy import lazy_exports
+
 _LAZY: dict[str, str] = {
     "register_model": "omicsnet.models.registry",
     "create_model": "omicsnet.models.registry",
@@ -69,14 +70,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from omicsnet.train.trainer import TrainResult as TrainResult
 
 
-def __getattr__(name: str) -> Any:
-    module_name = _LAZY.get(name)
-    if module_name is None:
-        raise AttributeError(f"module 'omicsnet' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module_name), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -15,10 +15,9 @@ Examples
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
 # public name -> module that defines it (imported on first access)
+from omicsnet.utils.lazy import lazy_exports
+
 _LAZY: dict[str, str] = {
     "monoisotopic_mass": "omicsnet.knowledge.masses",
     "monoisotopic_masses": "omicsnet.knowledge.masses",
@@ -40,14 +39,4 @@ _LAZY: dict[str, str] = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'omicsnet.knowledge' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY])
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -26,8 +26,9 @@ Examples
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from omicsnet.utils.lazy import lazy_exports
 
 _LAZY: dict[str, str] = {
     "PCSFResult": "omicsnet.networks.pcsf",
@@ -65,14 +66,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from omicsnet.networks.pcsf import write_graphml as write_graphml
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'omicsnet.networks' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -6,9 +6,9 @@ checkpoints and resume, early stopping, distributed data parallel); training pla
 :mod:`omicsnet.train.callbacks` hook into the loop.
 """
 
-from typing import Any
-
 __all__ = ["Callback", "EarlyStopping", "TrainResult", "Trainer", "TrainingPlan"]
+
+from omicsnet.utils.lazy import lazy_exports
 
 _LAZY = {
     "Trainer": "omicsnet.train.trainer",
@@ -19,9 +19,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module 'omicsnet.train' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(_LAZY[name]), name)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
