@@ -107,6 +107,52 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_argument("--overwrite", action="store_true", help="replace existing .npz files")
     convert.set_defaults(func=cmd_lcms_convert)
 
+    lcms_train = lcms_sub.add_parser(
+        "train",
+        help="train (or cross-validate) a DenseNet ensemble on labelled arrays",
+        parents=[common],
+    )
+    lcms_train.add_argument("--arrays", required=True, help="folder of .npy matrices")
+    lcms_train.add_argument("--labels", default="labels.csv", help="file,label table (in --arrays)")
+    lcms_train.add_argument("--out", required=True, help="ensemble folder (or CV tables with --cv)")
+    lcms_train.add_argument("--models", type=int, default=3, help="ensemble members")
+    lcms_train.add_argument("--epochs", type=int, default=20)
+    lcms_train.add_argument("--batch-size", type=int, default=4)
+    lcms_train.add_argument("--pre-pool", type=int, default=2, help="max-pool factor")
+    lcms_train.add_argument("--cv", help="cross-validate: number of folds, or 'loo'")
+    lcms_train.add_argument("--no-augment", action="store_true", help="no RT shift/jitter/erasing")
+    lcms_train.add_argument(
+        "--tiny", action="store_true", help="a very small DenseNet (smoke runs)"
+    )
+    lcms_train.add_argument("--overwrite", action="store_true")
+    lcms_train.set_defaults(func=cmd_lcms_train)
+    lcms_predict = lcms_sub.add_parser(
+        "predict",
+        help="class probabilities of arrays with a saved model/ensemble",
+        parents=[common],
+    )
+    lcms_predict.add_argument("--model", required=True, help="saved ensemble or model folder")
+    lcms_predict.add_argument("--arrays", required=True, help="folder of .npy matrices")
+    lcms_predict.add_argument("--out", required=True, help="CSV of probabilities")
+    lcms_predict.add_argument("--overwrite", action="store_true")
+    lcms_predict.set_defaults(func=cmd_lcms_predict)
+
+    explain = sub.add_parser("explain", help="explain a model's predictions", parents=[common])
+    explain_sub = explain.add_subparsers(dest="explain_command", metavar="METHOD", required=True)
+    rise = explain_sub.add_parser(
+        "rise", help="RISE maps of the (RT, m/z) regions behind each class", parents=[common]
+    )
+    rise.add_argument("--model", required=True, help="saved ensemble or model folder")
+    rise.add_argument("--arrays", required=True, help="folder of .npy matrices")
+    rise.add_argument("--out", required=True, help="output folder")
+    rise.add_argument("--masks", type=int, default=1000, help="number of random masks")
+    rise.add_argument("--grid", type=int, default=8, help="mask grid size")
+    rise.add_argument("--p", type=float, default=0.1, help="probability of keeping a cell")
+    rise.add_argument("--top", type=int, default=10, help="top regions per class")
+    rise.add_argument("--seed", type=int, default=0)
+    rise.add_argument("--overwrite", action="store_true")
+    rise.set_defaults(func=cmd_explain_rise)
+
     network = sub.add_parser(
         "network", help="metabolite-protein network inference", parents=[common]
     )
@@ -299,6 +345,69 @@ def cmd_lcms_convert(args: argparse.Namespace) -> int:
     for _, reason in result.failures:
         print(f"failed: {reason}", file=sys.stderr)
     return EXIT_USER_ERROR if result.n_failed else 0
+
+
+def cmd_lcms_train(args: argparse.Namespace) -> int:
+    from omicsnet.lcms_workflows import train_lcms
+
+    cv: int | str | None = None
+    if args.cv:
+        cv = "loo" if args.cv == "loo" else int(args.cv)
+    summary = train_lcms(
+        args.arrays,
+        args.out,
+        labels=args.labels,
+        n_models=args.models,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        pre_pool=args.pre_pool,
+        cv=cv,
+        augment=not args.no_augment,
+        tiny=args.tiny,
+        overwrite=args.overwrite,
+        progress=not args.quiet,
+    )
+    counts = ", ".join(f"{k} {v}" for k, v in summary["counts"].items())
+    print(f"{summary['samples']} samples ({counts})")
+    shown = {"accuracy", "balanced_accuracy", "f1_macro", "auc_macro"}
+    for row in summary.get("cv", []):
+        if row["metric"] not in shown:
+            continue
+        print(
+            f"  CV {row['metric']}: {row['estimate']:.3f} "
+            f"(95% CI {row['ci_lower']:.3f}-{row['ci_upper']:.3f})"
+        )
+    print(f"written to {args.out}")
+    return 0
+
+
+def cmd_lcms_predict(args: argparse.Namespace) -> int:
+    from omicsnet.lcms_workflows import predict_lcms
+
+    frame = predict_lcms(args.model, args.arrays, args.out, overwrite=args.overwrite)
+    print(frame["predicted"].value_counts().to_string())
+    print(f"probabilities of {len(frame)} samples written to {args.out}")
+    return 0
+
+
+def cmd_explain_rise(args: argparse.Namespace) -> int:
+    from omicsnet.lcms_workflows import explain_rise
+
+    regions = explain_rise(
+        args.model,
+        args.arrays,
+        args.out,
+        n_masks=args.masks,
+        grid_size=args.grid,
+        p=args.p,
+        top=args.top,
+        seed=args.seed,
+        overwrite=args.overwrite,
+        progress=not args.quiet,
+    )
+    print(regions.head(20).to_string(index=False))
+    print(f"maps, top regions and class_profiles.png written to {args.out}")
+    return 0
 
 
 def cmd_network_infer(args: argparse.Namespace) -> int:

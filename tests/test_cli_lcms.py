@@ -51,3 +51,83 @@ def test_convert_writes_matrices_reports_failures_and_reuses_the_cache(tmp_path)
     assert "0 converted, 2 from cache, 1 failed" in again.stdout
     bad = run_cli("lcms", "convert", files[0], "--out", str(tmp_path / "x"), "--param", "nrt=3")
     assert bad.returncode == 2 and "unknown binning parameter" in bad.stderr
+
+
+def _labelled_arrays(folder, n=9, size=32):
+    import pandas as pd
+
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(n):
+        label = "ABC"[i % 3]
+        array = rng.random((size, size)).astype("f4") * 10
+        array[4 + 8 * (i % 3) : 8 + 8 * (i % 3), 10:14] += 500  # class-specific region
+        np.save(folder / f"s{i}.npy", array)
+        rows.append((f"s{i}.npy", label))
+    pd.DataFrame(rows, columns=["file", "label"]).to_csv(folder / "labels.csv", index=False)
+
+
+def test_lcms_train_cv_predict_and_rise_from_the_command_line(tmp_path):
+    import pandas as pd
+
+    arrays = tmp_path / "arrays"
+    _labelled_arrays(arrays)
+    tiny = ["--models", "2", "--epochs", "1", "--pre-pool", "1", "--tiny", "-q"]
+    trained = run_cli(
+        "lcms", "train", "--arrays", str(arrays), "--out", str(tmp_path / "ens"), *tiny
+    )
+    assert trained.returncode == 0, trained.stderr
+    assert "9 samples (A 3, B 3, C 3)" in trained.stdout
+    assert (tmp_path / "ens" / "ensemble.json").is_file()
+
+    cv = run_cli(
+        "lcms", "train", "--arrays", str(arrays), "--out", str(tmp_path / "cv"), "--cv", "3", *tiny
+    )
+    assert cv.returncode == 0, cv.stderr
+    assert "CV accuracy" in cv.stdout
+    predictions = pd.read_csv(tmp_path / "cv" / "cv_predictions.csv", index_col=0)
+    assert sorted(predictions["fold"].unique()) == [0, 1, 2]
+    assert np.allclose(predictions[["A", "B", "C"]].sum(axis=1), 1.0, atol=1e-5)
+
+    out = tmp_path / "pred.csv"
+    predicted = run_cli(
+        "lcms",
+        "predict",
+        "--model",
+        str(tmp_path / "ens"),
+        "--arrays",
+        str(arrays),
+        "--out",
+        str(out),
+        "-q",
+    )
+    assert predicted.returncode == 0, predicted.stderr
+    frame = pd.read_csv(out, index_col=0)
+    assert list(frame.index) == [f"s{i}" for i in range(9)]
+    assert set(frame["predicted"]) <= {"A", "B", "C"}
+
+    rise = run_cli(
+        "explain",
+        "rise",
+        "--model",
+        str(tmp_path / "ens"),
+        "--arrays",
+        str(arrays),
+        "--out",
+        str(tmp_path / "rise"),
+        "--masks",
+        "40",
+        "--top",
+        "2",
+        "-q",
+    )
+    assert rise.returncode == 0, rise.stderr
+    for name in ("rise_maps.npz", "class_profiles.npz", "top_regions.csv", "class_profiles.png"):
+        assert (tmp_path / "rise" / name).is_file()
+
+    mismatch = tmp_path / "bad"
+    _labelled_arrays(mismatch)
+    (mismatch / "s0.npy").rename(mismatch / "extra.npy")
+    bad = run_cli("lcms", "train", "--arrays", str(mismatch), "--out", str(tmp_path / "x"), *tiny)
+    assert bad.returncode == 2 and "s0" in bad.stderr and "extra" in bad.stderr

@@ -649,7 +649,12 @@ def recalibrate_batchnorm(model: nn.Module, data: Any, *, batch_size: int = 64) 
     if not layers:
         return 0
     data = getattr(data, "base", data)
-    chunks = _chunks(data, batch_size)
+    chunks = list(_chunks(data, batch_size))
+    if len(chunks) > 1 and len(chunks[-1]) == 1:  # batch norm needs >= 2 samples per batch
+        chunks[-2:] = [torch.cat(chunks[-2:])]
+    if sum(len(c) for c in chunks) < 2:
+        logger.warning("batch-norm recalibration skipped: it needs at least 2 samples")
+        return 0
     momenta = [layer.momentum for layer in layers]
     was_training = model.training
     device = next(model.parameters()).device
