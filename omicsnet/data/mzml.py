@@ -657,7 +657,7 @@ class _BlockScanner:
 
     def parse(self, block: bytes) -> None:
         """Read one complete block (``start_tag`` up to, not including, its end)."""
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must override parse() or parse_at()")
 
     def parse_at(self, buf: bytes, start: int) -> int:
         """Read the block starting at ``start``; return where scanning resumes.
