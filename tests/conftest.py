@@ -31,6 +31,17 @@ def shared_data() -> Path:
 
 
 @pytest.fixture
+def one_torch_thread():
+    """Tiny models on a shared 2-core machine: one thread avoids waiting for a busy second core."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture
 def regression_data():
     """A small linear-plus-noise regression problem as an ArrayDataset pair (train, val)."""
     import omicsnet

@@ -24,13 +24,7 @@ from omicsnet.explain import (
 REGION = (slice(4, 10), slice(12, 20))
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models on a shared 2-core machine: one thread avoids waiting for a busy second core."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 class RegionModel(nn.Module):

@@ -29,13 +29,7 @@ from omicsnet.utils.io import OutputExistsError
 RECT = (slice(8, 14), slice(18, 26))
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models on a shared 2-core machine: one thread avoids waiting for a busy second core."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 # rows, columns of the known answer

@@ -22,7 +22,7 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +82,6 @@ class TrainResult:
     stopped_early: bool = False
     checkpoint_dir: Path | None = None
     monitor: str = "val_loss"
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Trainer:
