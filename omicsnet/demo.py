@@ -3,15 +3,17 @@
 It generates paired transcript/protein data, trains the zoo's ``mlp`` with the shared
 trainer (early stopping, checkpoints), evaluates it on held-out samples against a
 mean-predictor baseline, saves it, reloads it and checks that the reloaded model predicts
-exactly the same values. The model families extend this demo as they land.
+exactly the same values. Each model family then adds a short step of its own
+(:data:`DEMO_STEPS`), run in a subfolder of the output named after the step.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import importlib
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,20 @@ DEMO_CONFIG: dict[str, Any] = {
 }
 
 
+#: Further demo steps, ``{subfolder: "module:function"}``; each function is called as
+#: ``function(output / subfolder, quick=..., progress=...)`` and returns a :class:`DemoStep`.
+DEMO_STEPS: dict[str, str] = {}
+
+
+@dataclass
+class DemoStep:
+    """What one model family's demo step did: a name, report lines and success."""
+
+    name: str
+    lines: list[str]
+    ok: bool = True
+
+
 @dataclass
 class DemoReport:
     """What the demo measured."""
@@ -49,6 +65,12 @@ class DemoReport:
     reload_identical: bool
     epochs_run: int
     best_epoch: int | None
+    steps: list[DemoStep] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when the reload check and every step succeeded."""
+        return self.reload_identical and all(step.ok for step in self.steps)
 
     def lines(self) -> list[str]:
         m = self.test_metrics
@@ -62,7 +84,7 @@ class DemoReport:
             f"  reloaded model predicts identically: {'yes' if self.reload_identical else 'NO'}",
             f"  outputs in {self.output_dir} (model/, checkpoints/, history.csv, metrics.json"
             + (", history.png)" if (self.output_dir / "history.png").exists() else ")"),
-        ]
+        ] + [line for step in self.steps for line in step.lines]
 
 
 def run_demo(
@@ -89,7 +111,7 @@ def run_demo(
     --------
     >>> import tempfile
     >>> report = run_demo(tempfile.mkdtemp() + "/demo", quick=True, progress=False)
-    >>> report.reload_identical
+    >>> report.ok
     True
     """
     import copy
@@ -117,6 +139,10 @@ def run_demo(
 
     mean_r2, ridge_r2 = _baseline_r2(result, data)
     _plot_history(result.history, out / "history.png")
+    steps = [
+        _run_step(spec, out / name, quick=quick, progress=progress)
+        for name, spec in DEMO_STEPS.items()
+    ]
     return DemoReport(
         out,
         result.test_metrics,
@@ -125,7 +151,16 @@ def run_demo(
         identical,
         len(result.history),
         result.best_epoch,
+        steps,
     )
+
+
+def _run_step(spec: str, step_dir: Path, *, quick: bool, progress: bool) -> DemoStep:
+    module_name, _, function_name = spec.partition(":")
+    function = getattr(importlib.import_module(module_name), function_name)
+    logger.info("demo step %s -> %s", spec, step_dir)
+    step: DemoStep = function(step_dir, quick=quick, progress=progress)
+    return step
 
 
 def _baseline_r2(result: Any, data: Any) -> tuple[float, float]:

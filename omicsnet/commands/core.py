@@ -1,0 +1,135 @@
+"""Core commands: models, datasets, train, demo."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from omicsnet.commands import CommandGroups
+from omicsnet.errors import OmicsnetError
+
+EXIT_INTERNAL_ERROR = 1
+
+
+def add_commands(groups: CommandGroups) -> None:
+    models = groups.command("models", help="list the model zoo, one line per model")
+    models.add_argument("--family", help="only models of this family")
+    models.set_defaults(func=cmd_models)
+
+    datasets = groups.command("datasets", help="list built-in and registered datasets")
+    datasets.set_defaults(func=cmd_datasets)
+
+    train = groups.command("train", help="train a model from a config file (YAML/JSON/TOML)")
+    train.add_argument("--config", required=True, help="config file (see docs/getting-started.md)")
+    train.add_argument("--output", help="output folder (default: the config's 'output')")
+    train.add_argument("--resume", action="store_true", help="continue an interrupted run")
+    train.add_argument("--overwrite", action="store_true", help="replace an existing run")
+    train.add_argument("--data-dir", help="data directory (default: $OMICSNET_DATA)")
+    train.add_argument(
+        "--nproc-per-node",
+        type=int,
+        default=1,
+        metavar="N",
+        help="data-parallel processes (launches torchrun; gloo on CPU, NCCL on GPU)",
+    )
+    train.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    train.set_defaults(func=cmd_train)
+
+    demo = groups.command("demo", help="train, evaluate, save and reload models on built-in data")
+    demo.add_argument("--output", help="output folder (default: omicsnet-demo/<timestamp>)")
+    demo.add_argument("--quick", action="store_true", help="tiny data, few epochs (smoke test)")
+    demo.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
+    demo.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    demo.set_defaults(func=cmd_demo)
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from omicsnet.models.registry import list_models, model_info
+
+    names = list_models(family=args.family)
+    if not names:
+        raise OmicsnetError(f"no models in family {args.family!r}")
+    width = max(len(n) for n in names)
+    for name in names:
+        entry = model_info(name)
+        print(f"{name:<{width}}  [{entry.family}]  {entry.description}")
+    return 0
+
+
+def cmd_datasets(args: argparse.Namespace) -> int:
+    from omicsnet.data.registry import list_datasets
+
+    items = list_datasets()
+    width = max(len(n) for n in items)
+    for name, description in items.items():
+        print(f"{name:<{width}}  {description}")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    if args.nproc_per_node > 1 and "LOCAL_RANK" not in os.environ:
+        return _launch_torchrun(args)
+    from pathlib import Path
+
+    from omicsnet.config import load_config
+    from omicsnet.experiment import run_experiment
+    from omicsnet.train.distributed import is_main_process
+
+    config_path = Path(args.config)
+    config = load_config(config_path)
+    result = run_experiment(
+        config,
+        base_dir=config_path.parent,
+        output=args.output,
+        resume=args.resume,
+        overwrite=args.overwrite,
+        data_dir=args.data_dir,
+        progress=False if args.no_progress else None,
+    )
+    if is_main_process():
+        metrics = ", ".join(f"{k} {v:.4g}" for k, v in result.test_metrics.items())
+        model = config["model"] if isinstance(config["model"], str) else config["model"]["name"]
+        print(f"trained {model} for {len(result.history)} epochs (best epoch {result.best_epoch})")
+        if metrics:
+            print(f"test: {metrics}")
+        print(f"model saved to {result.model_dir}")
+    return 0
+
+
+def _launch_torchrun(args: argparse.Namespace) -> int:
+    import subprocess
+
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        f"--nproc_per_node={args.nproc_per_node}",
+        "-m",
+        "omicsnet.cli",
+    ]
+    if args.debug:
+        command.append("--debug")
+    command += ["train", "--config", args.config]
+    for flag, value in (("--output", args.output), ("--data-dir", args.data_dir)):
+        if value:
+            command += [flag, value]
+    for flag, on in (
+        ("--resume", args.resume),
+        ("--overwrite", args.overwrite),
+        ("--no-progress", args.no_progress),
+    ):
+        if on:
+            command.append(flag)
+    return subprocess.call(command)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from omicsnet.demo import run_demo
+
+    report = run_demo(
+        args.output, quick=args.quick, overwrite=args.overwrite, progress=not args.no_progress
+    )
+    print("\n".join(report.lines()))
+    return 0 if report.ok else EXIT_INTERNAL_ERROR
