@@ -131,3 +131,186 @@ def test_lcms_train_cv_predict_and_rise_from_the_command_line(tmp_path):
     (mismatch / "s0.npy").rename(mismatch / "extra.npy")
     bad = run_cli("lcms", "train", "--arrays", str(mismatch), "--out", str(tmp_path / "x"), *tiny)
     assert bad.returncode == 2 and "s0" in bad.stderr and "extra" in bad.stderr
+
+
+# ------------------------------------------------- converted matrices and mzML as inputs
+COARSE = ["n_rt=32", "rt_step=0.15", "rt_mode=bin", "n_mz=32", "mz_step=32"]
+
+
+def _cli(capsys, *args):
+    """Run the CLI in this process (fast); returns (exit status, stdout, stderr)."""
+    from omicsnet.cli import main
+
+    status = main([*args, "-q"])
+    out = capsys.readouterr()
+    return status, out.out, out.err
+
+
+def test_train_predict_rise_and_background_on_npz_matrices_and_mzml(tmp_path, capsys):
+    import json
+
+    import pandas as pd
+
+    from omicsnet.data.mzml_synthetic import write_synthetic_cohort
+
+    cohort = write_synthetic_cohort(
+        tmp_path / "runs", n_per_class=3, rt_range=(0.5, 5.3), scan_interval=0.2, noise_peaks=5
+    )
+    labels = cohort.write_labels()  # file = healthy_1.mzML, ...
+    params = [arg for p in COARSE for arg in ("--param", p)]
+    cache = ["--cache-dir", str(tmp_path / "cache"), "--workers", "1"]
+    runs = [str(f) for f in cohort.files]
+    status, out, err = _cli(
+        capsys, "lcms", "convert", *runs, "--out", str(tmp_path / "m"), *params, *cache
+    )
+    assert status == 0, err
+    matrices = sorted(str(p) for p in (tmp_path / "m").glob("*.npz"))
+    assert [p.rsplit("/", 1)[-1] for p in matrices[:2]] == [
+        "benign_1.mzML.npz",
+        "benign_2.mzML.npz",
+    ]
+
+    # train on the .npz files; labels "healthy_1.mzML" join "healthy_1.mzML.npz" by name
+    small = ["--arch", "lcms_cnn", "--models", "2", "--epochs", "2", "--pre-pool", "1"]
+    status, out, err = _cli(
+        capsys,
+        "lcms",
+        "train",
+        "--arrays",
+        *matrices,
+        "--labels",
+        str(labels),
+        "--out",
+        str(tmp_path / "ens"),
+        *small,
+    )
+    assert status == 0, err
+    assert "9 samples (benign 3, cancer 3, healthy 3)" in out
+    manifest = json.loads((tmp_path / "ens" / "ensemble.json").read_text())
+    assert manifest["metadata"]["input_shape"] == [32, 32]
+    assert manifest["metadata"]["binning"]["mz_step"] == 32.0
+    assert manifest["members"][0]["model"] == "lcms_cnn"
+
+    # predict the matrices, and the raw mzML runs (converted with the model's binning)
+    status, _, err = _cli(
+        capsys,
+        "lcms",
+        "predict",
+        "--model",
+        str(tmp_path / "ens"),
+        "--arrays",
+        str(tmp_path / "m"),
+        "--out",
+        str(tmp_path / "p1.csv"),
+    )
+    assert status == 0, err
+    status, _, err = _cli(
+        capsys,
+        "lcms",
+        "predict",
+        "--model",
+        str(tmp_path / "ens"),
+        "--arrays",
+        str(tmp_path / "runs"),
+        "--out",
+        str(tmp_path / "p2.csv"),
+        *cache,
+    )
+    assert status == 0, err
+    from_npz = pd.read_csv(tmp_path / "p1.csv", index_col=0)
+    from_mzml = pd.read_csv(tmp_path / "p2.csv", index_col=0)
+    assert list(from_npz.index) == sorted(f"{c}_{i}" for c in cohort.classes for i in (1, 2, 3))
+    pd.testing.assert_frame_equal(from_npz, from_mzml)
+
+    # inputs binned on another grid than the model's are refused, naming the difference
+    status, _, err = _cli(
+        capsys,
+        "lcms",
+        "predict",
+        "--model",
+        str(tmp_path / "ens"),
+        "--arrays",
+        str(tmp_path / "runs"),
+        "--out",
+        str(tmp_path / "p3.csv"),
+        *params,
+        "--param",
+        "mz_step=16",
+        *cache,
+    )
+    assert status == 2 and "binned differently" in err and "mz_step 16.0" in err
+
+    # RISE maps carry the matrices' RT (minutes) and m/z axes
+    status, out, err = _cli(
+        capsys,
+        "explain",
+        "rise",
+        "--model",
+        str(tmp_path / "ens"),
+        "--arrays",
+        str(tmp_path / "m"),
+        "--labels",
+        str(labels),
+        "--out",
+        str(tmp_path / "rise"),
+        "--masks",
+        "40",
+        "--top",
+        "2",
+        "--normalize",
+        "coverage",
+    )
+    assert status == 0, err
+    regions = pd.read_csv(tmp_path / "rise" / "top_regions.csv")
+    assert regions["rt_start"].min() >= 0.5 and regions["rt_end"].max() <= 0.5 + 32 * 0.15
+    assert regions["mz_start"].min() >= 50 and regions["mz_end"].max() <= 50 + 32 * 32
+    assert json.loads((tmp_path / "rise" / "params.json").read_text())["profiles_from"] == (
+        "true labels"
+    )
+
+    # background categories: each member and the ensemble, table + summary + plot
+    status, out, err = _cli(
+        capsys,
+        "explain",
+        "background",
+        "--model",
+        str(tmp_path / "ens"),
+        "--arrays",
+        str(tmp_path / "m"),
+        "--labels",
+        str(labels),
+        "--out",
+        str(tmp_path / "bg"),
+        "--masks",
+        "30",
+        "--fractions",
+        "0.05,0.2",
+    )
+    assert status == 0, err
+    table = pd.read_csv(tmp_path / "bg" / "background.csv")
+    assert set(table["model"]) == {"member_0", "member_1", "ensemble"}
+    assert sorted(set(table["fraction"])) == [0.0, 0.05, 0.2]
+    summary = pd.read_csv(tmp_path / "bg" / "background_summary.csv")
+    assert len(summary) == 3 * 3 and summary["background"].dtype == bool
+    assert (tmp_path / "bg" / "background.png").stat().st_size > 1000
+    assert "background categor" in out
+
+    # a matrix without a label row is an error naming it
+    extra = tmp_path / "m" / "stray_run.mzML.npz"
+    extra.write_bytes((tmp_path / "m" / "benign_1.mzML.npz").read_bytes())
+    status, _, err = _cli(
+        capsys,
+        "explain",
+        "background",
+        "--model",
+        str(tmp_path / "ens"),
+        "--arrays",
+        str(tmp_path / "m"),
+        "--labels",
+        str(labels),
+        "--out",
+        str(tmp_path / "bg2"),
+        "--masks",
+        "10",
+    )
+    assert status == 2 and "stray_run" in err and "without a label" in err

@@ -14,9 +14,12 @@ from omicsnet.data.lcms_arrays import (
     RandomErasing,
     RTShift,
     default_augmentation,
+    input_kind,
     load_deepmsprofiler_arrays,
     load_lcms_arrays,
     read_labels,
+    read_lcms_inputs,
+    sample_id,
 )
 from omicsnet.errors import DataError, DataNotFoundError
 
@@ -110,6 +113,92 @@ def test_array_problems_name_the_file(tmp_path):
     np.save(folder / "A.npy", np.array([{"x": 1}], dtype=object), allow_pickle=True)
     with pytest.raises(DataError, match=r"cannot read array .*A\.npy"):
         load_lcms_arrays(folder)
+
+
+# ------------------------------------------------- converted .npz matrices and mzML runs
+def _matrix(values, **params):
+    from omicsnet.data.lcms_matrix import BinningParams, LCMSMatrix
+
+    grid = BinningParams(n_rt=values.shape[0], rt_step=0.1, n_mz=values.shape[1], **params)
+    return LCMSMatrix(
+        np.asarray(values, np.float32), grid.rt_grid(), grid.mz_edges(), grid, "x.mzML", "0" * 64
+    )
+
+
+def test_sample_ids_strip_data_suffixes_so_labels_join_converted_files():
+    assert [sample_id(n) for n in ["a.mzML.npz", "a.mzML.gz", "a.MZXML", "a.npy", "a"]] == ["a"] * 5
+    assert sample_id("dir/run.2024.mzML") == "run.2024"
+    assert [input_kind(n) for n in ["a.npy", "a.mzML.npz", "a.mzXML.gz", "a.txt"]] == [
+        "npy",
+        "npz",
+        "run",
+        None,
+    ]
+
+
+def test_npz_matrices_load_with_axes_and_join_labels_by_name(tmp_path):
+    for i, name in enumerate(["H1", "C1", "C2"]):
+        _matrix(np.full((4, 5), i)).save(tmp_path / f"{name}.mzML.npz")
+    (tmp_path / "labels.csv").write_text("file,label\nH1.mzML,h\nC1.mzML.gz,c\nC2,c\n")
+    arrays = load_lcms_arrays(tmp_path)
+    assert arrays.sample_ids == ["C1", "C2", "H1"] and arrays.y.tolist() == [0, 0, 1]
+    assert arrays.x.shape == (3, 1, 4, 5) and arrays.x[2].max() == 0  # H1 was written first
+    assert arrays.axes["rt"].tolist() == pytest.approx([0.5, 0.6, 0.7, 0.8])
+    assert arrays.axes["mz_edges"][:2].tolist() == [50.0, 51.0]
+    assert arrays.binning["n_mz"] == 5
+    part = arrays.subset([0])
+    assert part.axes is arrays.axes and part.binning == arrays.binning
+    # a list of files works too, with the label table given relative to the working directory
+    listed = read_lcms_inputs([tmp_path / "C2.mzML.npz", tmp_path / "H1.mzML.npz"])
+    assert listed.sample_ids == ["C2", "H1"] and listed.kind == "npz"
+
+
+def test_input_kind_and_grid_errors_name_the_files(tmp_path):
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    _matrix(np.zeros((4, 5))).save(mixed / "a.mzML.npz")
+    np.save(mixed / "b.npy", np.zeros((4, 5), np.float32))
+    with pytest.raises(DataError, match=r"mixes input kinds \(npy, npz"):
+        read_lcms_inputs(mixed)
+    twice = tmp_path / "twice"
+    twice.mkdir()
+    _matrix(np.zeros((4, 5))).save(twice / "a.mzML.npz")
+    _matrix(np.zeros((4, 5))).save(twice / "a.npz")
+    with pytest.raises(DataError, match="both give sample ID 'a'"):
+        read_lcms_inputs(twice)
+    grids = tmp_path / "grids"
+    grids.mkdir()
+    _matrix(np.zeros((4, 5))).save(grids / "a.npz")
+    _matrix(np.zeros((4, 5)), aggregate="sum").save(grids / "b.npz")
+    with pytest.raises(DataError, match=r"b\.npz was binned on another .*aggregate"):
+        read_lcms_inputs(grids)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataNotFoundError, match="no .npy arrays, .npz matrices or mzML"):
+        read_lcms_inputs(tmp_path / "empty")
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(DataError, match="notes.txt: not an LC-MS input"):
+        read_lcms_inputs([grids / "a.npz", tmp_path / "notes.txt"])
+    with pytest.raises(DataNotFoundError, match="absent.npz not found"):
+        read_lcms_inputs([tmp_path / "absent.npz"])
+
+
+def test_mzml_runs_are_converted_with_the_cache_and_failures_listed(tmp_path):
+    from omicsnet.data.mzml_synthetic import write_synthetic_mzml
+
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    write_synthetic_mzml(runs / "A.mzML", peaks=[(60.5, 0.6, 100.0, 0.0)], n_scans=3)
+    write_synthetic_mzml(runs / "B.mzML.gz", peaks=[(61.5, 0.6, 50.0, 0.0)], n_scans=3)
+    (runs / "labels.csv").write_text("file,label\nA.mzML,a\nB.mzML,b\n")
+    grid = {"n_rt": 3, "rt_step": 0.1, "n_mz": 12}
+    arrays = load_lcms_arrays(runs, binning=grid, cache_dir=tmp_path / "cache", workers=1)
+    assert arrays.x.shape == (2, 1, 3, 12)
+    assert arrays.x[0, 0, 1, 10] == 100.0 and arrays.x[1, 0, 1, 11] == 50.0
+    assert arrays.binning["n_mz"] == 12 and len(arrays.axes["mz_edges"]) == 13
+    assert len(list((tmp_path / "cache").rglob("*.npz"))) == 2
+    (runs / "C.mzML").write_bytes(b"<mzML")
+    with pytest.raises(DataError, match=r"1 of 3 file\(s\) failed to convert: .*C\.mzML"):
+        read_lcms_inputs(runs, binning=grid, cache_dir=tmp_path / "cache", workers=1)
 
 
 # ---------------------------------------------------------------- augmentations

@@ -38,6 +38,7 @@ import logging
 import math
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -63,16 +64,58 @@ def _id_list(ids: Sequence[str]) -> str:
     return ", ".join(ids[:_SHOWN]) + more
 
 
+SAMPLE_SUFFIXES = (".npy", ".npz", ".gz", ".mzml", ".mzxml")
+"""Suffixes (any case) stripped from file names to get sample IDs: see :func:`sample_id`."""
+
+MATRIX_SUFFIXES = (".npy", ".npz")
+RUN_SUFFIXES = (".mzml", ".mzxml", ".mzml.gz", ".mzxml.gz")
+
+
 def sample_id(file_name: str) -> str:
-    """The sample ID of a file name: its name without folder and ``.npy`` suffix.
+    """The sample ID of a file name: the name without folders and without data suffixes.
+
+    The suffixes ``.npy``, ``.npz``, ``.gz``, ``.mzML`` and ``.mzXML`` (any case) are
+    stripped from the end, repeatedly. This is **the rule that joins labels to inputs**: a
+    label table may list ``run``, ``run.mzML``, ``run.mzML.gz`` or ``run.npy``, and each
+    matches the array ``run.npy``, the converted matrix ``run.mzML.npz`` (as
+    ``omicsnet lcms convert`` names it) and the raw file ``run.mzML.gz``.
 
     Examples
     --------
     >>> sample_id("runs/C01.npy"), sample_id("C01")
     ('C01', 'C01')
+    >>> sample_id("out/H01.mzML.npz"), sample_id("H01.mzXML.gz"), sample_id("H01.MZML")
+    ('H01', 'H01', 'H01')
+    >>> sample_id("run.v2.mzML")   # other dots are part of the ID
+    'run.v2'
     """
     name = Path(str(file_name).strip()).name
-    return name[: -len(".npy")] if name.lower().endswith(".npy") else name
+    stripped = True
+    while stripped:
+        stripped = False
+        for suffix in SAMPLE_SUFFIXES:
+            if name.lower().endswith(suffix) and len(name) > len(suffix):
+                name = name[: -len(suffix)]
+                stripped = True
+    return name
+
+
+def input_kind(path: str | os.PathLike[str]) -> str | None:
+    """``"npy"``, ``"npz"`` or ``"run"`` (mzML/mzXML, optionally gzipped) by file name, else None.
+
+    Examples
+    --------
+    >>> input_kind("a.npy"), input_kind("a.mzML.npz"), input_kind("a.mzXML.gz"), input_kind("a.csv")
+    ('npy', 'npz', 'run', None)
+    """
+    name = Path(path).name.lower()
+    if name.endswith(".npy"):
+        return "npy"
+    if name.endswith(".npz"):
+        return "npz"
+    if name.endswith(RUN_SUFFIXES):
+        return "run"
+    return None
 
 
 class LCMSArrays(ArrayDataset):
@@ -92,6 +135,13 @@ class LCMSArrays(ArrayDataset):
         Class of each code (``class_names[y[i]]``).
     files
         The array file of each sample.
+    axes
+        RT and m/z coordinates of the matrices' rows and columns (``{"rt": ..., "mz_edges":
+        ...}``, as converted matrices record them), or ``None`` when unknown (``.npy``
+        arrays); RISE maps take their axes from it.
+    binning
+        The :class:`~omicsnet.data.lcms_matrix.BinningParams` (as a dict) the matrices were
+        converted with, or ``None``.
 
     Examples
     --------
@@ -109,10 +159,14 @@ class LCMSArrays(ArrayDataset):
         sample_ids: Sequence[str],
         class_names: Sequence[str],
         files: Sequence[Path],
+        axes: dict[str, np.ndarray] | None = None,
+        binning: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(x, y, sample_ids=sample_ids, target_dtype=torch.int64)
         self.class_names = [str(c) for c in class_names]
         self.files = [Path(f) for f in files]
+        self.axes = axes
+        self.binning = binning
         if len(self.files) != len(self):
             raise DataError(f"{len(self.files)} files for {len(self)} samples")
         codes = self.tensors["y"]
@@ -158,6 +212,8 @@ class LCMSArrays(ArrayDataset):
             sample_ids=part.sample_ids,
             class_names=self.class_names,
             files=[self.files[i] for i in idx.tolist()],
+            axes=self.axes,
+            binning=self.binning,
         )
 
     def __repr__(self) -> str:
@@ -241,43 +297,302 @@ def _as_matrix(array: np.ndarray, file: Path, channel: int | None) -> np.ndarray
     return first
 
 
+@dataclass
+class LCMSInputs:
+    """Unlabelled LC-MS matrices read by :func:`read_lcms_inputs`, sorted by sample ID.
+
+    Attributes
+    ----------
+    sample_ids
+        One ID per sample (see :func:`sample_id`).
+    x
+        ``(N, 1, RT, m/z)`` ``float32`` intensities.
+    files
+        The file each sample came from.
+    kind
+        ``"npy"`` (bare arrays), ``"npz"`` (converted matrices) or ``"run"`` (mzML/mzXML
+        files converted on the fly).
+    axes
+        ``{"rt": ..., "mz_edges": ...}`` of converted matrices, ``None`` for ``.npy`` arrays.
+    binning
+        The binning parameters (dict) of converted matrices, ``None`` for ``.npy`` arrays.
+    """
+
+    sample_ids: list[str]
+    x: np.ndarray
+    files: list[Path]
+    kind: str
+    axes: dict[str, np.ndarray] | None = None
+    binning: dict[str, Any] | None = None
+
+
+def _list_inputs(
+    inputs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+) -> tuple[list[Path], str]:
+    """Files named by ``inputs`` (a folder, a file or several) and a description for errors."""
+    items = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
+    if not items:
+        raise DataNotFoundError("no LC-MS inputs given")
+    files: list[Path] = []
+    for item in items:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.is_file() and input_kind(p))
+            if not found:
+                raise DataNotFoundError(
+                    f"no .npy arrays, .npz matrices or mzML/mzXML files in {path}"
+                )
+            files.extend(found)
+        elif path.is_file():
+            if input_kind(path) is None:
+                raise DataError(
+                    f"{path}: not an LC-MS input (expected .npy, .npz, .mzML, .mzXML, "
+                    "optionally .gz)"
+                )
+            files.append(path)
+        else:
+            raise DataNotFoundError(f"LC-MS input {path} not found")
+    where = str(Path(items[0])) if len(items) == 1 else f"{len(items)} inputs"
+    return files, where
+
+
+def read_lcms_inputs(
+    inputs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    *,
+    channel: int | None = None,
+    binning: Any = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    use_cache: bool = True,
+    workers: int = 2,
+    progress: bool = False,
+) -> LCMSInputs:
+    """Read LC-MS matrices from a folder or files: ``.npy`` arrays, ``.npz`` matrices or mzML.
+
+    All inputs must be of one kind:
+
+    * ``.npy``: ``(RT, m/z)`` or ``(RT, m/z, channels)`` arrays (DeepMSProfiler's format),
+      read with ``allow_pickle=False``; no axes.
+    * ``.npz``: :class:`~omicsnet.data.lcms_matrix.LCMSMatrix` files written by
+      ``omicsnet lcms convert``; they must share one RT/m/z grid and one set of binning
+      parameters, which become :attr:`LCMSInputs.axes` and :attr:`LCMSInputs.binning`.
+    * mzML/mzXML (optionally ``.gz``): converted with
+      :func:`~omicsnet.data.lcms_matrix.convert_files` under ``binning`` (default: the
+      DeepMSProfiler preset), through the conversion cache; any failed file is an error
+      listing every failure.
+
+    Parameters
+    ----------
+    inputs
+        A folder (its files with those suffixes), one file, or a list of files/folders.
+    channel
+        ``.npy`` only: channel to keep; ``None`` requires identical channels.
+    binning
+        mzML only: :class:`~omicsnet.data.lcms_matrix.BinningParams`, a preset name or a
+        mapping.
+    cache_dir, use_cache, workers, progress
+        mzML only: passed to :func:`~omicsnet.data.lcms_matrix.convert_files`.
+
+    Raises
+    ------
+    DataNotFoundError
+        Missing inputs, or a folder without any.
+    DataError
+        Mixed kinds, two files with one sample ID, unreadable files, different shapes or
+        grids, non-finite values, failed conversions (all named).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from omicsnet.data.lcms_matrix import _demo_matrix
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ["b.mzML.npz", "a.mzML.npz"]:
+    ...     _ = _demo_matrix().save(folder / name)
+    >>> inputs = read_lcms_inputs(folder)
+    >>> inputs.sample_ids, inputs.x.shape, inputs.kind, inputs.axes["mz_edges"].tolist()
+    (['a', 'b'], (2, 1, 2, 3), 'npz', [50.0, 51.0, 52.0, 53.0])
+    """
+    files, where = _list_inputs(inputs)
+    kinds = sorted({str(input_kind(f)) for f in files})
+    if len(kinds) > 1:
+        examples = ", ".join(next(f.name for f in files if input_kind(f) == kind) for kind in kinds)
+        raise DataError(
+            f"{where} mixes input kinds ({', '.join(kinds)}: e.g. {examples}); "
+            "pass one kind (e.g. only the converted .npz matrices)"
+        )
+    by_id: dict[str, Path] = {}
+    for file in files:
+        sid = sample_id(file.name)
+        if sid in by_id and by_id[sid] != file:
+            raise DataError(
+                f"{by_id[sid]} and {file} both give sample ID {sid!r}; rename one "
+                f"(suffixes {', '.join(SAMPLE_SUFFIXES)} are ignored when joining labels)"
+            )
+        by_id[sid] = file
+    ids = sorted(by_id)
+    kind = kinds[0]
+    axes: dict[str, np.ndarray] | None = None
+    params: dict[str, Any] | None = None
+    if kind == "npy":
+        matrices = [_read_npy(by_id[sid], channel) for sid in ids]
+    elif kind == "npz":
+        matrices, axes, params = _read_npz([by_id[sid] for sid in ids])
+    else:
+        matrices, axes, params = _convert_runs(
+            [by_id[sid] for sid in ids], binning, cache_dir, use_cache, workers, progress
+        )
+    shape = matrices[0].shape
+    for sid, matrix in zip(ids, matrices, strict=True):
+        if matrix.shape != shape:
+            raise DataError(
+                f"{by_id[sid]}: matrix shape {matrix.shape} differs from {shape} "
+                f"({by_id[ids[0]].name})"
+            )
+        if not np.isfinite(matrix).all():
+            raise DataError(
+                f"{by_id[sid]}: {int((~np.isfinite(matrix)).sum())} NaN/infinite values"
+            )
+    x = np.stack([np.asarray(m, dtype=np.float32) for m in matrices])[:, None]
+    return LCMSInputs(ids, x, [by_id[sid] for sid in ids], kind, axes, params)
+
+
+def _read_npy(file: Path, channel: int | None) -> np.ndarray:
+    try:
+        array = np.load(file, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as err:
+        raise DataError(f"cannot read array {file}: {err}") from err
+    if not isinstance(array, np.ndarray) or not np.issubdtype(array.dtype, np.number):
+        raise DataError(f"{file} does not hold a numeric array")
+    return _as_matrix(array, file, channel)
+
+
+def _grid_check(
+    file: Path, rt: np.ndarray, edges: np.ndarray, params: dict[str, Any], first: Any
+) -> None:
+    ref_file, ref_rt, ref_edges, ref_params = first
+    same_grid = (
+        rt.shape == ref_rt.shape
+        and edges.shape == ref_edges.shape
+        and np.allclose(rt, ref_rt, rtol=0, atol=1e-9)
+        and np.allclose(edges, ref_edges, rtol=0, atol=1e-9)
+    )
+    if not same_grid or params != ref_params:
+        changed = sorted(k for k in params if params.get(k) != ref_params.get(k))
+        detail = f" (parameters differ: {', '.join(changed)})" if changed else ""
+        raise DataError(
+            f"{file} was binned on another RT/m/z grid than {ref_file.name}{detail}; "
+            "convert every file with the same parameters"
+        )
+
+
+def _read_npz(files: list[Path]) -> tuple[list[np.ndarray], dict[str, np.ndarray], dict[str, Any]]:
+    from omicsnet.data.lcms_matrix import LCMSMatrix
+
+    loaded = [(file, LCMSMatrix.load(file)) for file in files]
+    first_file, first = loaded[0]
+    reference = (first_file, first.rt, first.mz_edges, first.params.to_dict())
+    for file, matrix in loaded[1:]:
+        _grid_check(file, matrix.rt, matrix.mz_edges, matrix.params.to_dict(), reference)
+    axes = {"rt": first.rt, "mz_edges": first.mz_edges}
+    return [matrix.values for _, matrix in loaded], axes, first.params.to_dict()
+
+
+def _convert_runs(
+    files: list[Path],
+    binning: Any,
+    cache_dir: str | os.PathLike[str] | None,
+    use_cache: bool,
+    workers: int,
+    progress: bool,
+) -> tuple[list[np.ndarray], dict[str, np.ndarray], dict[str, Any]]:
+    from omicsnet.data.lcms_matrix import convert_files
+
+    result = convert_files(
+        files,
+        binning,
+        cache_dir=cache_dir,
+        use_cache=use_cache,
+        workers=workers,
+        progress=progress,
+    )
+    if result.failures:
+        reasons = "; ".join(reason for _, reason in result.failures[:_SHOWN])
+        more = f" and {result.n_failed - _SHOWN} more" if result.n_failed > _SHOWN else ""
+        raise DataError(
+            f"{result.n_failed} of {len(files)} file(s) failed to convert: {reasons}{more}"
+        )
+    matrices = [result.matrices[os.fspath(f)] for f in files]
+    params = result.params
+    return (
+        [m.values for m in matrices],
+        {"rt": matrices[0].rt, "mz_edges": matrices[0].mz_edges},
+        params.to_dict(),
+    )
+
+
+def _label_path(
+    inputs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    labels: str | os.PathLike[str],
+) -> Path:
+    """A relative label path is looked for inside a folder input first, then as given."""
+    path = Path(labels)
+    if path.is_absolute() or not isinstance(inputs, (str, os.PathLike)):
+        return path
+    root = Path(inputs)
+    if root.is_dir() and ((root / path).is_file() or not path.is_file()):
+        return root / path
+    return path
+
+
 def load_lcms_arrays(
-    folder: str | os.PathLike[str],
+    folder: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     labels: str | os.PathLike[str] = "labels.csv",
     *,
     file_column: str = "file",
     label_column: str = "label",
     classes: Sequence[str] | None = None,
     channel: int | None = None,
+    binning: Any = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    use_cache: bool = True,
+    workers: int = 2,
+    progress: bool = False,
 ) -> LCMSArrays:
-    """Load a folder of ``.npy`` LC-MS matrices and join their labels by file name.
+    """Load labelled LC-MS matrices (``.npy``, converted ``.npz`` or mzML) joined by name.
+
+    Labels are joined to inputs by sample ID (:func:`sample_id`: the file name without
+    ``.npy``/``.npz``/``.gz``/``.mzML``/``.mzXML``), never by directory order; so
+    ``run.mzML.npz`` matches a label row ``run``, ``run.mzML`` or ``run.mzML.gz``.
 
     Parameters
     ----------
     folder
-        Folder holding ``<sample>.npy`` files (``(RT, m/z)`` or ``(RT, m/z, channels)``).
+        A folder of inputs, or a list of files (see :func:`read_lcms_inputs`).
     labels
-        Label table (see :func:`read_labels`); a relative path is taken inside ``folder``.
+        Label table (see :func:`read_labels`); a relative path is looked for inside
+        ``folder`` first, then relative to the working directory.
     file_column, label_column
         Its columns.
     classes
         Class order (codes ``0..C-1``); default: the sorted class names. Labels outside
         it are an error.
     channel
-        Channel to keep; ``None`` requires all channels to be identical and keeps one.
+        ``.npy`` only: channel to keep; ``None`` requires all channels to be identical.
+    binning, cache_dir, use_cache, workers, progress
+        mzML inputs only: conversion settings (see :func:`read_lcms_inputs`).
 
     Returns
     -------
     LCMSArrays
-        Samples sorted by ID (never by directory order).
+        Samples sorted by ID (never by directory order), with the matrices' RT/m/z axes
+        and binning parameters when the inputs were converted matrices or mzML files.
 
     Raises
     ------
     DataNotFoundError
-        Folder or label table missing, or no ``.npy`` file.
+        Folder or label table missing, or no input file.
     DataError
         Labels without files or files without labels (every ID listed), unreadable
-        or pickled arrays, shape mismatches, non-finite values, differing channels.
+        or pickled arrays, shape or grid mismatches, non-finite values, differing channels.
 
     Examples
     --------
@@ -291,20 +606,22 @@ def load_lcms_arrays(
     ...
     omicsnet.errors.DataError: labels and array files do not match in ...
     """
-    root = Path(folder)
-    if not root.is_dir():
-        raise DataNotFoundError(f"array folder {root} not found")
-    label_path = Path(labels)
-    if not label_path.is_absolute():
-        label_path = root / label_path
+    label_path = _label_path(folder, labels)
+    if isinstance(folder, (str, os.PathLike)) and not Path(folder).exists():
+        raise DataNotFoundError(f"array folder {folder} not found")
     table = read_labels(label_path, file_column=file_column, label_column=label_column)
-    files = {
-        sample_id(p.name): p for p in root.iterdir() if p.suffix.lower() == ".npy" and p.is_file()
-    }
-    if not files:
-        raise DataNotFoundError(f"no .npy arrays in {root}")
-    no_file = sorted(set(table.index) - set(files))
-    no_label = sorted(set(files) - set(table.index))
+    inputs = read_lcms_inputs(
+        folder,
+        channel=channel,
+        binning=binning,
+        cache_dir=cache_dir,
+        use_cache=use_cache,
+        workers=workers,
+        progress=progress,
+    )
+    where = str(folder) if isinstance(folder, (str, os.PathLike)) else "the inputs"
+    no_file = sorted(set(table.index) - set(inputs.sample_ids))
+    no_label = sorted(set(inputs.sample_ids) - set(table.index))
     if no_file or no_label:
         parts = []
         if no_file:
@@ -312,7 +629,7 @@ def load_lcms_arrays(
         if no_label:
             parts.append(f"{len(no_label)} file(s) without a label: {_id_list(no_label)}")
         raise DataError(
-            f"labels and array files do not match in {root} ({label_path.name}): "
+            f"labels and array files do not match in {where} ({label_path.name}): "
             + "; ".join(parts)
         )
     names = sorted(set(table)) if classes is None else [str(c) for c in classes]
@@ -325,34 +642,24 @@ def load_lcms_arrays(
             f"{label_path}: labels {unknown} are not among classes {names} "
             f"(samples: {_id_list(bad)})"
         )
-    ids = sorted(files)
-    matrices = []
-    shape: tuple[int, ...] | None = None
-    for sid in ids:
-        file = files[sid]
-        try:
-            array = np.load(file, allow_pickle=False)
-        except (OSError, ValueError, EOFError) as err:
-            raise DataError(f"cannot read array {file}: {err}") from err
-        if not isinstance(array, np.ndarray) or not np.issubdtype(array.dtype, np.number):
-            raise DataError(f"{file} does not hold a numeric array")
-        matrix = _as_matrix(array, file, channel)
-        if shape is None:
-            shape = matrix.shape
-        elif matrix.shape != shape:
-            raise DataError(
-                f"{file}: matrix shape {matrix.shape} differs from {shape} ({files[ids[0]].name})"
-            )
-        if not np.isfinite(matrix).all():
-            raise DataError(f"{file}: {int((~np.isfinite(matrix)).sum())} NaN/infinite values")
-        matrices.append(np.asarray(matrix, dtype=np.float32))
-    x = np.stack(matrices)[:, None]
     codes = {name: i for i, name in enumerate(names)}
-    y = np.array([codes[table[sid]] for sid in ids], dtype=np.int64)
+    y = np.array([codes[table[sid]] for sid in inputs.sample_ids], dtype=np.int64)
     logger.info(
-        "loaded %d LC-MS arrays %s from %s (%s)", len(ids), x.shape[1:], root, ", ".join(names)
+        "loaded %d LC-MS matrices %s from %s (%s)",
+        len(y),
+        inputs.x.shape[1:],
+        where,
+        ", ".join(names),
     )
-    return LCMSArrays(x, y, sample_ids=ids, class_names=names, files=[files[s] for s in ids])
+    return LCMSArrays(
+        inputs.x,
+        y,
+        sample_ids=inputs.sample_ids,
+        class_names=names,
+        files=inputs.files,
+        axes=inputs.axes,
+        binning=inputs.binning,
+    )
 
 
 def load_deepmsprofiler_arrays(data_dir: str | os.PathLike[str] | None = None) -> LCMSArrays:
@@ -676,11 +983,14 @@ __all__ = [
     "Compose",
     "IntensityJitter",
     "LCMSArrays",
+    "LCMSInputs",
     "RTShift",
     "RandomErasing",
     "default_augmentation",
+    "input_kind",
     "load_deepmsprofiler_arrays",
     "load_lcms_arrays",
     "read_labels",
+    "read_lcms_inputs",
     "sample_id",
 ]

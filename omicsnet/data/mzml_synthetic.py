@@ -28,6 +28,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -373,3 +374,280 @@ def _ms1_peaks(
         mz, intensity = centre, height
     order = np.argsort(mz, kind="stable")
     return mz[order], intensity[order]
+
+
+# ---------------------------------------------------------------------------- cohorts
+@dataclass
+class SyntheticCohort:
+    """A labelled cohort of generated mzML runs (see :func:`write_synthetic_cohort`).
+
+    Attributes
+    ----------
+    root
+        The folder holding the files.
+    files
+        The mzML files, in label-table order.
+    labels
+        One row per file: ``file`` (file name; join by name), ``label``, ``batch``,
+        ``rt_offset`` (minutes this run's compounds elute late) and ``intensity_scale``.
+    planted
+        The class-specific peaks: ``label``, ``rt`` (minutes, averaged over batches), ``mz``,
+        ``intensity`` (apex before batch scaling and sample jitter).
+    common
+        Peaks present in every run whatever the class (``rt``, ``mz``, ``intensity``).
+    binning
+        A :class:`~omicsnet.data.lcms_matrix.BinningParams` grid covering the runs: a
+        coarse 64 x 64 grid (``rt_mode="bin"``, maximum per cell) for fast training.
+    """
+
+    root: Path
+    files: list[Path]
+    labels: Any
+    planted: Any
+    common: Any
+    binning: Any
+
+    @property
+    def classes(self) -> list[str]:
+        """Class names in the order given to :func:`write_synthetic_cohort`."""
+        return list(dict.fromkeys(self.labels["label"]))
+
+    def write_labels(
+        self, path: str | os.PathLike[str] | None = None, *, overwrite: bool = False
+    ) -> Path:
+        """Write ``file,label,batch`` as CSV (default ``root/labels.csv``), atomically.
+
+        The ``file`` column holds the mzML file names; ``omicsnet lcms train --labels``
+        joins it to the converted matrices by name.
+        """
+        from omicsnet.utils.io import atomic_write_text
+
+        target = Path(path) if path is not None else self.root / "labels.csv"
+        table = self.labels[["file", "label", "batch"]]
+        return atomic_write_text(target, table.to_csv(index=False), overwrite=overwrite)
+
+
+def _lattice_positions(
+    n: int, rt_bounds: tuple[float, float], mz_bounds: tuple[float, float], rng: np.random.Generator
+) -> list[tuple[float, float]]:
+    """``n`` (rt, mz) points in distinct cells of a lattice, so no two peaks share a cell."""
+    side = max(int(np.ceil(np.sqrt(n * 2.0))), 2)
+    cells = rng.permutation(side * side)[:n]
+    rt_step = (rt_bounds[1] - rt_bounds[0]) / side
+    mz_step = (mz_bounds[1] - mz_bounds[0]) / side
+    points = []
+    for cell in cells.tolist():
+        i, j = divmod(cell, side)
+        rt = rt_bounds[0] + rt_step * (i + rng.uniform(0.3, 0.7))
+        mz = mz_bounds[0] + mz_step * (j + rng.uniform(0.3, 0.7))
+        points.append((round(float(rt), 3), round(float(mz), 4)))
+    return points
+
+
+def write_synthetic_cohort(
+    out_dir: str | os.PathLike[str],
+    *,
+    n_per_class: int = 6,
+    classes: Sequence[str] = ("healthy", "benign", "cancer"),
+    n_batches: int = 2,
+    rt_shift: float = 0.3,
+    intensity_scale: Sequence[float] | float = (1.0, 0.6),
+    peaks_per_class: int = 2,
+    n_common: int = 6,
+    rt_range: tuple[float, float] = (0.5, 8.5),
+    scan_interval: float = 0.05,
+    mz_range: tuple[float, float] = (50.0, 1074.0),
+    peak_intensity: float = 1e6,
+    rt_width: float = 0.08,
+    jitter: float = 0.25,
+    rt_jitter: float = 0.03,
+    noise_peaks: int = 20,
+    noise_level: float = 2e4,
+    gzip_files: bool = False,
+    overwrite: bool = False,
+    seed: int = 0,
+) -> SyntheticCohort:
+    """Write a cohort of mzML runs with class-specific planted peaks and batch effects.
+
+    Every run holds ``n_common`` peaks shared by all classes, the ``peaks_per_class``
+    peaks of its own class (absent from the other classes) and ``noise_peaks`` random
+    peaks per scan. Samples are assigned to batches in turn within each class (so batches
+    are balanced across classes); batch ``b`` elutes ``(b - (n_batches - 1) / 2) * rt_shift``
+    minutes late (an RT-shift batch effect; the planted RT is the average over batches) and
+    has all intensities multiplied by ``intensity_scale[b]``. On top, each run gets a small
+    RT jitter (``rt_jitter`` minutes, normal) and each peak a log-normal intensity jitter
+    (``jitter``).
+
+    Peaks are placed in distinct cells of a lattice over the RT and m/z ranges (kept clear
+    of the ends by the batch shifts), so each planted peak is a separate signal.
+
+    Parameters
+    ----------
+    out_dir
+        Folder for the files (created). Files are named ``<class>_<i>.mzML`` (``.mzML.gz``
+        with ``gzip_files``).
+    n_per_class, classes, n_batches
+        Cohort design.
+    rt_shift
+        RT offset between consecutive batches, in minutes.
+    intensity_scale
+        One factor per batch (or one for all).
+    peaks_per_class, n_common
+        Planted peaks per class; peaks shared by every class.
+    rt_range, scan_interval, mz_range
+        MS1 scans every ``scan_interval`` minutes over ``rt_range``; peaks within ``mz_range``.
+    peak_intensity, rt_width
+        Apex intensity scale (each peak gets 0.5-1.5 times it) and elution width (minutes).
+    jitter, rt_jitter
+        Per-sample log-normal intensity jitter and per-run RT jitter.
+    noise_peaks, noise_level
+        Random noise peaks per scan, intensities uniform in ``[0, noise_level)``.
+    gzip_files
+        Write gzip-compressed files.
+    overwrite
+        Replace existing files of the same names.
+    seed
+        Seed of everything random.
+
+    Returns
+    -------
+    SyntheticCohort
+
+    Raises
+    ------
+    ConfigError
+        Invalid design (no classes, repeated class names, wrong number of intensity
+        scales, an RT range too short for the shifts, ...).
+    omicsnet.utils.io.OutputExistsError
+        A file exists and ``overwrite`` is false.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> cohort = write_synthetic_cohort(pathlib.Path(tempfile.mkdtemp()), n_per_class=2,
+    ...                                 classes=("a", "b"), rt_range=(0.5, 3.5))
+    >>> [f.name for f in cohort.files]
+    ['a_1.mzML', 'a_2.mzML', 'b_1.mzML', 'b_2.mzML']
+    >>> cohort.labels[["label", "batch", "rt_offset"]].values.tolist()
+    [['a', 0, -0.15], ['a', 1, 0.15], ['b', 0, -0.15], ['b', 1, 0.15]]
+    >>> cohort.planted["label"].tolist()
+    ['a', 'a', 'b', 'b']
+    """
+    import pandas as pd
+
+    from omicsnet.data.lcms_matrix import BinningParams
+    from omicsnet.utils.io import OutputExistsError
+
+    names = [str(c) for c in classes]
+    if not names or len(set(names)) != len(names):
+        raise ConfigError(f"classes must be distinct names, at least one; got {names}")
+    for name, value in (
+        ("n_per_class", n_per_class),
+        ("n_batches", n_batches),
+        ("peaks_per_class", peaks_per_class),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"{name} must be a positive integer; got {value!r}")
+    if isinstance(n_common, bool) or not isinstance(n_common, int) or n_common < 0:
+        raise ConfigError(f"n_common must be a non-negative integer; got {n_common!r}")
+    scales = (
+        [float(intensity_scale)] * n_batches
+        if isinstance(intensity_scale, (int, float))
+        else [float(s) for s in intensity_scale]
+    )
+    if len(scales) != n_batches or any(not s > 0 for s in scales):
+        raise ConfigError(
+            f"intensity_scale needs one positive factor per batch ({n_batches}); got {scales}"
+        )
+    if not scan_interval > 0 or not rt_width >= 0 or rt_shift < 0:
+        raise ConfigError("scan_interval must be positive, rt_width and rt_shift non-negative")
+    offsets = [round((b - (n_batches - 1) / 2) * rt_shift, 6) for b in range(n_batches)]
+    margin = max(abs(o) for o in offsets) + 4 * rt_width + 3 * rt_jitter + scan_interval
+    rt_bounds = (rt_range[0] + margin, rt_range[1] - margin)
+    mz_bounds = (mz_range[0] + 0.02 * (mz_range[1] - mz_range[0]), 0.98 * mz_range[1])
+    if rt_bounds[1] - rt_bounds[0] < 4 * rt_width + scan_interval or mz_bounds[1] <= mz_bounds[0]:
+        raise ConfigError(
+            f"rt_range {rt_range} is too short for RT shifts of {rt_shift} min between "
+            f"{n_batches} batches and peaks {rt_width} min wide"
+        )
+    rng = np.random.default_rng(seed)
+    n_planted = peaks_per_class * len(names)
+    points = _lattice_positions(n_planted + n_common, rt_bounds, mz_bounds, rng)
+    heights = peak_intensity * rng.uniform(0.5, 1.5, len(points))
+    planted = pd.DataFrame(
+        {
+            "label": [names[i // peaks_per_class] for i in range(n_planted)],
+            "rt": [p[0] for p in points[:n_planted]],
+            "mz": [p[1] for p in points[:n_planted]],
+            "intensity": heights[:n_planted].round(0),
+        }
+    )
+    common = pd.DataFrame(
+        {
+            "rt": [p[0] for p in points[n_planted:]],
+            "mz": [p[1] for p in points[n_planted:]],
+            "intensity": heights[n_planted:].round(0),
+        }
+    )
+    root = Path(out_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    suffix = ".mzML.gz" if gzip_files else ".mzML"
+    rows = []
+    for label in names:
+        for i in range(n_per_class):
+            rows.append(
+                {"file": f"{label}_{i + 1}{suffix}", "label": label, "batch": i % n_batches}
+            )
+    existing = [r["file"] for r in rows if (root / r["file"]).exists()]
+    if existing and not overwrite:
+        raise OutputExistsError(
+            f"{root} already holds {', '.join(existing[:5])}"
+            f"{' ...' if len(existing) > 5 else ''}; pass overwrite=True to replace them"
+        )
+    scan_times = np.arange(rt_range[0], rt_range[1] + scan_interval / 2, scan_interval)
+    files = []
+    for index, row in enumerate(rows):
+        batch = row["batch"]
+        own = planted[planted["label"] == row["label"]]
+        peaks_of_run = pd.concat([common, own[["rt", "mz", "intensity"]]], ignore_index=True)
+        drift = offsets[batch] + float(rng.normal(0.0, rt_jitter))
+        gains = scales[batch] * np.exp(jitter * rng.standard_normal(len(peaks_of_run)))
+        peaks = [
+            PlantedPeak(float(mz), float(rt) + drift, float(height * gain), rt_width)
+            for (rt, mz, height), gain in zip(
+                peaks_of_run[["rt", "mz", "intensity"]].to_numpy(), gains, strict=True
+            )
+        ]
+        path = root / row["file"]
+        write_synthetic_mzml(
+            path,
+            peaks=peaks,
+            scan_times=scan_times,
+            mz_range=mz_range,
+            noise_peaks=noise_peaks,
+            noise_level=noise_level * scales[batch],
+            chromatogram=False,
+            seed=seed * 100_003 + index + 1,
+        )
+        row["rt_offset"] = offsets[batch]
+        row["intensity_scale"] = scales[batch]
+        files.append(path)
+    labels = pd.DataFrame(rows, columns=["file", "label", "batch", "rt_offset", "intensity_scale"])
+    n_rt, n_mz = 64, 64
+    binning = BinningParams(
+        rt_start=rt_range[0],
+        rt_step=(rt_range[1] - rt_range[0] + scan_interval) / n_rt,
+        n_rt=n_rt,
+        mz_start=mz_range[0],
+        mz_step=(mz_range[1] - mz_range[0]) / n_mz,
+        n_mz=n_mz,
+        rt_mode="bin",
+    )
+    logger.info(
+        "wrote %d synthetic runs (%d classes, %d batches) to %s",
+        len(files),
+        len(names),
+        n_batches,
+        root,
+    )
+    return SyntheticCohort(root, files, labels, planted, common, binning)

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
 from typing import Any
 
 import torch
@@ -86,6 +87,62 @@ def intensity_transform(x: Tensor, transform: str = "log1p_max", eps: float = 1e
         peak = x.reshape(len(x), -1).amax(1).clamp_min(eps)
         x = x / peak.view(-1, *([1] * (x.ndim - 1)))
     return x
+
+
+def check_lcms_options(
+    model: str, n_classes: int, transform: str, input_size: Any, pre_pool: int
+) -> list[int]:
+    """Validate the options every LC-MS classifier shares; returns ``input_size`` as ints.
+
+    Examples
+    --------
+    >>> check_lcms_options("lcms_cnn", 2, "log1p", (32, 48), 1)
+    [32, 48]
+    >>> check_lcms_options("lcms_cnn", 1, "log1p", (32, 48), 1)
+    Traceback (most recent call last):
+    ...
+    omicsnet.errors.ConfigError: lcms_cnn needs n_classes >= 2, got 1
+    """
+    if int(n_classes) < 2:
+        raise ConfigError(f"{model} needs n_classes >= 2, got {n_classes}")
+    if int(pre_pool) < 1:
+        raise ConfigError(f"{model} pre_pool must be >= 1, got {pre_pool}")
+    if transform not in TRANSFORMS:
+        raise ConfigError(f"{model} transform must be one of {TRANSFORMS}, got {transform!r}")
+    size = [int(s) for s in input_size]
+    if len(size) != 2:
+        raise ConfigError(f"{model} input_size must be [RT, m/z], got {input_size}")
+    return size
+
+
+def pool_and_transform(x: Tensor, pre_pool: int, transform: str) -> Tensor:
+    """Max-pool ``(batch, C, RT, m/z)`` by ``pre_pool`` (kernel = stride), then transform.
+
+    Examples
+    --------
+    >>> import torch
+    >>> pool_and_transform(torch.arange(16.0).view(1, 1, 4, 4), 2, "max").tolist()
+    [[[[0.3333333432674408, 0.46666666865348816], [0.8666666746139526, 1.0]]]]
+    """
+    if pre_pool > 1:
+        x = F.max_pool2d(x, kernel_size=pre_pool, stride=pre_pool)
+    return intensity_transform(x, transform)
+
+
+def random_raw_intensities(
+    shape: Sequence[int], generator: torch.Generator | None = None
+) -> Tensor:
+    """Sparse log-normal intensities up to 1e9 (half the cells zero): example LC-MS input.
+
+    Examples
+    --------
+    >>> x = random_raw_intensities((2, 1, 8, 8), torch.Generator().manual_seed(0))
+    >>> x.shape, bool(x.max() <= 1e9), bool((x == 0).any())
+    (torch.Size([2, 1, 8, 8]), True, True)
+    """
+    present = torch.rand(tuple(shape), generator=generator) < 0.5
+    values = torch.exp(torch.randn(tuple(shape), generator=generator) * 2.0 + 14.0)
+    return torch.where(present, values.clamp_max(1e9), torch.zeros(()))
 
 
 @register_model("lcms_densenet", family="lcms")
@@ -158,19 +215,9 @@ class LCMSDenseNet(OmicsModel):
         norm: str = "batch",
     ) -> None:
         super().__init__()
-        if int(n_classes) < 2:
-            raise ConfigError(f"lcms_densenet needs n_classes >= 2, got {n_classes}")
-        if int(pre_pool) < 1:
-            raise ConfigError(f"lcms_densenet pre_pool must be >= 1, got {pre_pool}")
-        if transform not in TRANSFORMS:
-            raise ConfigError(
-                f"lcms_densenet transform must be one of {TRANSFORMS}, got {transform!r}"
-            )
+        size = check_lcms_options("lcms_densenet", n_classes, transform, input_size, pre_pool)
         if not 0.0 <= head_dropout < 1.0:
             raise ConfigError(f"lcms_densenet head_dropout must be in [0, 1), got {head_dropout}")
-        size = [int(s) for s in input_size]
-        if len(size) != 2:
-            raise ConfigError(f"lcms_densenet input_size must be [RT, m/z], got {input_size}")
         self.n_outputs = int(n_classes)
         self.input_size = size
         self.pre_pool = int(pre_pool)
@@ -220,9 +267,7 @@ class LCMSDenseNet(OmicsModel):
                 f"lcms_densenet expects raw matrices of shape (batch, 1, RT, m/z) or "
                 f"(batch, RT, m/z), got {tuple(x.shape)}{hint}"
             )
-        if self.pre_pool > 1:
-            x = F.max_pool2d(x, kernel_size=self.pre_pool, stride=self.pre_pool)
-        return intensity_transform(x, self.transform)
+        return pool_and_transform(x, self.pre_pool, self.transform)
 
     def features(self, x: Tensor) -> Tensor:
         """Pooled backbone features ``(batch, backbone.out_features)`` of raw inputs.
@@ -273,10 +318,7 @@ class LCMSDenseNet(OmicsModel):
         >>> x.shape, bool(x.max() > 1e6), bool((x == 0).any())
         (torch.Size([2, 1, 64, 64]), True, True)
         """
-        shape = (batch_size, 1, *self.input_size)
-        present = torch.rand(shape, generator=generator) < 0.5
-        values = torch.exp(torch.randn(shape, generator=generator) * 2.0 + 14.0)
-        return torch.where(present, values.clamp_max(1e9), torch.zeros(()))
+        return random_raw_intensities((batch_size, 1, *self.input_size), generator)
 
 
 def load_pretrained_backbone(
