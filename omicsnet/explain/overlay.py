@@ -1,0 +1,360 @@
+"""Annotated features over a saliency map: which known compounds sit in the hot regions?
+
+DeepLCMS (Cseresznye 2023, Fig. 7–8) drew the features annotated by a conventional
+pipeline (MS-DIAL, MZmine, XCMS) over its class-activation maps and listed the annotated
+compounds inside the strongest regions. :func:`overlay_features` does that for any
+:class:`~omicsnet.explain.maps.SaliencyMap` (RISE, Grad-CAM, LayerCAM): every feature is
+placed on the map's RT × m/z grid, gets the map's value there and its percentile within
+the map, and is matched to the :func:`~omicsnet.explain.maps.top_regions` it falls in.
+:func:`plot_overlay` draws the map with the features on top.
+
+Feature tables are read by :func:`read_annotated_features`, which recognises the usual
+column names of MS-DIAL, MZmine and XCMS exports (or takes them explicitly) and converts
+retention times in seconds to minutes.
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> from omicsnet.explain.maps import SaliencyMap
+>>> values = np.zeros((1, 10, 10))
+>>> values[0, 4, 6] = 1.0
+>>> smap = SaliencyMap(values, axes={"rt": np.arange(10.0), "mz": 100 + np.arange(10.0)})
+>>> features = pd.DataFrame({"id": ["f1", "f2"], "rt": [4.0, 1.0], "mz": [106.0, 101.0],
+...                          "name": ["caffeine", "unknown"]})
+>>> hits = overlay_features(smap, features, top=1, quantile=0.98)
+>>> hits.loc[hits["in_top_region"], ["id", "region_rank"]].values.tolist()
+[['f1', 1]]
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from omicsnet.errors import ConfigError, DataError
+from omicsnet.explain.maps import SaliencyMap, _extent, top_regions
+
+logger = logging.getLogger(__name__)
+
+#: Recognised column names (lower-cased) for each field, in order of preference.
+COLUMN_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "id": ("id", "feature_id", "alignment id", "row id", "featureid", "peak id", "identifier"),
+    "mz": ("mz", "m/z", "average mz", "precursor m/z", "row m/z", "mzmed", "mass_to_charge"),
+    "rt": (
+        "rt",
+        "rt (min)",
+        "retention time",
+        "average rt(min)",
+        "rt(min)",
+        "row retention time",
+        "rtmed",
+        "rt_min",
+        "retention_time",
+    ),
+    "name": (
+        "name",
+        "metabolite name",
+        "compound",
+        "compound name",
+        "identity",
+        "annotation",
+        "description",
+        "metabolite_identification",
+    ),
+    "level": (
+        "level",
+        "annotation level",
+        "msi level",
+        "ontology",
+        "annotation tag (vs1.0)",
+        "confidence",
+        "reliability",
+    ),
+}
+
+
+def read_annotated_features(
+    path_or_frame: str | os.PathLike[str] | pd.DataFrame,
+    *,
+    columns: dict[str, str] | None = None,
+    rt_unit: str = "auto",
+) -> pd.DataFrame:
+    """Read a feature table into columns ``id, rt (minutes), mz, name, level``.
+
+    Parameters
+    ----------
+    path_or_frame
+        A delimited text file (comma, tab or semicolon, sniffed; optionally gzipped), e.g.
+        an MS-DIAL alignment export, an MZmine CSV, an XCMS ``peakTable`` or a MetaboLights
+        MAF file, or a DataFrame.
+    columns
+        Explicit mapping from our fields (``id``, ``rt``, ``mz``, ``name``, ``level``) to the
+        table's column names; the rest are found by :data:`COLUMN_SYNONYMS`.
+    rt_unit
+        ``"min"``, ``"s"``, or ``"auto"``: seconds when the column name says so (XCMS
+        ``rtmed``, ``... (s)``) or when the largest RT exceeds 200 (an LC run of more than
+        200 minutes is rare; say ``rt_unit="min"`` for one), else minutes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The standard columns first (``name`` and ``level`` empty strings when absent,
+        ``id`` the row number as text when absent), then the table's other columns.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> xcms = pd.DataFrame({"name": ["M100T600"], "mzmed": [100.1], "rtmed": [600.0]})
+    >>> read_annotated_features(xcms)[["id", "rt", "mz"]].values.tolist()
+    [['M100T600', 10.0, 100.1]]
+    """
+    if isinstance(path_or_frame, pd.DataFrame):
+        table, source = path_or_frame.copy(), "the feature table"
+    else:
+        table, source = _read_delimited(path_or_frame), str(path_or_frame)
+    lower = {str(c).strip().lower(): c for c in table.columns}
+    chosen: dict[str, Any] = {}
+    for field, synonyms in COLUMN_SYNONYMS.items():
+        if columns and field in columns:
+            if columns[field] not in table.columns:
+                raise DataError(
+                    f"{source}: column {columns[field]!r} (for {field}) not found; "
+                    f"columns are {list(table.columns)}"
+                )
+            chosen[field] = columns[field]
+            continue
+        chosen[field] = next((lower[s] for s in synonyms if s in lower), None)
+    missing = [f for f in ("mz", "rt") if chosen[f] is None]
+    if missing:
+        raise DataError(
+            f"{source}: no {' or '.join(missing)} column found among {list(table.columns)}; "
+            f"expected one of {[COLUMN_SYNONYMS[f] for f in missing]} or pass columns={{...}}"
+        )
+    out = pd.DataFrame(index=table.index)
+    # XCMS tables name features in a 'name' column (M100T600): that is an ID, not a compound
+    name_is_id = chosen["id"] is None and chosen["name"] is not None and _looks_like_xcms(table)
+    if name_is_id:
+        chosen["id"], chosen["name"] = chosen["name"], None
+    has_ids = chosen["id"] is not None and table[chosen["id"]].notna().all()
+    has_ids = has_ids and (table[chosen["id"]].astype(str).str.strip() != "").all()
+    out["id"] = table[chosen["id"]].astype(str) if has_ids else table.index.astype(str)
+    if chosen["id"] is not None and not has_ids:
+        logger.info("%s: column %r has empty IDs; using row numbers", source, chosen["id"])
+    for field in ("mz", "rt"):
+        values = pd.to_numeric(table[chosen[field]], errors="coerce")
+        bad = values.index[values.isna()]
+        if len(bad):
+            raise DataError(
+                f"{source}: {len(bad)} non-numeric {field} value(s) in column "
+                f"{chosen[field]!r}, first at row {bad[0]} ({table.loc[bad[0], chosen[field]]!r})"
+            )
+        out[field] = values.astype(float)
+    unit = rt_unit
+    if unit == "auto":
+        name = str(chosen["rt"]).lower()
+        in_seconds = name in ("rtmed", "rt_s") or "(s)" in name or "sec" in name
+        unit = "s" if in_seconds or out["rt"].max() > 200 else "min"
+    if unit not in ("s", "min"):
+        raise ConfigError(f"rt_unit must be 'min', 's' or 'auto', not {rt_unit!r}")
+    if unit == "s":
+        out["rt"] = out["rt"] / 60.0
+    for field in ("name", "level"):
+        out[field] = table[chosen[field]].fillna("").astype(str) if chosen[field] else ""
+    used = {c for c in chosen.values() if c is not None}
+    rest = table[[c for c in table.columns if c not in used]]
+    return pd.concat([out, rest], axis=1).reset_index(drop=True)
+
+
+def _read_delimited(path: str | os.PathLike[str]) -> pd.DataFrame:
+    from pathlib import Path
+
+    from omicsnet.errors import DataNotFoundError
+
+    file = Path(path)
+    if not file.is_file():
+        raise DataNotFoundError(f"feature table {file} not found")
+    try:
+        return pd.read_csv(file, sep=None, engine="python", encoding_errors="replace")
+    except (ValueError, pd.errors.ParserError) as err:
+        raise DataError(f"{file}: cannot read as a delimited table ({err})") from err
+
+
+def _looks_like_xcms(table: pd.DataFrame) -> bool:
+    columns = {str(c).lower() for c in table.columns}
+    return {"mzmed", "rtmed"} <= columns
+
+
+def _cell_index(axis: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest axis position of each value and whether the value lies inside the axis."""
+    low, high = _extent(axis)
+    inside = (values >= min(low, high)) & (values <= max(low, high))
+    order = np.argsort(axis)
+    sorted_axis = axis[order]
+    pos = np.clip(np.searchsorted(sorted_axis, values), 1, len(axis) - 1)
+    left, right = sorted_axis[pos - 1], sorted_axis[pos]
+    nearest = np.where(np.abs(values - left) <= np.abs(values - right), pos - 1, pos)
+    if len(axis) == 1:
+        nearest = np.zeros_like(values, dtype=int)
+    return order[nearest], inside
+
+
+def overlay_features(
+    smap: SaliencyMap,
+    features: pd.DataFrame,
+    *,
+    classes: Sequence[int | str] | None = None,
+    top: int = 10,
+    quantile: float = 0.99,
+) -> pd.DataFrame:
+    """Score annotated features on a saliency map and match them to its top regions.
+
+    Parameters
+    ----------
+    smap
+        A saliency map whose axes are in minutes and m/z (bin indices work too, when the
+        features are given in the same units).
+    features
+        Columns ``id``, ``rt`` (minutes), ``mz`` and optionally ``name``, ``level`` — as
+        :func:`read_annotated_features` returns.
+    classes
+        Classes to report; default all of the map's.
+    top, quantile
+        The regions: :func:`~omicsnet.explain.maps.top_regions` with these settings.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per feature and class: ``class``, the feature columns, ``score`` (map
+        value at the feature's cell), ``percentile`` (0–100 within that class's map),
+        ``in_map``, ``in_top_region``, ``region_rank`` (0 when in none), ``row``, ``col``;
+        sorted by class, then region rank, then score (highest first). Features outside
+        the map have ``in_map`` False and no score. Feature-table columns with one of
+        these names are kept with the suffix ``_feature`` (e.g. ``class_feature``).
+    """
+    for column in ("id", "rt", "mz"):
+        if column not in features.columns:
+            raise DataError(
+                f"feature table lacks a {column!r} column (read it with read_annotated_features)"
+            )
+    names = (
+        list(smap.classes or [])
+        if classes is None
+        else [
+            smap.classes[smap.class_index(c)]
+            for c in classes  # type: ignore[index]
+        ]
+    )
+    # the feature table's own columns must not collide with the ones added here
+    added = ("class", "score", "percentile", "in_map", "in_top_region", "region_rank", "row", "col")
+    clashes = {c: f"{c}_feature" for c in added if c in features.columns}
+    if clashes:
+        features = features.rename(columns=clashes)
+    rt = features["rt"].to_numpy(dtype=float)
+    mz = features["mz"].to_numpy(dtype=float)
+    rows, rt_inside = _cell_index(np.asarray(smap.axes.rt, dtype=float), rt)
+    cols, mz_inside = _cell_index(np.asarray(smap.axes.mz, dtype=float), mz)
+    in_map = rt_inside & mz_inside
+    outside = int((~in_map).sum())
+    if outside:
+        logger.info("%d of %d features lie outside the map's RT/m/z range", outside, len(rt))
+    regions = top_regions(smap, top, quantile=quantile, classes=names)
+    frames = []
+    for name in names:
+        values = smap[name]
+        flat = np.sort(values.ravel())
+        score = np.where(in_map, values[rows, cols], np.nan)
+        percentile = np.where(
+            in_map, 100.0 * np.searchsorted(flat, score, side="right") / flat.size, np.nan
+        )
+        rank = np.zeros(len(rt), dtype=int)
+        for region in (
+            regions[regions["class"] == name].sort_values("rank", ascending=False).itertuples()
+        ):
+            inside = (
+                in_map
+                & (rows >= region.row_start)
+                & (rows <= region.row_end)
+                & (cols >= region.col_start)
+                & (cols <= region.col_end)
+            )
+            rank[inside] = region.rank
+        frame = features.copy()
+        frame.insert(0, "class", name)
+        frame["score"] = score
+        frame["percentile"] = percentile
+        frame["in_map"] = in_map
+        frame["in_top_region"] = rank > 0
+        frame["region_rank"] = rank
+        frame["row"], frame["col"] = rows, cols
+        frames.append(frame)
+    out = pd.concat(frames, ignore_index=True)
+    out["_order"] = np.where(out["region_rank"] > 0, out["region_rank"], np.iinfo(int).max)
+    out = out.sort_values(["class", "_order", "score"], ascending=[True, True, False])
+    return out.drop(columns="_order").reset_index(drop=True)
+
+
+def plot_overlay(
+    smap: SaliencyMap,
+    hits: pd.DataFrame,
+    *,
+    classes: Sequence[int | str] | None = None,
+    label_top: int = 8,
+    top: int = 10,
+    quantile: float = 0.99,
+    cmap: str = "inferno",
+) -> Any:
+    """The map of each class with the features on top (from :func:`overlay_features`).
+
+    Features inside a top region are drawn as filled cyan circles and the ``label_top``
+    best-scoring of them are labelled with their name (or ID); the others are small white
+    dots. Returns a matplotlib ``Figure`` (write it with
+    :func:`omicsnet.explain.maps.save_figure`).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> smap = SaliencyMap(np.random.default_rng(0).random((1, 8, 8)))
+    >>> features = pd.DataFrame({"id": ["a"], "rt": [3.0], "mz": [4.0]})
+    >>> fig = plot_overlay(smap, overlay_features(smap, features, top=2))
+    >>> len(fig.axes) >= 1
+    True
+    """
+    from matplotlib.figure import Figure
+
+    from omicsnet.explain.maps import plot_maps
+
+    names = (
+        list(dict.fromkeys(hits["class"]))
+        if classes is None
+        else [
+            smap.classes[smap.class_index(c)]
+            for c in classes  # type: ignore[index]
+        ]
+    )
+    fig: Figure = plot_maps(smap, classes=names, regions=top, quantile=quantile, cmap=cmap)
+    image_axes = [ax for ax in fig.axes if ax.get_images()]
+    for ax, name in zip(image_axes, names, strict=True):
+        shown = hits[(hits["class"] == name) & hits["in_map"]]
+        hot = shown[shown["in_top_region"]]
+        cold = shown[~shown["in_top_region"]]
+        ax.scatter(cold["mz"], cold["rt"], s=6, color="white", alpha=0.6, linewidths=0)
+        ax.scatter(hot["mz"], hot["rt"], s=22, color="cyan", edgecolors="black", linewidths=0.5)
+        middle = float(np.mean(ax.get_xlim()))
+        for row in hot.sort_values("score", ascending=False).head(label_top).itertuples():
+            label = getattr(row, "name", "") or row.id
+            right_half = row.mz > middle  # label towards the centre: never cut at the edge
+            ax.annotate(
+                str(label),
+                (row.mz, row.rt),
+                fontsize=6,
+                color="white",
+                xytext=(-3 if right_half else 3, 3),
+                textcoords="offset points",
+                ha="right" if right_half else "left",
+            )
+    return fig
