@@ -34,6 +34,11 @@ _LAZY: dict[str, str] = {
     "read_interactome": "omicsnet.knowledge.interactome",
     "read_bioplex": "omicsnet.knowledge.interactome",
     "merge_edge_tables": "omicsnet.knowledge.interactome",
+    "PhenotypeGraph": "omicsnet.knowledge.phenotype_graph",
+    "build_phenotype_graph": "omicsnet.knowledge.phenotype_graph",
+    "load_phenotype_graph": "omicsnet.knowledge.phenotype_graph",
+    "essentiality_screen": "omicsnet.knowledge.essentiality",
+    "screening_model": "omicsnet.knowledge.essentiality",
 }
 
 __all__ = sorted(_LAZY)

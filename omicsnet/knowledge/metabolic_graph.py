@@ -1186,6 +1186,38 @@ def load_human_gem(
 _BUNDLED = ("textbook", "iJO1366", "salmonella")
 
 
+def read_cobra_model_file(path: str | os.PathLike[str]) -> cobra.Model:
+    """Read a metabolic model file: SBML (``.xml``, ``.sbml``, gzipped too), JSON, YAML or MATLAB.
+
+    Raises
+    ------
+    DataError
+        The file cannot be read as a model.
+
+    Examples
+    --------
+    >>> import cobra, pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "core.json"
+    >>> cobra.io.save_json_model(cobra.io.load_model("textbook"), str(path))
+    >>> len(read_cobra_model_file(path).reactions)
+    95
+    """
+    import cobra
+
+    path = Path(path)
+    name = path.name.lower().removesuffix(".gz")
+    try:
+        if name.endswith(".mat"):
+            return cobra.io.load_matlab_model(str(path))
+        if name.endswith(".json"):
+            return cobra.io.load_json_model(str(path))
+        if name.endswith((".yml", ".yaml")):
+            return cobra.io.load_yaml_model(str(path))
+        return cobra.io.read_sbml_model(str(path))
+    except Exception as err:  # cobra raises many types for bad files
+        raise DataError(f"cannot read the metabolic model {path}: {err}") from err
+
+
 def load_cobra_graph(
     source: str | os.PathLike[str],
     *,
@@ -1234,20 +1266,8 @@ def load_cobra_graph(
         stem = re.sub(r"\W+", "_", path.name.split(".")[0]) or "model"
 
         def build() -> MetaboliteProteinGraph:
-            name = path.name.lower().removesuffix(".gz")
-            try:
-                if name.endswith(".mat"):
-                    model = cobra.io.load_matlab_model(str(path))
-                elif name.endswith(".json"):
-                    model = cobra.io.load_json_model(str(path))
-                elif name.endswith((".yml", ".yaml")):
-                    model = cobra.io.load_yaml_model(str(path))
-                else:
-                    model = cobra.io.read_sbml_model(str(path))
-            except Exception as err:  # cobra raises many types for bad files
-                raise DataError(f"cannot read the metabolic model {path}: {err}") from err
             return MetaboliteProteinGraph.from_cobra_model(
-                model, currency=currency, protein_ids=protein_ids, cost=cost
+                read_cobra_model_file(path), currency=currency, protein_ids=protein_ids, cost=cost
             )
 
     elif str(source) in _BUNDLED:
