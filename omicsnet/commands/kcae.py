@@ -1,0 +1,181 @@
+"""``omicsnet kcae pretrain|finetune|predict``: DeepMetabolism-style autoencoders."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from omicsnet.commands import CommandGroups
+
+
+def add_commands(groups: CommandGroups) -> None:
+    pretrain = groups.action(
+        "kcae",
+        "pretrain",
+        help="build a kcae from a knowledge graph and pretrain it on a transcriptome compendium",
+    )
+    pretrain.add_argument(
+        "--graph",
+        default="textbook",
+        help="cobra model: textbook, iJO1366 or an SBML/JSON/MAT file",
+    )
+    pretrain.add_argument(
+        "--compendium", required=True, help="genes x samples table (CSV/TSV, .gz allowed)"
+    )
+    pretrain.add_argument("--strategy", choices=["A", "C"], default="C", help="A dense, C sparse")
+    _common_training(pretrain, epochs=100, batch_size=32)
+    pretrain.set_defaults(func=cmd_kcae_pretrain)
+
+    finetune = groups.action(
+        "kcae", "finetune", help="fine-tune a kcae on measured phenotypes (e.g. growth rate)"
+    )
+    source = finetune.add_mutually_exclusive_group(required=True)
+    source.add_argument("--model", help="pretrained model folder (from 'omicsnet kcae pretrain')")
+    source.add_argument("--graph", help="start from scratch (strategy B) on this cobra model")
+    finetune.add_argument("--expression", required=True, help="genes x samples table")
+    finetune.add_argument(
+        "--phenotypes",
+        required=True,
+        help="samples x phenotypes table (columns: phenotype reaction IDs, or growth_rate)",
+    )
+    finetune.add_argument(
+        "--target",
+        action="append",
+        default=[],
+        metavar="COLUMN=REACTION",
+        help="map a measured column to a phenotype node (default: growth_rate -> biomass), "
+        "e.g. --target mu=BIOMASS_Ec_iJO1366_WT_53p95M",
+    )
+    finetune.add_argument(
+        "--layers",
+        default="all",
+        help="layers to train: all, encoder, or a comma list of gene_protein, protein_phenotype, "
+        "decoder",
+    )
+    finetune.add_argument(
+        "--loss", choices=["mse", "relative"], default="mse", help="relative: DeepMetabolism's"
+    )
+    _common_training(finetune, epochs=100, batch_size=16)
+    finetune.set_defaults(func=cmd_kcae_finetune)
+
+    predict = groups.action(
+        "kcae", "predict", help="predict phenotypes from transcriptomes with a saved kcae"
+    )
+    predict.add_argument("--model", required=True, help="saved kcae folder")
+    predict.add_argument("--expression", required=True, help="genes x samples table")
+    predict.add_argument("--out", required=True, help="CSV of predictions (samples x phenotypes)")
+    predict.add_argument("--measured", help="samples x phenotypes table to score against (PCC)")
+    predict.add_argument("--plots", help="folder for predicted-vs-measured and PCC plots")
+    _io_arguments(predict)
+    predict.set_defaults(func=cmd_kcae_predict)
+
+
+def _io_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--samples-in-rows",
+        action="store_true",
+        help="the expression table has samples in rows (default: genes in rows)",
+    )
+    parser.add_argument("--id-map", help="two-column table: data gene ID, model gene ID")
+    parser.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+
+
+def _common_training(parser: argparse.ArgumentParser, *, epochs: int, batch_size: int) -> None:
+    parser.add_argument("--out", required=True, help="model folder to write")
+    parser.add_argument("--untied", action="store_true", help="decoder with its own weights")
+    parser.add_argument("--epochs", type=int, default=epochs)
+    parser.add_argument("--batch-size", type=int, default=batch_size)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--seed", type=int, default=0)
+    _io_arguments(parser)
+
+
+def cmd_kcae_pretrain(args: argparse.Namespace) -> int:
+    from omicsnet.kcae_workflows import run_pretrain
+
+    summary = run_pretrain(
+        args.graph,
+        args.compendium,
+        args.out,
+        strategy=args.strategy,
+        tied=not args.untied,
+        genes_in_rows=not args.samples_in_rows,
+        id_map=args.id_map,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        seed=args.seed,
+        overwrite=args.overwrite,
+        progress=not args.quiet,
+    )
+    print(summary["gene_match"])
+    print(
+        f"pretrained on {summary['samples']} samples ({summary['parameters']} parameters): "
+        f"loss {summary['final_loss']:.4g}, reconstruction PCC "
+        f"{summary['reconstruction_pcc']:.3f}; model in {args.out}"
+    )
+    return 0
+
+
+def cmd_kcae_finetune(args: argparse.Namespace) -> int:
+    from omicsnet.errors import ConfigError
+    from omicsnet.kcae_workflows import run_finetune
+
+    targets = {}
+    for item in args.target:
+        column, sep, reaction = item.partition("=")
+        if not sep or not column or not reaction:
+            raise ConfigError(f"--target expects COLUMN=REACTION, got {item!r}")
+        targets[column.strip()] = reaction.strip()
+    summary = run_finetune(
+        args.expression,
+        args.phenotypes,
+        args.out,
+        model_dir=args.model,
+        graph_source=args.graph,
+        tied=not args.untied,
+        targets=targets or None,
+        layers=args.layers,
+        loss=args.loss,
+        genes_in_rows=not args.samples_in_rows,
+        id_map=args.id_map,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        seed=args.seed,
+        overwrite=args.overwrite,
+        progress=not args.quiet,
+    )
+    print(summary["gene_match"])
+    for column, metrics in summary["training_fit"].items():
+        print(
+            f"{column} -> {summary['targets'][column]}: training PCC {metrics['pooled_pcc']:.3f}, "
+            f"{metrics['within_20pct']:.0%} within 20 % ({int(metrics['n'])} samples)"
+        )
+    print(f"fine-tuned ({summary['from']} -> finetuned); model in {args.out}")
+    return 0
+
+
+def cmd_kcae_predict(args: argparse.Namespace) -> int:
+    from omicsnet.kcae_workflows import run_predict
+
+    summary = run_predict(
+        args.model,
+        args.expression,
+        args.out,
+        measured=args.measured,
+        plots=args.plots,
+        genes_in_rows=not args.samples_in_rows,
+        id_map=args.id_map,
+        overwrite=args.overwrite,
+    )
+    print(summary["gene_match"])
+    print(
+        f"{summary['samples']} samples x {summary['phenotypes']} phenotypes written to "
+        f"{summary['out']}"
+    )
+    if "pcc" in summary:
+        print("PCC per measured phenotype: " + json.dumps(summary["pcc"]))
+    if "plots" in summary:
+        print(f"plots in {summary['plots']}")
+    return 0
