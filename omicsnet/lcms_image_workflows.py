@@ -198,47 +198,6 @@ def load_image_data(
 
 
 # ---------------------------------------------------------------------------- training
-def _recalibrate_trainable_bn(model: Any, data: Any, batch_size: int) -> int:
-    """Recompute the running statistics of the batch-norm layers that were trained.
-
-    Like :func:`omicsnet.models.ensemble.recalibrate_batchnorm` (needed after training on
-    a dozen samples), but frozen batch-norm layers keep their statistics.
-    """
-    import torch
-    from torch import nn
-
-    from omicsnet.models.ensemble import _chunks
-
-    layers = [
-        m
-        for m in model.modules()
-        if isinstance(m, nn.modules.batchnorm._BatchNorm)
-        and any(p.requires_grad for p in m.parameters())
-    ]
-    data = getattr(data, "base", data)
-    chunks = list(_chunks(data, batch_size))
-    if len(chunks) > 1 and len(chunks[-1]) == 1:
-        chunks[-2:] = [torch.cat(chunks[-2:])]
-    if not layers or sum(len(c) for c in chunks) < 2:
-        return 0
-    momenta = [layer.momentum for layer in layers]
-    was_training = model.training
-    device = next(model.parameters()).device
-    try:
-        for layer in layers:
-            layer.reset_running_stats()
-            layer.momentum = None
-        model.train()
-        with torch.no_grad():
-            for chunk in chunks:
-                model(chunk.to(device))
-    finally:
-        for layer, momentum in zip(layers, momenta, strict=True):
-            layer.momentum = momentum
-        model.train(was_training)
-    return len(layers)
-
-
 def _split_validation(y: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     from omicsnet.models.ensemble import stratified_folds
 
@@ -335,7 +294,11 @@ def fit_lcms_image(
     train_data = AugmentedDataset(train, transform) if transform is not None else train
     trainer = Trainer(**kwargs)
     result = trainer.fit(model, train_data, val)
-    _recalibrate_trainable_bn(result.model, train, batch_size=trainer.batch_size)
+    from omicsnet.models.ensemble import recalibrate_batchnorm
+
+    recalibrate_batchnorm(
+        result.model, train, batch_size=trainer.batch_size, trainable_only=True
+    )  # frozen batch-norm layers keep their statistics
     return result
 
 

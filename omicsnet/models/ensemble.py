@@ -607,7 +607,9 @@ def balanced_class_weights(y: Any, n_classes: int | None = None) -> list[float]:
 
 
 @torch.no_grad()
-def recalibrate_batchnorm(model: nn.Module, data: Any, *, batch_size: int = 64) -> int:
+def recalibrate_batchnorm(
+    model: nn.Module, data: Any, *, batch_size: int = 64, trainable_only: bool = False
+) -> int:
     """Recompute every batch-norm layer's running statistics on ``data`` ("precise BN").
 
     During training the running mean and variance are exponential averages over batches
@@ -628,6 +630,9 @@ def recalibrate_batchnorm(model: nn.Module, data: Any, *, batch_size: int = 64) 
         ``base`` is used), a tensor or an array of inputs.
     batch_size
         Batch size of the passes (use the training batch size).
+    trainable_only
+        Only layers with trainable parameters; frozen ones (transfer learning) keep the
+        statistics they came with.
 
     Returns
     -------
@@ -645,7 +650,12 @@ def recalibrate_batchnorm(model: nn.Module, data: Any, *, batch_size: int = 64) 
     >>> torch.allclose(net[0].running_mean, x.mean((0, 2, 3)), atol=1e-5)
     True
     """
-    layers = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    layers = [
+        m
+        for m in model.modules()
+        if isinstance(m, nn.modules.batchnorm._BatchNorm)
+        and (not trainable_only or any(p.requires_grad for p in m.parameters()))
+    ]
     if not layers:
         return 0
     data = getattr(data, "base", data)
