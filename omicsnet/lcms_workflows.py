@@ -28,9 +28,10 @@ from omicsnet.utils.io import OutputExistsError, atomic_directory, atomic_write_
 logger = logging.getLogger(__name__)
 
 
-ARCHITECTURES = ("lcms_densenet", "lcms_cnn")
-"""Member models ``train_lcms`` builds: DeepMSProfiler's DenseNet, or the small
-position-aware CNN for coarse matrices and quick runs."""
+ARCHITECTURES = ("lcms_densenet", "lcms_cnn", "lcms_dual")
+"""Member models ``train_lcms`` builds: DeepMSProfiler's DenseNet, the small
+position-aware CNN for coarse matrices and quick runs, or the dual-polarity DenseNet
+(positive- and negative-mode runs paired by sample; see :mod:`omicsnet.data.dual_polarity`)."""
 
 
 def _member_config(
@@ -41,7 +42,7 @@ def _member_config(
     if architecture not in ARCHITECTURES:
         raise ConfigError(f"architecture must be one of {ARCHITECTURES}, got {architecture!r}")
     config: dict[str, Any] = {"pre_pool": pre_pool, "input_size": input_size}
-    if tiny and architecture == "lcms_densenet":  # a small DenseNet for smoke runs and tests
+    if tiny and architecture in ("lcms_densenet", "lcms_dual"):  # small DenseNets for smoke runs
         config.update(growth_rate=4, block_config=[1, 1, 1, 1], init_features=8, bn_size=2)
     return config
 
@@ -74,7 +75,11 @@ def train_lcms(
     arrays, labels
         Inputs (a folder or files: ``.npy`` arrays, converted ``.npz`` matrices or mzML
         runs) and the label table (``file``, ``label`` columns); labels are joined to
-        inputs by sample name (:func:`~omicsnet.data.lcms_arrays.sample_id`).
+        inputs by sample name (:func:`~omicsnet.data.lcms_arrays.sample_id`). For
+        ``lcms_dual`` the table has one row per run with ``sample`` and ``polarity``
+        columns too: each sample's positive- and negative-mode runs are paired into one
+        ``(2, RT, m/z)`` input and must have the same label
+        (:func:`~omicsnet.data.dual_polarity.pair_lcms_arrays`).
     out
         Output folder: the saved ensemble (``ensemble.json`` + members), or with ``cv`` the
         cross-validation tables (``cv_summary.csv``, ``cv_per_class.csv``,
@@ -89,8 +94,10 @@ def train_lcms(
     tiny
         A very small DenseNet (smoke runs).
     architecture
-        ``"lcms_densenet"`` (DeepMSProfiler's DenseNet-121, default) or ``"lcms_cnn"``
-        (small position-aware CNN for coarse matrices; see :mod:`omicsnet.models.lcms_cnn`).
+        ``"lcms_densenet"`` (DeepMSProfiler's DenseNet-121, default), ``"lcms_cnn"``
+        (small position-aware CNN for coarse matrices; see :mod:`omicsnet.models.lcms_cnn`)
+        or ``"lcms_dual"`` (one DenseNet branch per polarity; see
+        :mod:`omicsnet.models.lcms_dual`).
     binning, cache_dir, workers
         mzML inputs only: binning parameters (default: the DeepMSProfiler preset), the
         conversion cache and worker processes.
@@ -112,6 +119,12 @@ def train_lcms(
     data = load_lcms_arrays(
         arrays, labels, binning=binning, cache_dir=cache_dir, workers=workers, progress=progress
     )
+    n_runs = len(data)
+    if architecture == "lcms_dual":
+        from omicsnet.data.dual_polarity import pair_lcms_arrays
+        from omicsnet.data.lcms_arrays import _label_path
+
+        data = pair_lcms_arrays(data, _label_path(arrays, labels))
     builder = {
         "model": architecture,
         "config": {
@@ -130,6 +143,7 @@ def train_lcms(
     }
     summary: dict[str, Any] = {
         "samples": len(data),
+        "runs": n_runs,
         "classes": data.class_names,
         "counts": {c: int((data.y == i).sum()) for i, c in enumerate(data.class_names)},
     }
@@ -174,7 +188,7 @@ def train_lcms(
         trained.ensemble,
         out,
         overwrite=overwrite,
-        metadata=_input_record(arrays, data),
+        metadata={**_input_record(arrays, data), "architecture": architecture},
     )
     return summary
 
@@ -270,6 +284,14 @@ def _read_inputs(arrays: str | os.PathLike[str]) -> tuple[list[str], np.ndarray]
     return data.sample_ids, data.x
 
 
+def is_dual_polarity(model: Any) -> bool:
+    """Whether a loaded model (or any member of an ensemble) is ``lcms_dual``."""
+    from omicsnet.models.lcms_dual import LCMSDualPolarity
+
+    members = list(getattr(model, "members", [])) or [model]
+    return any(isinstance(m, LCMSDualPolarity) for m in members)
+
+
 def _probabilities(model: Any, x: np.ndarray) -> np.ndarray:
     import torch
 
@@ -287,6 +309,7 @@ def predict_lcms(
     binning: Any = None,
     cache_dir: str | os.PathLike[str] | None = None,
     workers: int = 2,
+    pairs: str | os.PathLike[str] | None = None,
     overwrite: bool = False,
     progress: bool = False,
 ) -> pd.DataFrame:
@@ -303,19 +326,41 @@ def predict_lcms(
         The CSV: index ``sample``, a ``predicted`` column and one probability per class.
     binning, cache_dir, workers, progress
         mzML conversion settings (default binning: the model's training binning).
+    pairs
+        Dual-polarity models (``lcms_dual``) only, and required for them: the pairing table
+        (``file``, ``sample``, ``polarity`` columns, one row per run; the training label
+        table works) that pairs each sample's positive- and negative-mode runs; rows of
+        the output are then samples.
     overwrite
         Replace an existing ``out``.
+
+    Raises
+    ------
+    ConfigError
+        A dual-polarity model without ``pairs``, or ``pairs`` for a single-polarity model.
     """
+    from omicsnet.errors import ConfigError
     from omicsnet.models.serialization import load
 
     model = load(model_dir)
+    dual = is_dual_polarity(model)
+    if dual and pairs is None:
+        raise ConfigError(
+            f"{model_dir} is a dual-polarity (lcms_dual) model: give the table pairing the "
+            "positive- and negative-mode runs (--pairs FILE with file, sample, polarity columns)"
+        )
+    if pairs is not None and not dual:
+        raise ConfigError(f"--pairs is for dual-polarity models; {model_dir} is not one")
     data = read_model_inputs(
         model_dir, arrays, binning=binning, cache_dir=cache_dir, workers=workers, progress=progress
     )
-    proba = _probabilities(model, data.x)
-    frame = pd.DataFrame(
-        proba, index=pd.Index(data.sample_ids, name="sample"), columns=model.output_features
-    )
+    x, ids = data.x, data.sample_ids
+    if dual:
+        from omicsnet.data.dual_polarity import pair_runs, read_pairing_table
+
+        x, ids, _ = pair_runs(x, ids, read_pairing_table(pairs), Path(pairs).name)
+    proba = _probabilities(model, x)
+    frame = pd.DataFrame(proba, index=pd.Index(ids, name="sample"), columns=model.output_features)
     frame.insert(0, "predicted", frame.columns[np.argmax(proba, axis=1)])
     atomic_write_text(out, frame.to_csv(), overwrite=overwrite)
     return frame

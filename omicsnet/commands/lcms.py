@@ -33,7 +33,8 @@ def add_commands(groups: CommandGroups) -> None:
         "--labels",
         default="labels.csv",
         help="file,label table (looked for in the --arrays folder first); joined by sample "
-        "name: run.mzML.npz, run.mzML.gz, run.npy all match a row 'run' or 'run.mzML'",
+        "name: run.mzML.npz, run.mzML.gz, run.npy all match a row 'run' or 'run.mzML'; "
+        "with --arch lcms_dual also sample,polarity columns (one row per run)",
     )
     lcms_train.add_argument("--out", required=True, help="ensemble folder (or CV tables with --cv)")
     lcms_train.add_argument("--models", type=int, default=3, help="ensemble members")
@@ -51,10 +52,11 @@ def add_commands(groups: CommandGroups) -> None:
     )
     lcms_train.add_argument(
         "--arch",
-        choices=["lcms_densenet", "lcms_cnn"],
+        choices=["lcms_densenet", "lcms_cnn", "lcms_dual"],
         default="lcms_densenet",
-        help="member model: DeepMSProfiler's DenseNet, or a small position-aware CNN "
-        "for coarse matrices",
+        help="member model: DeepMSProfiler's DenseNet, a small position-aware CNN "
+        "for coarse matrices, or the dual-polarity DenseNet (runs paired by the "
+        "--labels sample/polarity columns)",
     )
     lcms_train.add_argument("--overwrite", action="store_true")
     lcms_train.set_defaults(func=cmd_lcms_train)
@@ -66,6 +68,11 @@ def add_commands(groups: CommandGroups) -> None:
     lcms_predict.add_argument("--model", required=True, help="saved ensemble or model folder")
     add_input_arguments(lcms_predict, model_binning=True)
     lcms_predict.add_argument("--out", required=True, help="CSV of probabilities")
+    lcms_predict.add_argument(
+        "--pairs",
+        help="dual-polarity (lcms_dual) models: file,sample,polarity table pairing each "
+        "sample's positive- and negative-mode runs (the training --labels table works)",
+    )
     lcms_predict.add_argument("--overwrite", action="store_true")
     lcms_predict.set_defaults(func=cmd_lcms_predict)
 
@@ -192,7 +199,8 @@ def cmd_lcms_train(args: argparse.Namespace) -> int:
         progress=not args.quiet,
     )
     counts = ", ".join(f"{k} {v}" for k, v in summary["counts"].items())
-    print(f"{summary['samples']} samples ({counts})")
+    runs = f" from {summary['runs']} runs" if summary["runs"] != summary["samples"] else ""
+    print(f"{summary['samples']} samples{runs} ({counts})")
     shown = {"accuracy", "balanced_accuracy", "f1_macro", "auc_macro"}
     for row in summary.get("cv", []):
         if row["metric"] not in shown:
@@ -215,6 +223,7 @@ def cmd_lcms_predict(args: argparse.Namespace) -> int:
         binning=binning_from_args(args),
         cache_dir=args.cache_dir,
         workers=args.workers,
+        pairs=args.pairs,
         overwrite=args.overwrite,
         progress=not args.quiet,
     )
