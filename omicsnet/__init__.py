@@ -41,6 +41,9 @@ _LAZY: dict[str, str] = {
     "ArrayDataset": "omicsnet.data.datasets",
     "load_dataset": "omicsnet.data.registry",
     "list_datasets": "omicsnet.data.registry",
+    "run_campaign": "omicsnet.search.campaign",
+    "resume_campaign": "omicsnet.search.campaign",
+    "load_campaign": "omicsnet.search.campaign",
 }
 
 __all__ = ["__version__", *sorted(_LAZY)]

@@ -42,7 +42,11 @@ DEMO_CONFIG: dict[str, Any] = {
 
 #: Further demo steps, ``{subfolder: "module:function"}``; each function is called as
 #: ``function(output / subfolder, quick=..., progress=...)`` and returns a :class:`DemoStep`.
-DEMO_STEPS: dict[str, str] = {}
+DEMO_STEPS: dict[str, str] = {
+    "kcae": "omicsnet.kcae_workflows:demo_kcae",
+    "t2p": "omicsnet.t2p.demo:demo_t2p",
+    "lcms": "omicsnet.lcms_workflows:demo_lcms",
+}
 
 
 @dataclass

@@ -16,10 +16,17 @@ from dataclasses import dataclass, field
 #: Modules whose ``add_commands`` build the command line, in the order shown by --help.
 COMMAND_MODULES: tuple[str, ...] = (
     "omicsnet.commands.core",
+    "omicsnet.commands.kcae",
     "omicsnet.commands.lcms",
     "omicsnet.commands.explain",
+    "omicsnet.commands.lcms_images",
+    "omicsnet.commands.lcms_peaks",
+    "omicsnet.commands.lcms_study",
     "omicsnet.commands.network",
+    "omicsnet.commands.search",
+    "omicsnet.commands.t2p",
     "omicsnet.commands.bench",
+    "omicsnet.commands.knowledge",
 )
 
 #: Help lines of the command groups (``omicsnet GROUP ACTION``).

@@ -38,6 +38,9 @@ _LAZY: dict[str, str] = {
     "MaskSampler": "omicsnet.explain.rise",
     "generate_masks": "omicsnet.explain.rise",
     "rise_maps": "omicsnet.explain.rise",
+    "cam_maps": "omicsnet.explain.cam",
+    "compare_maps": "omicsnet.explain.cam",
+    "plot_comparison": "omicsnet.explain.cam",
     "CurveResult": "omicsnet.explain.ablation",
     "as_predict_proba": "omicsnet.explain.ablation",
     "background_categories": "omicsnet.explain.ablation",
@@ -45,6 +48,13 @@ _LAZY: dict[str, str] = {
     "deletion_insertion": "omicsnet.explain.ablation",
     "plot_background": "omicsnet.explain.ablation",
     "remove_top_signals": "omicsnet.explain.ablation",
+    "ShapResult": "omicsnet.explain.shap_attribution",
+    "attribution_table": "omicsnet.explain.shap_attribution",
+    "categorise_transcripts": "omicsnet.explain.shap_attribution",
+    "category_summary": "omicsnet.explain.shap_attribution",
+    "plot_shap_vs_spearman": "omicsnet.explain.shap_attribution",
+    "shap_values": "omicsnet.explain.shap_attribution",
+    "spearman_to_outputs": "omicsnet.explain.shap_attribution",
 }
 
 __all__ = sorted(_LAZY)

@@ -25,6 +25,12 @@ BUILTIN_MODEL_MODULES: tuple[str, ...] = (
     "omicsnet.models.mlp",
     "omicsnet.models.lcms",
     "omicsnet.models.ensemble",
+    "omicsnet.models.lcms_dual",
+    "omicsnet.models.kcae",
+    "omicsnet.models.lcms_image",
+    "omicsnet.models.peak_cnn",
+    "omicsnet.models.residual_mlp",
+    "omicsnet.models.lcms_cnn",
 )
 
 Builder = TypeVar("Builder", bound=Callable[..., Any])
