@@ -198,11 +198,10 @@ class LocalRunner:
                     device = self._devices[slot.number % len(self._devices)]
                     job["context"] = {**job["context"], "device": device}
                 assert slot.process.stdin is not None
-                try:
+                # a dead worker breaks the pipe; wait() then reports the trial as failed
+                with contextlib.suppress(BrokenPipeError, OSError):
                     slot.process.stdin.write(json.dumps(job, default=str) + "\n")
                     slot.process.stdin.flush()
-                except (BrokenPipeError, OSError):
-                    pass  # the worker is dead: wait() reports the trial as failed
                 slot.job, slot.started = job, time.monotonic()
                 return
         raise RuntimeError("all workers are busy; wait for a result before submitting")
