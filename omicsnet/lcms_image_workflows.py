@@ -144,8 +144,10 @@ def make_pseudo_images(
     elif isinstance(params, Mapping):
         params = PseudoImageParams.from_dict(params)
     target = Path(out) if out is not None else None
-    if target is not None and target.exists() and not overwrite:
-        raise OutputExistsError(f"{target} already exists; add --overwrite to replace it")
+    preview_path = target.with_suffix(".png") if target is not None and preview else None
+    for path in (target, preview_path):
+        if path is not None and path.exists() and not overwrite:
+            raise OutputExistsError(f"{path} already exists; add --overwrite to replace it")
     kind, files = collect_inputs(inputs)
     if kind == "mzml":  # DeepLCMS works on the data points themselves, not on binned matrices
         images = pseudo_images_from_files(files, params, progress=progress)
@@ -168,7 +170,7 @@ def make_pseudo_images(
         if preview:
             from omicsnet.explain.maps import save_figure
 
-            save_figure(plot_pseudo_image(images, 0), target.with_suffix(".png"), overwrite=True)
+            save_figure(plot_pseudo_image(images, 0), preview_path, overwrite=overwrite)
     return images
 
 
@@ -677,7 +679,7 @@ def _trial_options(context: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     base_dir = getattr(context, "base_dir", ".")
     for key in ("images", "labels"):
         value = options.get(key)
-        if isinstance(value, str) and not Path(value).is_absolute():
+        if isinstance(value, str):  # absolute paths and ".." are refused there
             options[key] = str(
                 resolve_config_path(
                     value, base_dir, key=f"task_options.{key}", data_dir=context.data_dir

@@ -126,7 +126,7 @@ def batch_effects(
     from omicsnet.utils.io import OutputExistsError
 
     target = Path(out)
-    if target.exists() and any(target.iterdir()) and not overwrite:
+    if target.exists() and (not target.is_dir() or any(target.iterdir())) and not overwrite:
         raise OutputExistsError(f"{target} already exists; choose another --out or --overwrite")
     from omicsnet.lcms_workflows import saved_input_record
 

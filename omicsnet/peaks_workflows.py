@@ -545,14 +545,12 @@ def _pyplot() -> Any:
 
 
 def _save_figure(fig: Any, path: str | os.PathLike[str]) -> Path:
-    import io
+    from omicsnet.explain.maps import save_figure
 
-    from omicsnet.utils.io import atomic_write_bytes
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110)
-    _pyplot().close(fig)
-    return atomic_write_bytes(path, buffer.getvalue())
+    try:  # the format follows the suffix (.png, .svg, .pdf)
+        return save_figure(fig, path, dpi=110)
+    finally:
+        _pyplot().close(fig)
 
 
 # ---------------------------------------------------------------------------- prediction

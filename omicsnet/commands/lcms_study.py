@@ -150,7 +150,7 @@ def cmd_whitelist(args: argparse.Namespace) -> int:
     from omicsnet.utils.io import OutputExistsError, atomic_write_text
 
     out = Path(args.out)
-    if out.exists() and any(out.iterdir()) and not args.overwrite:
+    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not args.overwrite:
         raise OutputExistsError(f"{out} already exists; choose another --out or --overwrite")
     if args.cv != "loo" and not (args.cv.isdigit() and int(args.cv) >= 2):
         raise ConfigError(f"--cv takes a number of folds (>= 2) or 'loo', not {args.cv!r}")

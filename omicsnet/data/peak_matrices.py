@@ -198,8 +198,10 @@ class PeakMatrices:
             ),
         )
         target = Path(path)
+        if _report_path(target).exists() and not overwrite:  # refuse before writing anything
+            atomic_write_text(_report_path(target), "", overwrite=False)
         atomic_write_bytes(target, buffer.getvalue(), overwrite=overwrite)
-        atomic_write_text(_report_path(target), self.report.to_csv(), overwrite=True)
+        atomic_write_text(_report_path(target), self.report.to_csv(), overwrite=overwrite)
         return target
 
     @classmethod

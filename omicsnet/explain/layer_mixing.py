@@ -320,7 +320,7 @@ class LayerMixingResult:
         from omicsnet.utils.io import OutputExistsError, atomic_write_text
 
         out = Path(folder)
-        if out.exists() and any(out.iterdir()) and not overwrite:
+        if out.exists() and (not out.is_dir() or any(out.iterdir())) and not overwrite:
             raise OutputExistsError(f"{out} already exists; choose another folder or overwrite")
         out.mkdir(parents=True, exist_ok=True)
         atomic_write_text(out / "scores.csv", self.table.to_csv(index=False))

@@ -196,10 +196,12 @@ def get_split(data: T2PData, spec: Mapping[str, Any] | None = None) -> T2PSplit:
     check_keys(options, SPLIT_KEYS, "split")
     index = int(options.pop("index", 0))
     options.setdefault("scheme", "standard")
+    count = 0
     for i, split in enumerate(t2p_splits(data, **options)):
         if i == index:
             return split
-    raise ConfigError(f"split.index {index} is beyond the {i + 1} splits of that scheme")
+        count = i + 1
+    raise ConfigError(f"split.index {index} is beyond the {count} splits of that scheme")
 
 
 def restrict_transcripts(scaled: ScaledT2P, top_variable: int | None) -> ScaledT2P:
