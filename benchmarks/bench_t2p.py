@@ -36,7 +36,10 @@ has 50 trees; the hand-built network is trained on the same inputs as the search
 (``handbuilt_nn@top2000``; on all 25,886 transcripts it has 30 M parameters and took over
 7 minutes per split here) for at most 60 epochs in batches of 32 (patience 20).
 ``OMICSNET_BENCH_T2P_CAMPAIGN=FOLDER`` reuses a finished campaign of this benchmark
-instead of searching again (its folder is named in the results).
+instead of searching again (its folder is named in the results). The published run
+reused a 22-trial campaign: these 8 trials, two hand-tuned configs attached as starting
+points, and 12 more trials added with ``omicsnet.search.resume_campaign`` (see
+``docs/t2p.md`` and ``results/t2p/extended_campaign.md``).
 
 ``--quick`` (smoke run, about 2 minutes on an idle machine): 300 proteins, 1×2 CV, 500
 variable transcripts, 2 campaign trials of 15 epochs run in-process, no random forest or
