@@ -407,39 +407,38 @@ def bench_rise(ctx: BenchContext) -> BenchResult:
             f"load average {load_before}"
         )
 
-    rows = [
-        BenchRow(
-            case=(
-                f"RISE N={n_speed}, 1x{SIZE}x{SIZE}, lcms_densenet (DenseNet-121, pre-pool 4), "
-                f"{threads} threads"
-            ),
+    def speed_row(model_name: str, timing: dict[str, Any], suffix: str, **extra: Any) -> BenchRow:
+        return BenchRow(
+            case=f"RISE N={n_speed}, 1x{SIZE}x{SIZE}, {model_name}",
             candidate=f"rise_maps, {batch_size} masks per forward pass",
             baseline="one mask per forward pass (masks precomputed)",
-            candidate_value=float(np.median(dense["batched_seconds"])),
-            baseline_value=float(np.median(dense["one_at_a_time_seconds"])),
+            candidate_value=float(np.median(timing["batched_seconds" + suffix])),
+            baseline_value=float(np.median(timing["one_at_a_time_seconds" + suffix])),
             unit="s",
+            **extra,
+        )
+
+    rows = [
+        speed_row(
+            f"lcms_densenet (DenseNet-121, pre-pool 4), {threads} threads",
+            dense,
+            "",
             target="<= 0.333",
             notes=speed_note(dense) + "; untrained weights (speed does not depend on them)",
         ),
-        BenchRow(
-            case=f"RISE N={n_speed}, 1x{SIZE}x{SIZE}, small CNN, {threads} threads",
-            candidate=f"rise_maps, {batch_size} masks per forward pass",
-            baseline="one mask per forward pass (masks precomputed)",
-            candidate_value=float(np.median(cnn["batched_seconds"])),
-            baseline_value=float(np.median(cnn["one_at_a_time_seconds"])),
-            unit="s",
+        speed_row(
+            f"small CNN, {threads} threads",
+            cnn,
+            "",
             notes=(
                 "informative: a shallow network whose forward pass is mostly max-pooling "
                 "compute, so there is little per-call cost for batching to save; " + speed_note(cnn)
             ),
         ),
-        BenchRow(
-            case=f"RISE N={n_speed}, 1x{SIZE}x{SIZE}, small CNN, 1 thread",
-            candidate=f"rise_maps, {batch_size} masks per forward pass",
-            baseline="one mask per forward pass (masks precomputed)",
-            candidate_value=float(np.median(cnn["batched_seconds_1_thread"])),
-            baseline_value=float(np.median(cnn["one_at_a_time_seconds_1_thread"])),
-            unit="s",
+        speed_row(
+            "small CNN, 1 thread",
+            cnn,
+            "_1_thread",
             notes=(
                 f"informative (median of {cnn['repeats_1_thread']} runs): with one thread no "
                 "operation waits for a second, busy core, so batching saves only the per-call "

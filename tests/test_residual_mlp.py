@@ -242,3 +242,46 @@ def test_train_t2p_is_reproducible():
         for _ in range(2)
     ]
     pd.testing.assert_frame_equal(runs[0].predictions, runs[1].predictions)
+
+
+def test_linear_path_starts_as_the_two_stage_ridge_and_stays_frozen(tmp_path):
+    from omicsnet.t2p.baselines import fit_baselines
+
+    scaled = synthetic_scaled()
+    config = {"blocks": [{"width": 8, "dropout": 0.2}], "linear_path": True}
+    model = build_t2p_model(config, scaled).eval()
+    assert model.linear_rank == len(scaled.train_ids)
+    with torch.no_grad():
+        start = model(torch.as_tensor(scaled.x_test)).numpy()
+    # the untrained network predicts exactly the baseline fitted on the same samples
+    ridge = fit_baselines(
+        scaled,
+        names=("ridge_own_residual",),
+        include_val=False,
+        top_variable=len(scaled.transcripts),
+    )
+    np.testing.assert_allclose(start, ridge["ridge_own_residual"].to_numpy(), atol=1e-4)
+    frozen = {k: v.clone() for k, v in model.state_dict().items() if k.startswith("linear_")}
+    result = train_t2p(config, scaled, batch_size=8, lr=0.01, max_epochs=3, device="cpu")
+    trained = result.model.state_dict()
+    assert set(frozen) == {"linear_in.weight", "linear_in.bias", "linear_out.weight"}
+    for key, value in frozen.items():
+        assert torch.equal(trained[key], value), key
+    assert not torch.equal(trained["head.weight"], torch.zeros_like(trained["head.weight"]))
+    omicsnet.save(result.model, tmp_path / "m")
+    loaded = omicsnet.load(tmp_path / "m").eval()
+    x = torch.as_tensor(scaled.x_test)
+    torch.testing.assert_close(loaded(x), result.model.eval()(x))
+
+
+def test_linear_path_without_the_residual_and_bad_ranks():
+    scaled = synthetic_scaled()
+    model = build_t2p_model(
+        {"blocks": [], "residual": {"enabled": False}, "linear_path": True}, scaled
+    )
+    assert not model.residual_enabled and model.linear_rank == len(scaled.train_ids)
+    trainable = build_t2p_model({"blocks": [], "linear_path": True}, scaled, residual_init="ones")
+    assert trainable.linear_in.weight.requires_grad
+    for bad in (-1, 1.5, True):
+        with pytest.raises(ConfigError, match="linear_rank must be a whole number"):
+            create_model("residual_mlp", in_features=4, out_features=2, linear_rank=bad)

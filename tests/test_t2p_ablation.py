@@ -136,3 +136,16 @@ def test_removing_the_residual_path_hurts_when_proteins_follow_their_mrna(tmp_pa
     assert summary.loc["no_residual", "delta_r"] < -0.3
     figure = plot_ablation(table)
     assert len(figure.axes) == 1
+
+
+def test_no_linear_path_variant_only_for_configs_with_one():
+    from omicsnet.t2p.ablation import ablation_variants
+
+    flat = {"block1_type": "fc", "block1_layers": 1, "block1_width": 8, "lr": 0.01,
+            "batch_size": 8, "residual": True}  # fmt: skip
+    assert "no_linear_path" not in ablation_variants(flat)
+    variants = ablation_variants({**flat, "linear_path": True}, remove_blocks=False)
+    assert list(variants) == ["full", "no_residual", "no_linear_path"]
+    assert variants["full"].model["linear_path"] is True
+    assert "linear_path" not in variants["no_linear_path"].model
+    assert variants["no_residual"].model["linear_path"] is True

@@ -160,3 +160,45 @@ def test_handbuilt_network_baseline_trains():
     assert predictions["handbuilt_nn"].shape == (len(scaled.test_ids), 6)
     assert np.isfinite(predictions["handbuilt_nn"].to_numpy()).all()
     assert "handbuilt_nn" in BASELINES
+
+
+def test_kernel_ridge_shared_penalty_minimises_the_summed_leave_one_out_error():
+    from sklearn.linear_model import RidgeCV
+
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(30, 50))
+    y = x[:, :2] @ rng.normal(size=(2, 3)) + rng.normal(size=(30, 3)) * np.array([0.1, 1, 5])
+    alphas = np.logspace(-1, 4, 11)
+    ours = KernelRidge(alphas, shared=True).fit(x, y)
+    reference = RidgeCV(alphas=alphas).fit(x, y)  # one alpha by the summed LOO error
+    assert set(ours.alpha_) == {reference.alpha_}
+
+
+def test_own_residual_ridge_is_own_fit_then_ridge_on_what_it_leaves():
+    from sklearn.linear_model import Ridge
+
+    from omicsnet.t2p.baselines import own_residual_ridge
+
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(40, 10))
+    y = np.stack([1.5 * x[:, 0] + x[:, 4], x[:, 6] - 2.0], axis=1) + 0.2 * rng.normal(size=(40, 2))
+    y[5, 0] = np.nan
+    intercept, slope, ridge = own_residual_ridge(x, y, np.array([0, -1]), alphas=[3.0])
+    expected_intercept, expected_slope = own_mrna_fit(x, y, np.array([0, -1]))
+    np.testing.assert_allclose(slope, expected_slope)
+    np.testing.assert_allclose(intercept, expected_intercept)
+    filled = np.where(np.isnan(y), np.nanmean(y, axis=0), y)
+    residual = filled - (intercept + slope * np.stack([x[:, 0], np.zeros(40)], axis=1))
+    reference = Ridge(alpha=3.0).fit(x, residual)
+    np.testing.assert_allclose(ridge.predict(x[:4]), reference.predict(x[:4]), atol=1e-8)
+
+
+def test_ridge_own_residual_baseline_uses_the_networks_inputs():
+    scaled = make_scaled()
+    out = fit_baselines(scaled, names=("ridge_own_residual", "linear_own_mrna"), top_variable=30)
+    table = baseline_summary(scaled, out)
+    # the shared signal (G10 - G11) is only reachable through the ridge stage
+    assert (
+        table.loc["ridge_own_residual", "pearson_r_median"]
+        > table.loc["linear_own_mrna", "pearson_r_median"]
+    )

@@ -204,3 +204,17 @@ def test_data_specs_are_checked():
     assert load_data(
         {"synthetic": {"n_samples": 20, "n_genes": 6, "n_proteins": 3}, "proteins": ["G0002"]}
     ).protein.columns.tolist() == ["G0002"]
+
+
+def test_linear_path_parameter_round_trips_and_stays_out_of_the_paper_space():
+    from omicsnet.t2p.search_task import PAPER_BEST, trial_config, trial_parameters
+
+    with_path = trial_config({**PAPER_BEST, "linear_path": "true"})
+    assert with_path.model["linear_path"] is True
+    assert trial_parameters(with_path)["linear_path"] is True
+    assert trial_config(trial_parameters(with_path)).as_dict() == with_path.as_dict()
+    plain = trial_config(PAPER_BEST)
+    assert "linear_path" not in plain.model and "linear_path" not in trial_parameters(plain)
+    assert with_path.model_config(5, 2, [0, 1], n_train=7)["linear_rank"] == 7
+    with pytest.raises(ConfigError, match="needs n_train"):
+        with_path.model_config(5, 2, [0, 1])

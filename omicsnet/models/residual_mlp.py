@@ -12,6 +12,12 @@ pre-activation:
 Proteins with index ``-1`` get no residual term. With ``residual={"enabled": False}`` the
 network is the plain block stack (the path the original code could not run).
 
+An optional **linear path** of rank ``linear_rank`` (inputs → ``linear_rank`` units with
+a bias → outputs, no activation) is added to the output as well. It is
+how a closed-form ridge fit enters the network: a ridge solved in sample space is exactly
+such a map, with one unit per training sample
+(:func:`omicsnet.t2p.train.build_t2p_model` sets and freezes it).
+
 Examples
 --------
 >>> import torch
@@ -186,6 +192,8 @@ class ResidualMLP(OmicsModel):
         ``None`` indices mean output ``k`` uses input ``k`` (needs ``out_features <=
         in_features``); :func:`omicsnet.data.t2p.residual_indices` gives own-mRNA,
         correlated and uncorrelated sets.
+    linear_rank
+        Rank of the linear path added to the output (``0``: none).
 
     Examples
     --------
@@ -208,6 +216,7 @@ class ResidualMLP(OmicsModel):
             {"type": "residual", "layers": 2, "width": 64, "activation": "tanh", "dropout": 0.1},
         ),
         residual: dict[str, Any] = {"enabled": True, "indices": None},  # noqa: B006 (never mutated)
+        linear_rank: int = 0,
     ) -> None:
         super().__init__()
         if in_features < 1 or out_features < 1:
@@ -230,6 +239,12 @@ class ResidualMLP(OmicsModel):
             self.register_buffer("residual_index", index.clamp_min(0))
             self.register_buffer("residual_mask", (index >= 0).float())
             self.residual_gain = nn.Parameter(torch.ones(self.n_outputs))
+        if isinstance(linear_rank, bool) or not isinstance(linear_rank, int) or linear_rank < 0:
+            raise ConfigError(f"linear_rank must be a whole number >= 0, got {linear_rank!r}")
+        self.linear_rank = int(linear_rank)
+        if self.linear_rank:
+            self.linear_in = nn.Linear(self.n_inputs, self.linear_rank)
+            self.linear_out = nn.Linear(self.linear_rank, self.n_outputs, bias=False)
 
     def forward(self, x: Tensor) -> Tensor:
         h = x
@@ -239,6 +254,8 @@ class ResidualMLP(OmicsModel):
         if self.residual_enabled:
             own = x.index_select(1, self.residual_index) * self.residual_mask
             out = out + self.residual_gain * own
+        if self.linear_rank:
+            out = out + self.linear_out(self.linear_in(x))
         return out
 
     def training_plan(self) -> Any:

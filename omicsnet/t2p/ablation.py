@@ -50,6 +50,7 @@ def ablation_variants(
     *,
     remove_blocks: bool = True,
     remove_residual: bool = True,
+    remove_linear_path: bool = True,
     residual_sets: Sequence[str] = (),
     activations: Sequence[str] = (),
     dropouts: Sequence[float] = (),
@@ -64,6 +65,8 @@ def ablation_variants(
         Add ``no_block{i}`` for every block.
     remove_residual
         Add ``no_residual`` (when the residual path is on).
+    remove_linear_path
+        Add ``no_linear_path`` (when the config has a linear path).
     residual_sets
         Add ``residual={set}`` for each other transcript set (when the path is on).
     activations
@@ -111,6 +114,9 @@ def ablation_variants(
     enabled = bool(base.model["residual"]["enabled"])
     if remove_residual and enabled:
         variants["no_residual"] = changed(residual={"enabled": False})
+    if remove_linear_path and base.model.get("linear_path"):
+        variants["no_linear_path"] = copy.deepcopy(base)
+        del variants["no_linear_path"].model["linear_path"]
     for name in residual_sets:
         if name not in RESIDUAL_SETS:
             raise ConfigError(f"residual set must be one of {RESIDUAL_SETS}, got {name!r}")

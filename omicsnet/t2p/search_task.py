@@ -15,8 +15,11 @@ Parameter names
 parameters are given), ``block{i}_type`` (``fc``/``residual``), ``block{i}_layers`` (1–3),
 ``block{i}_width``, ``block{i}_activation``, ``block{i}_dropout``, ``block{i}_batch_norm``
 for blocks ``i = 1, 2, 3``; ``lr``, ``batch_size``, ``residual`` (bool: the input → output
-residual of each protein's own mRNA) and ``residual_set`` (``own``, ``correlated``,
-``uncorrelated`` or ``random``). Names starting with ``trainer_`` go to the trainer
+residual of each protein's own mRNA), ``residual_set`` (``own``, ``correlated``,
+``uncorrelated`` or ``random``) and ``linear_path`` (bool, default false: a frozen linear
+path started from the two-stage ridge fit, see
+:func:`omicsnet.t2p.train.build_t2p_model`; not in the paper's space). Names starting
+with ``trainer_`` go to the trainer
 (``trainer_weight_decay``, ``trainer_max_epochs``...). The paper's space is in
 ``omicsnet/t2p/spaces/cranney_meyer.yaml`` (:func:`paper_space_path`).
 
@@ -53,7 +56,7 @@ MAX_BLOCKS = 3
 BLOCK_KEYS = ("type", "layers", "width", "activation", "dropout", "batch_norm")
 REQUIRED_BLOCK_KEYS = ("type", "layers", "width")
 RESIDUAL_SETS = ("own", "correlated", "uncorrelated", "random")
-TOP_LEVEL_KEYS = ("lr", "batch_size", "residual", "residual_set")
+TOP_LEVEL_KEYS = ("lr", "batch_size", "residual", "residual_set", "linear_path")
 TRAINER_PREFIX = "trainer_"
 
 PAPER_BEST: dict[str, Any] = {
@@ -97,7 +100,8 @@ class T2PTrialConfig:
     ----------
     model
         ``residual_mlp`` config without the data-dependent parts: ``{"blocks": [...],
-        "residual": {"enabled": bool}}``; :meth:`model_config` adds sizes and indices.
+        "residual": {"enabled": bool}}``, plus ``"linear_path": True`` when the trial has
+        a linear path; :meth:`model_config` adds sizes and indices.
     batch_size, lr
         Used by the trainer as given (the original code ignored the searched batch size).
     residual_set
@@ -113,9 +117,16 @@ class T2PTrialConfig:
     trainer: dict[str, Any] = field(default_factory=dict)
 
     def model_config(
-        self, in_features: int, out_features: int, residual_indices: list[int] | None
+        self,
+        in_features: int,
+        out_features: int,
+        residual_indices: list[int] | None,
+        n_train: int | None = None,
     ) -> dict[str, Any]:
         """The full ``create_model("residual_mlp", **config)`` arguments for a data set.
+
+        ``n_train`` (the number of training samples) sizes the linear path and is needed
+        only when the config has one.
 
         Examples
         --------
@@ -126,12 +137,17 @@ class T2PTrialConfig:
         residual = {"enabled": bool(self.model["residual"]["enabled"])}
         if residual["enabled"]:
             residual["indices"] = residual_indices
-        return {
+        config = {
             "in_features": int(in_features),
             "out_features": int(out_features),
             "blocks": [dict(b) for b in self.model["blocks"]],
             "residual": residual,
         }
+        if self.model.get("linear_path"):
+            if n_train is None:
+                raise ConfigError("a config with a linear path needs n_train (training samples)")
+            config["linear_rank"] = int(n_train)
+        return config
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-serialisable form (stored with each trial and with the benchmark)."""
@@ -211,8 +227,11 @@ def trial_config(parameters: Mapping[str, Any]) -> T2PTrialConfig:
         k[len(TRAINER_PREFIX) :]: v for k, v in params.items() if k.startswith(TRAINER_PREFIX)
     }
     enabled = _bool(params.get("residual", True), "residual")
+    model: dict[str, Any] = {"blocks": blocks, "residual": {"enabled": enabled}}
+    if _bool(params.get("linear_path", False), "linear_path"):
+        model["linear_path"] = True
     return T2PTrialConfig(
-        model={"blocks": blocks, "residual": {"enabled": enabled}},
+        model=model,
         batch_size=batch_size,
         lr=lr,
         residual_set=residual_set,
@@ -257,6 +276,8 @@ def trial_parameters(config: T2PTrialConfig | Mapping[str, Any]) -> dict[str, An
         residual=bool(config.model["residual"]["enabled"]),
         residual_set=config.residual_set,
     )
+    if config.model.get("linear_path"):  # only then: the paper's space has no such parameter
+        flat["linear_path"] = True
     flat.update({TRAINER_PREFIX + k: v for k, v in config.trainer.items()})
     return flat
 

@@ -117,9 +117,10 @@ def build_t2p_model(
     Parameters
     ----------
     model_config
-        ``{"blocks": [...], "residual": {"enabled": bool, "indices": list or None}}``;
-        ``in_features``/``out_features`` come from the data. ``indices: None`` (or absent)
-        uses ``residual_set``.
+        ``{"blocks": [...], "residual": {"enabled": bool, "indices": list or None},
+        "linear_path": bool}``; ``in_features``/``out_features`` come from the data.
+        ``indices: None`` (or absent) uses ``residual_set``. ``linear_path: true`` adds a
+        linear path with one unit per training sample (see ``residual_init``).
     scaled
         A :class:`~omicsnet.data.t2p.ScaledT2P`.
     residual_set
@@ -130,8 +131,11 @@ def build_t2p_model(
         one-to-one linear model: each residual gain is the least-squares slope of the
         protein on its residual transcript over the training samples, the output layer's
         bias the matching intercept and its weights zero (they receive gradients from the
-        first step, as in zero-initialised residual branches). ``"ones"``: gains 1 and
-        the default initialisation of the output layer.
+        first step, as in zero-initialised residual branches). With a linear path, the
+        start is the two-stage :func:`~omicsnet.t2p.baselines.own_residual_ridge` fit
+        instead, its ridge frozen in the linear path, so the blocks learn only what a
+        well-regularised linear model misses. ``"ones"``: gains 1, the default
+        initialisation of the output layer, and a trainable linear path.
     """
     from omicsnet.data.t2p import residual_indices
     from omicsnet.models import create_model
@@ -144,6 +148,8 @@ def build_t2p_model(
                 f"({_data_width(scaled, key)})"
             )
         config.pop(key, None)
+    if bool(config.pop("linear_path", False)):
+        config["linear_rank"] = len(scaled.x_train)
     residual = dict(config.get("residual", {"enabled": True}))
     if residual.get("enabled", True) and residual.get("indices") is None:
         residual["indices"] = residual_indices(scaled, residual_set)
@@ -159,19 +165,46 @@ def build_t2p_model(
         output_features=scaled.proteins,
         **config,
     )
-    if model.residual_enabled and residual_init == "fit":
-        from omicsnet.t2p.baselines import own_mrna_fit
-
-        intercept, slope = own_mrna_fit(
-            scaled.x_train.astype(np.float64),
-            scaled.y_train.astype(np.float64),
-            np.asarray(residual["indices"]),
-        )
-        with torch.no_grad():
-            model.residual_gain.copy_(torch.as_tensor(slope, dtype=torch.float32))
-            model.head.bias.copy_(torch.as_tensor(intercept, dtype=torch.float32))
-            model.head.weight.zero_()
+    if residual_init == "fit" and (model.residual_enabled or model.linear_rank):
+        indices = residual["indices"] if model.residual_enabled else [-1] * model.n_outputs
+        _start_from_linear_fit(model, scaled, np.asarray(indices))
     return model
+
+
+def _start_from_linear_fit(model: Any, scaled: Any, indices: np.ndarray) -> None:
+    """Set the residual gains, output bias and linear path to the closed-form linear fit.
+
+    Without a linear path: each protein's least-squares fit on its residual transcript
+    (:func:`~omicsnet.t2p.baselines.own_mrna_fit`). With one: the two-stage
+    :func:`~omicsnet.t2p.baselines.own_residual_ridge`, whose ridge (solved in sample
+    space) becomes the linear path — inputs → one unit per training sample (the centred
+    training inputs) → outputs (the dual coefficients) — and is frozen. The output layer's
+    weights start at zero, so the untrained network predicts exactly that linear fit.
+    """
+    from omicsnet.t2p.baselines import own_mrna_fit, own_residual_ridge
+
+    x = scaled.x_train.astype(np.float64)
+    y = scaled.y_train.astype(np.float64)
+    offset = 0.0
+    if model.linear_rank:
+        intercept, slope, ridge = own_residual_ridge(x, y, indices)
+        offset = ridge.y_mean_
+        logger.info("linear path: ridge penalty %g (leave-one-out)", float(ridge.alpha_[0]))
+        with torch.no_grad():
+            model.linear_in.weight.copy_(torch.as_tensor(ridge.xc_, dtype=torch.float32))
+            model.linear_in.bias.copy_(
+                torch.as_tensor(-(ridge.xc_ @ ridge.x_mean_), dtype=torch.float32)
+            )
+            model.linear_out.weight.copy_(torch.as_tensor(ridge.dual_.T, dtype=torch.float32))
+        model.linear_in.requires_grad_(False)
+        model.linear_out.requires_grad_(False)
+    else:
+        intercept, slope = own_mrna_fit(x, y, indices)
+    with torch.no_grad():
+        if model.residual_enabled:
+            model.residual_gain.copy_(torch.as_tensor(slope, dtype=torch.float32))
+        model.head.bias.copy_(torch.as_tensor(intercept + offset, dtype=torch.float32))
+        model.head.weight.zero_()
 
 
 def _data_width(scaled: Any, key: str) -> int:
