@@ -10,8 +10,9 @@ and the pooled MSE; the spread is over the 10 splits (min–max) and over protei
 What runs, in order:
 
 1. **NAS campaign** (``omicsnet.search`` on the Ax ``Client`` API) over the paper's space
-   (``omicsnet/t2p/spaces/cranney_meyer.yaml``) extended by one parameter, the optimiser's
-   weight decay (:data:`EXTRA_PARAMETERS`), objective validation loss, on the
+   (``omicsnet/t2p/spaces/cranney_meyer.yaml``) extended by two parameters, the
+   optimiser's weight decay and the frozen linear path started from the two-stage ridge
+   fit (:data:`EXTRA_PARAMETERS`), objective validation loss, on the
    standard 0.8/0.1/0.1 split of the same data (network inputs: the 2,000 transcripts most
    variable on the training samples plus every protein's own mRNA). Its best trial's
    config is stored in the results. The search's validation and test samples also appear
@@ -20,13 +21,16 @@ What runs, in order:
 2. **5×2 CV** on the same splits of: ``dummy`` (training mean), ``linear_own_mrna`` (each
    protein from its own mRNA), ``ridge`` (all transcripts, penalty by leave-one-out),
    ``ridge_variable_own`` (2,000 most variable transcripts + own mRNA unpenalised),
+   ``ridge_own_residual`` (own mRNA by least squares, then one shared-penalty ridge on
+   the networks' inputs for what it leaves),
    ``random_forest`` (log2 max features, depth 50), ``handbuilt_nn`` (the paper's
    hand-built network, on the networks' inputs), the NAS-best network, and its
-   **residual ablation** (the same
-   network with the input → output residual path switched off, or on if the best had
-   it off). The NAS-best config is also trained with 5 seeds per split and the mean of
-   their predictions reported as its own row, ``nas_best [5-seed ensemble]`` (the single
-   network stays ``nas_best``: its seed is the first of the five).
+   **residual ablation** (the same network with the input → output residual path
+   switched off, or on if the best had it off) and, when the best has the linear path,
+   the same network without it. The NAS-best config is also trained with 5 seeds per
+   split and the mean of their predictions reported as its own row,
+   ``nas_best [5-seed ensemble]`` (the single network stays ``nas_best``: its seed is the
+   first of the five).
 3. **NAS trial throughput**: the same short campaign (4 trials, reduced data) with 1 and
    with 2 worker processes; seconds per finished trial.
 
@@ -37,9 +41,9 @@ has 50 trees; the hand-built network is trained on the same inputs as the search
 7 minutes per split here) for at most 60 epochs in batches of 32 (patience 20).
 ``OMICSNET_BENCH_T2P_CAMPAIGN=FOLDER`` reuses a finished campaign of this benchmark
 instead of searching again (its folder is named in the results). The published run
-reused a 22-trial campaign: these 8 trials, two hand-tuned configs attached as starting
-points, and 12 more trials added with ``omicsnet.search.resume_campaign`` (see
-``docs/t2p.md`` and ``results/t2p/extended_campaign.md``).
+reused a 12-trial campaign: four starting points attached (the previous NAS-best with and
+without the linear path, with a lower learning rate, and a 256-unit block with weight
+decay 1e-2), then 8 Ax trials (see ``docs/t2p.md``).
 
 ``--quick`` (smoke run, about 2 minutes on an idle machine): 300 proteins, 1×2 CV, 500
 variable transcripts, 2 campaign trials of 15 epochs run in-process, no random forest or
@@ -66,12 +70,23 @@ logger = logging.getLogger(__name__)
 UCEC = Path("transcript_protein/cptac_ucec/proteomics.cct.gz")
 EXTRA_PARAMETERS = {
     "trainer_weight_decay": {"type": "range", "bounds": [1e-6, 1e-2], "scale": "log"},
+    "linear_path": {"type": "choice", "values": [False, True]},
 }
 """Added to the paper's space: with ~50 training samples per fold, weight decay matters
-(a one-block network on fold 0: median r 0.578 without, 0.611 with 1e-3)."""
+(a one-block network on fold 0: median r 0.578 without, 0.611 with 1e-3); and the frozen
+linear path started from the two-stage ridge fit (``ridge_own_residual``), which alone
+beats every network trained without it on these splits."""
 GOAL_R = 0.62
+LINEAR_ABLATION = "nas_best_no_linear_path"
 REUSE_ENV = "OMICSNET_BENCH_T2P_CAMPAIGN"
 """Set to a finished campaign folder of this benchmark (same data) to skip the search."""
+LINEAR_BASELINES = (
+    "dummy",
+    "linear_own_mrna",
+    "ridge",
+    "ridge_variable_own",
+    "ridge_own_residual",
+)
 FULL = {
     "proteins": None,
     "k": 5,
@@ -82,13 +97,7 @@ FULL = {
     "patience": 12,
     "trial_timeout": 420.0,
     "backend": "local",
-    "baselines": (
-        "dummy",
-        "linear_own_mrna",
-        "ridge",
-        "ridge_variable_own",
-        "random_forest",
-    ),
+    "baselines": (*LINEAR_BASELINES, "random_forest"),
     "restricted_baselines": ("handbuilt_nn",),
     "nn_epochs": 60,
     "nn_batch_size": 32,
@@ -107,7 +116,7 @@ QUICK = {
     "patience": 5,
     "trial_timeout": 120.0,
     "backend": "inline",
-    "baselines": ("dummy", "linear_own_mrna", "ridge", "ridge_variable_own"),
+    "baselines": LINEAR_BASELINES,
     "restricted_baselines": (),
     "nn_epochs": 15,
     "nn_batch_size": 32,
@@ -287,10 +296,13 @@ def bench_t2p(ctx: BenchContext) -> BenchResult:
 
         flat = {**trial_parameters(best), "residual": True}
         ablation_name, ablation_config = "nas_best_residual_on", as_trial_config(flat)
+    ablations = {ablation_name: ablation_config}
+    if "no_linear_path" in ablated:
+        ablations[LINEAR_ABLATION] = ablated["no_linear_path"]
     started = time.perf_counter()
     cv = cross_validate(
         data,
-        {ablation_name: ablation_config},
+        ablations,
         baselines=settings["baselines"],
         restricted_baselines=settings["restricted_baselines"],
         k=settings["k"],
@@ -434,17 +446,25 @@ def _rows(
                 target="<= 1.0",
             )
         )
-    rows.append(
-        BenchRow(
-            "residual ablation (median r)",
-            "nas_best",
-            ablation_name,
-            best_r,
-            float(summary.loc[ablation_name, "median_r"]),
-            unit="r",
-            notes="same network, input -> output residual path switched",
-        )
-    )
+    ablations = [
+        ("residual ablation (median r)", ablation_name,
+         "same network, input -> output residual path switched"),
+        ("linear path ablation (median r)", LINEAR_ABLATION,
+         "same network without the frozen two-stage ridge path"),
+    ]  # fmt: skip
+    for case, name, note in ablations:
+        if name in summary.index:
+            rows.append(
+                BenchRow(
+                    case,
+                    "nas_best",
+                    name,
+                    best_r,
+                    float(summary.loc[name, "median_r"]),
+                    unit="r",
+                    notes=note,
+                )
+            )
     rows.append(
         BenchRow(
             "NAS seconds per trial",
