@@ -274,14 +274,41 @@ def test_linear_path_starts_as_the_two_stage_ridge_and_stays_frozen(tmp_path):
     torch.testing.assert_close(loaded(x), result.model.eval()(x))
 
 
-def test_linear_path_without_the_residual_and_bad_ranks():
-    scaled = synthetic_scaled()
-    model = build_t2p_model(
-        {"blocks": [], "residual": {"enabled": False}, "linear_path": True}, scaled
-    )
-    assert not model.residual_enabled and model.linear_rank == len(scaled.train_ids)
+def test_linear_path_without_the_residual_and_for_a_protein_without_mrna(tmp_path):
+    from omicsnet.data.t2p import t2p_from_tables, t2p_splits
+    from omicsnet.t2p.baselines import own_residual_ridge
+
+    rng = np.random.default_rng(1)
+    rna = pd.DataFrame(rng.normal(size=(60, 8)), columns=[f"G{i}" for i in range(8)])
+    rna.index = [f"S{i}" for i in range(60)]
+    protein = pd.DataFrame({"G0": rna["G0"] + rna["G5"], "P_X": rna["G6"] - rna["G7"]})
+    protein += 0.3 * rng.normal(size=protein.shape)
+    protein.iloc[4, 0] = np.nan
+    data = t2p_from_tables(rna, protein, genes_in_rows=False)
+    scaled = data.scaled(next(iter(t2p_splits(data, scheme="standard", seed=0))))
+    x_test = torch.as_tensor(scaled.x_test)
+    x, y = scaled.x_train.astype(float), scaled.y_train.astype(float)
+    for residual_on in (True, False):
+        config = {"blocks": [], "residual": {"enabled": residual_on}, "linear_path": True}
+        model = build_t2p_model(config, scaled).eval()
+        assert model.residual_enabled is residual_on
+        own = np.asarray(scaled.own_index) if residual_on else np.array([-1, -1])
+        assert own.tolist() == ([0, -1] if residual_on else [-1, -1])
+        intercept, slope, ridge = own_residual_ridge(x, y, own)
+        z = scaled.x_test.astype(float)
+        expected = intercept + slope * np.where(own >= 0, z[:, np.clip(own, 0, None)], 0.0)
+        with torch.no_grad():
+            start = model(x_test).numpy()
+        np.testing.assert_allclose(start, expected + ridge.predict(z), atol=1e-4)
+    assert not model.linear_in.weight.requires_grad
+    omicsnet.save(model, tmp_path / "m")
+    loaded = omicsnet.load(tmp_path / "m")
+    assert not loaded.linear_in.weight.requires_grad  # still frozen after loading
     trainable = build_t2p_model({"blocks": [], "linear_path": True}, scaled, residual_init="ones")
     assert trainable.linear_in.weight.requires_grad
-    for bad in (-1, 1.5, True):
-        with pytest.raises(ConfigError, match="linear_rank must be a whole number"):
-            create_model("residual_mlp", in_features=4, out_features=2, linear_rank=bad)
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, True])
+def test_bad_linear_ranks_are_config_errors(bad):
+    with pytest.raises(ConfigError, match="linear_rank must be a whole number"):
+        create_model("residual_mlp", in_features=4, out_features=2, linear_rank=bad)

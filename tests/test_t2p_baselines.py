@@ -165,13 +165,16 @@ def test_handbuilt_network_baseline_trains():
 def test_kernel_ridge_shared_penalty_minimises_the_summed_leave_one_out_error():
     from sklearn.linear_model import RidgeCV
 
-    rng = np.random.default_rng(5)
+    rng = np.random.default_rng(8)
     x = rng.normal(size=(30, 50))
     y = x[:, :2] @ rng.normal(size=(2, 3)) + rng.normal(size=(30, 3)) * np.array([0.1, 1, 5])
     alphas = np.logspace(-1, 4, 11)
     ours = KernelRidge(alphas, shared=True).fit(x, y)
     reference = RidgeCV(alphas=alphas).fit(x, y)  # one alpha by the summed LOO error
     assert set(ours.alpha_) == {reference.alpha_}
+    assert alphas[0] < reference.alpha_ < alphas[-1]  # an interior choice, not a grid edge
+    per_output = KernelRidge(alphas).fit(x, y).alpha_
+    assert reference.alpha_ not in per_output  # no output alone would choose it
 
 
 def test_own_residual_ridge_is_own_fit_then_ridge_on_what_it_leaves():
@@ -187,18 +190,35 @@ def test_own_residual_ridge_is_own_fit_then_ridge_on_what_it_leaves():
     expected_intercept, expected_slope = own_mrna_fit(x, y, np.array([0, -1]))
     np.testing.assert_allclose(slope, expected_slope)
     np.testing.assert_allclose(intercept, expected_intercept)
-    filled = np.where(np.isnan(y), np.nanmean(y, axis=0), y)
-    residual = filled - (intercept + slope * np.stack([x[:, 0], np.zeros(40)], axis=1))
+    stage1 = intercept + slope * np.stack([x[:, 0], np.zeros(40)], axis=1)
+    residual = np.where(np.isnan(y), 0.0, y - stage1)  # a missing target adds no evidence
     reference = Ridge(alpha=3.0).fit(x, residual)
     np.testing.assert_allclose(ridge.predict(x[:4]), reference.predict(x[:4]), atol=1e-8)
 
 
 def test_ridge_own_residual_baseline_uses_the_networks_inputs():
+    from omicsnet.t2p.baselines import own_residual_ridge
+    from omicsnet.t2p.workflows import restrict_transcripts
+
     scaled = make_scaled()
-    out = fit_baselines(scaled, names=("ridge_own_residual", "linear_own_mrna"), top_variable=30)
-    table = baseline_summary(scaled, out)
-    # the shared signal (G10 - G11) is only reachable through the ridge stage
+    out = fit_baselines(scaled, names=("ridge_own_residual", "linear_own_mrna"), top_variable=4)
+    # by hand: the 4 most variable transcripts plus the own mRNAs, training + validation
+    inputs = restrict_transcripts(scaled, 4)
+    assert 5 <= inputs.x_train.shape[1] < len(scaled.transcripts)
+    x = np.concatenate([inputs.x_train, inputs.x_val]).astype(float)
+    y = np.concatenate([inputs.y_train, inputs.y_val]).astype(float)
+    own = np.asarray(inputs.own_index)
+    intercept, slope, ridge = own_residual_ridge(x, y, own)
+    z = inputs.x_test.astype(float)
+    expected = intercept + slope * np.where(own >= 0, z[:, np.clip(own, 0, None)], 0.0)
+    expected = expected + ridge.predict(z)
+    np.testing.assert_allclose(out["ridge_own_residual"].to_numpy(), expected, atol=1e-10)
+    # with every transcript, the shared signal (G10 - G11) is reachable through stage 2
+    wide = baseline_summary(
+        scaled,
+        fit_baselines(scaled, names=("ridge_own_residual", "linear_own_mrna"), top_variable=30),
+    )
     assert (
-        table.loc["ridge_own_residual", "pearson_r_median"]
-        > table.loc["linear_own_mrna", "pearson_r_median"]
+        wide.loc["ridge_own_residual", "pearson_r_median"]
+        > wide.loc["linear_own_mrna", "pearson_r_median"]
     )

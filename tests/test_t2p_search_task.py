@@ -215,6 +215,5 @@ def test_linear_path_parameter_round_trips_and_stays_out_of_the_paper_space():
     assert trial_config(trial_parameters(with_path)).as_dict() == with_path.as_dict()
     plain = trial_config(PAPER_BEST)
     assert "linear_path" not in plain.model and "linear_path" not in trial_parameters(plain)
-    assert with_path.model_config(5, 2, [0, 1], n_train=7)["linear_rank"] == 7
-    with pytest.raises(ConfigError, match="needs n_train"):
+    with pytest.raises(ConfigError, match="use omicsnet.t2p.train.build_t2p_model"):
         with_path.model_config(5, 2, [0, 1])

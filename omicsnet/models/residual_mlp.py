@@ -194,6 +194,9 @@ class ResidualMLP(OmicsModel):
         correlated and uncorrelated sets.
     linear_rank
         Rank of the linear path added to the output (``0``: none).
+    linear_trainable
+        Whether the linear path's weights train (``False`` freezes them, also after
+        saving and loading: the flag is part of the model's config).
 
     Examples
     --------
@@ -217,6 +220,7 @@ class ResidualMLP(OmicsModel):
         ),
         residual: dict[str, Any] = {"enabled": True, "indices": None},  # noqa: B006 (never mutated)
         linear_rank: int = 0,
+        linear_trainable: bool = True,
     ) -> None:
         super().__init__()
         if in_features < 1 or out_features < 1:
@@ -245,6 +249,8 @@ class ResidualMLP(OmicsModel):
         if self.linear_rank:
             self.linear_in = nn.Linear(self.n_inputs, self.linear_rank)
             self.linear_out = nn.Linear(self.linear_rank, self.n_outputs, bias=False)
+            self.linear_in.requires_grad_(bool(linear_trainable))
+            self.linear_out.requires_grad_(bool(linear_trainable))
 
     def forward(self, x: Tensor) -> Tensor:
         h = x
@@ -255,7 +261,10 @@ class ResidualMLP(OmicsModel):
             own = x.index_select(1, self.residual_index) * self.residual_mask
             out = out + self.residual_gain * own
         if self.linear_rank:
-            out = out + self.linear_out(self.linear_in(x))
+            # full precision even under autocast: the hidden units are large sums over
+            # every input, which bfloat16 would round into a noisy copy of the fit
+            with torch.autocast(device_type=x.device.type, enabled=False):
+                out = out + self.linear_out(self.linear_in(x.float()))
         return out
 
     def training_plan(self) -> Any:

@@ -237,7 +237,7 @@ def own_residual_ridge(
     Stage 1 fits each protein on its own mRNA (:func:`own_mrna_fit`); stage 2 fits a
     multi-output ridge on all columns of ``x`` to what stage 1 leaves unexplained, with one
     penalty for all proteins chosen by leave-one-out (``KernelRidge(shared=True)``).
-    Missing targets are set to the protein's training mean before stage 2. The prediction
+    A missing target enters stage 2 as a residual of 0 (no evidence either way). The prediction
     for inputs ``z`` is ``intercept + slope * z[:, own_index] + ridge.predict(z)``.
 
     Returns
@@ -257,7 +257,9 @@ def own_residual_ridge(
     """
     own_index = np.asarray(own_index)
     intercept, slope = own_mrna_fit(x, y, own_index)
-    residual = _filled(y) - (intercept + slope * _own(x, own_index))
+    # a missing target says nothing about what stage 1 leaves: its residual is 0
+    stage1 = intercept + slope * _own(x, own_index)
+    residual = np.where(np.isfinite(y), y - stage1, 0.0)
     ridge = KernelRidge(alphas, shared=True).fit(x, residual)
     return intercept, slope, ridge
 

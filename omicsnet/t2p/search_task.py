@@ -117,16 +117,12 @@ class T2PTrialConfig:
     trainer: dict[str, Any] = field(default_factory=dict)
 
     def model_config(
-        self,
-        in_features: int,
-        out_features: int,
-        residual_indices: list[int] | None,
-        n_train: int | None = None,
+        self, in_features: int, out_features: int, residual_indices: list[int] | None
     ) -> dict[str, Any]:
         """The full ``create_model("residual_mlp", **config)`` arguments for a data set.
 
-        ``n_train`` (the number of training samples) sizes the linear path and is needed
-        only when the config has one.
+        A config with a linear path is refused: that path is fitted to training samples,
+        which :func:`omicsnet.t2p.train.build_t2p_model` does.
 
         Examples
         --------
@@ -134,20 +130,20 @@ class T2PTrialConfig:
         >>> cfg.model_config(5, 2, [4, -1])["residual"]
         {'enabled': True, 'indices': [4, -1]}
         """
+        if self.model.get("linear_path"):
+            raise ConfigError(
+                "a config with a linear path is built from data: use "
+                "omicsnet.t2p.train.build_t2p_model (it fits the path to the training samples)"
+            )
         residual = {"enabled": bool(self.model["residual"]["enabled"])}
         if residual["enabled"]:
             residual["indices"] = residual_indices
-        config = {
+        return {
             "in_features": int(in_features),
             "out_features": int(out_features),
             "blocks": [dict(b) for b in self.model["blocks"]],
             "residual": residual,
         }
-        if self.model.get("linear_path"):
-            if n_train is None:
-                raise ConfigError("a config with a linear path needs n_train (training samples)")
-            config["linear_rank"] = int(n_train)
-        return config
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-serialisable form (stored with each trial and with the benchmark)."""

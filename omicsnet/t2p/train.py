@@ -150,6 +150,7 @@ def build_t2p_model(
         config.pop(key, None)
     if bool(config.pop("linear_path", False)):
         config["linear_rank"] = len(scaled.x_train)
+        config["linear_trainable"] = residual_init != "fit"
     residual = dict(config.get("residual", {"enabled": True}))
     if residual.get("enabled", True) and residual.get("indices") is None:
         residual["indices"] = residual_indices(scaled, residual_set)
@@ -196,8 +197,6 @@ def _start_from_linear_fit(model: Any, scaled: Any, indices: np.ndarray) -> None
                 torch.as_tensor(-(ridge.xc_ @ ridge.x_mean_), dtype=torch.float32)
             )
             model.linear_out.weight.copy_(torch.as_tensor(ridge.dual_.T, dtype=torch.float32))
-        model.linear_in.requires_grad_(False)
-        model.linear_out.requires_grad_(False)
     else:
         intercept, slope = own_mrna_fit(x, y, indices)
     with torch.no_grad():

@@ -397,7 +397,9 @@ def cross_validate(
     k, seed, val
         k×2 scheme: ``k`` repeats, seed, validation share of each training half.
     top_variable
-        Inputs of the networks (:func:`restrict_transcripts`); baselines see all inputs.
+        Inputs of the networks (:func:`restrict_transcripts`); baselines see all inputs,
+        except ``ridge_variable_own`` and ``ridge_own_residual``, which get the same
+        ``top_variable`` (unless ``baseline_options`` sets another).
     max_epochs, early_stopping, device
         Network training.
     baseline_options
@@ -438,12 +440,15 @@ def cross_validate(
     if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
         raise ConfigError(f"seeds must be a whole number >= 1, got {seeds!r}")
     rows: list[dict[str, Any]] = []
+    options = dict(baseline_options or {})
+    if top_variable is not None:  # baselines that restrict their inputs see the networks'
+        options.setdefault("top_variable", top_variable)
     splits = list(t2p_splits(data, scheme="kx2", k=k, seed=seed, val=val))
     for split in tqdm(splits, desc="k x 2 CV", disable=not progress):
         scaled = data.scaled(split)
         if baselines:
             predictions = fit_baselines(
-                scaled, list(baselines), seed=seed, device=device, **dict(baseline_options or {})
+                scaled, list(baselines), seed=seed, device=device, **options
             )
             summary = baseline_summary(scaled, predictions)
             for name, row in summary.iterrows():
@@ -466,7 +471,7 @@ def cross_validate(
                 list(restricted_baselines),
                 seed=seed,
                 device=device,
-                **dict(baseline_options or {}),
+                **options,
             )
             summary = baseline_summary(restricted, predictions).drop(index="mrna_protein_r")
             suffix = f"@top{top_variable}" if top_variable else ""
