@@ -41,9 +41,9 @@ has 50 trees; the hand-built network is trained on the same inputs as the search
 7 minutes per split here) for at most 60 epochs in batches of 32 (patience 20).
 ``OMICSNET_BENCH_T2P_CAMPAIGN=FOLDER`` reuses a finished campaign of this benchmark
 instead of searching again (its folder is named in the results). The published run
-reused a 12-trial campaign: four starting points attached (the previous NAS-best with and
-without the linear path, with a lower learning rate, and a 256-unit block with weight
-decay 1e-2), then 8 Ax trials (see ``docs/t2p.md``).
+reused a 12-trial campaign: four starting points attached (an earlier linear-path
+campaign's best network twice, without the linear path, and with a lower learning rate),
+then 8 Ax trials (see ``docs/t2p.md`` and ``results/t2p/campaign.md``).
 
 ``--quick`` (smoke run, about 2 minutes on an idle machine): 300 proteins, 1×2 CV, 500
 variable transcripts, 2 campaign trials of 15 epochs run in-process, no random forest or
