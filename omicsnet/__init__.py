@@ -37,7 +37,7 @@ _LAZY: dict[str, str] = {
     "Trainer": "omicsnet.train.trainer",
     "TrainResult": "omicsnet.train.trainer",
     "seed_everything": "omicsnet.train.seeding",
-    "get_data_dir": "omicsnet.data.paths",
+    "get_data_dir": "omicsnet.utils.paths",
     "ArrayDataset": "omicsnet.data.datasets",
     "load_dataset": "omicsnet.data.registry",
     "list_datasets": "omicsnet.data.registry",
@@ -50,7 +50,6 @@ __all__ = ["__version__", *sorted(_LAZY)]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from omicsnet.data.datasets import ArrayDataset as ArrayDataset
-    from omicsnet.data.paths import get_data_dir as get_data_dir
     from omicsnet.data.registry import list_datasets as list_datasets
     from omicsnet.data.registry import load_dataset as load_dataset
     from omicsnet.models.base import OmicsModel as OmicsModel
@@ -71,6 +70,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from omicsnet.train.seeding import seed_everything as seed_everything
     from omicsnet.train.trainer import Trainer as Trainer
     from omicsnet.train.trainer import TrainResult as TrainResult
+    from omicsnet.utils.paths import get_data_dir as get_data_dir
 
 
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -13,8 +13,9 @@ import sys
 from collections.abc import Sequence
 
 from omicsnet._version import __version__
-from omicsnet.commands import CommandGroups, add_all_commands
+from omicsnet.commands import add_all_commands
 from omicsnet.errors import OmicsnetError
+from omicsnet.utils.cli import CommandGroups
 
 EXIT_USER_ERROR = 2
 EXIT_INTERNAL_ERROR = 1

@@ -12,8 +12,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from omicsnet.data.paths import resolve_data_file
 from omicsnet.errors import ConfigError, DataNotFoundError
+from omicsnet.utils.paths import resolve_data_file
 
 DATA_PREFIX = "data:"
 

@@ -3,8 +3,9 @@
 It generates paired transcript/protein data, trains the zoo's ``mlp`` with the shared
 trainer (early stopping, checkpoints), evaluates it on held-out samples against a
 mean-predictor baseline, saves it, reloads it and checks that the reloaded model predicts
-exactly the same values. Each model family then adds a short step of its own
-(:data:`DEMO_STEPS`), run in a subfolder of the output named after the step.
+exactly the same values. Each model family then adds a short step of its own (its
+``FamilySpec.demo``, in the order of :data:`omicsnet.families.FAMILIES`), run in a
+subfolder of the output named after the family.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from omicsnet.families import DemoStep, family_demo_steps
 
 logger = logging.getLogger(__name__)
 
@@ -42,20 +45,6 @@ DEMO_CONFIG: dict[str, Any] = {
 
 #: Further demo steps, ``{subfolder: "module:function"}``; each function is called as
 #: ``function(output / subfolder, quick=..., progress=...)`` and returns a :class:`DemoStep`.
-DEMO_STEPS: dict[str, str] = {
-    "kcae": "omicsnet.kcae_workflows:demo_kcae",
-    "t2p": "omicsnet.t2p.demo:demo_t2p",
-    "lcms": "omicsnet.lcms_workflows:demo_lcms",
-}
-
-
-@dataclass
-class DemoStep:
-    """What one model family's demo step did: a name, report lines and success."""
-
-    name: str
-    lines: list[str]
-    ok: bool = True
 
 
 @dataclass
@@ -122,8 +111,8 @@ def run_demo(
 
     import torch
 
-    from omicsnet.experiment import run_experiment
     from omicsnet.models.serialization import load
+    from omicsnet.train.experiment import run_experiment
 
     config = copy.deepcopy(DEMO_CONFIG)
     if quick:
@@ -145,7 +134,7 @@ def run_demo(
     _plot_history(result.history, out / "history.png")
     steps = [
         _run_step(spec, out / name, quick=quick, progress=progress)
-        for name, spec in DEMO_STEPS.items()
+        for name, spec in family_demo_steps().items()
     ]
     return DemoReport(
         out,

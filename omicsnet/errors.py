@@ -43,3 +43,11 @@ class ModelNotFoundError(OmicsnetError, KeyError):
 
 class CheckpointError(OmicsnetError):
     """A saved model or training checkpoint cannot be read or does not fit the model."""
+
+
+class OutputError(OmicsnetError, PermissionError):
+    """An output cannot be written (permissions, a file where a folder is needed)."""
+
+
+class OutputExistsError(OmicsnetError, FileExistsError):
+    """An output path exists and may not be written: see :mod:`omicsnet.utils.output`."""

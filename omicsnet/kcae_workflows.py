@@ -685,7 +685,7 @@ def demo_kcae(out_dir: str | os.PathLike[str], *, quick: bool, progress: bool) -
     downloaded data.
     """
     from omicsnet.data.compendium import synthetic_compendium
-    from omicsnet.demo import DemoStep
+    from omicsnet.families import DemoStep
     from omicsnet.knowledge.phenotype_graph import load_phenotype_graph
     from omicsnet.models.kcae import kcae_from_graph
 

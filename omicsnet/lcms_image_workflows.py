@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from omicsnet.errors import ConfigError, DataError, DataNotFoundError
-from omicsnet.utils.io import OutputExistsError, atomic_directory, atomic_write_text
+from omicsnet.utils.io import OutputExistsError, atomic_write_text
+from omicsnet.utils.output import atomic_directory
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from omicsnet.utils.io import OutputExistsError, atomic_directory, atomic_write_text
+from omicsnet.utils.io import OutputExistsError, atomic_write_text
+from omicsnet.utils.output import atomic_directory
 
 logger = logging.getLogger(__name__)
 
@@ -686,7 +687,7 @@ def demo_lcms(
     from omicsnet.data.lcms_arrays import sample_id
     from omicsnet.data.lcms_matrix import convert_files
     from omicsnet.data.mzml_synthetic import write_synthetic_cohort
-    from omicsnet.demo import DemoStep
+    from omicsnet.families import DemoStep
 
     started = time.perf_counter()
     out = Path(out_dir)

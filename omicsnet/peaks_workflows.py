@@ -392,7 +392,7 @@ def save_peak_model(
     that :func:`predict_feature_table` uses them.
     """
     import omicsnet
-    from omicsnet.utils.io import atomic_directory
+    from omicsnet.utils.output import atomic_directory
 
     out = Path(out)
     record = {

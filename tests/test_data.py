@@ -9,11 +9,11 @@ import torch
 
 import omicsnet
 from omicsnet.data.datasets import ArrayDataset, align_samples
-from omicsnet.data.paths import get_data_dir, resolve_data_file
 from omicsnet.data.scaling import Standardizer
 from omicsnet.data.splits import train_val_test_split
 from omicsnet.data.tables import read_table
 from omicsnet.errors import ConfigError, DataError, DataNotFoundError
+from omicsnet.utils.paths import get_data_dir, resolve_data_file
 
 
 def test_nan_error_names_sample_and_feature():

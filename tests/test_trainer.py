@@ -289,7 +289,7 @@ def test_regression_metrics_known_answer():
 
 
 def test_auto_device_and_explicit_missing_cuda():
-    from omicsnet.train.devices import resolve_device
+    from omicsnet.nn.devices import resolve_device
 
     assert resolve_device("auto").type in {"cpu", "cuda", "mps"}
     if not torch.cuda.is_available():

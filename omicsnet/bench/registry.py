@@ -292,7 +292,7 @@ def run_benchmark(
     -------
     (result, out_dir, markdown)
     """
-    from omicsnet.data.paths import get_data_dir
+    from omicsnet.utils.paths import get_data_dir
 
     folder = default_bench_dir() if bench_dir == "default" else bench_dir
     discover(folder)

@@ -1,7 +1,8 @@
 """Subcommands of the ``omicsnet`` command line, one module per area.
 
-Each module in :data:`COMMAND_MODULES` defines ``add_commands(groups)``, which adds its
-subcommands through a :class:`CommandGroups`. Modules import only :mod:`argparse` at top
+Each module named by :func:`command_modules` (the core's, then each family's
+``FamilySpec.commands``) defines ``add_commands(groups)``, which adds its subcommands
+through a :class:`~omicsnet.utils.cli.CommandGroups`. Modules import only :mod:`argparse` at top
 level; heavy libraries are imported inside the command functions, so ``omicsnet --help``
 stays fast. A command function takes the parsed :class:`argparse.Namespace` and returns
 the exit status.
@@ -9,76 +10,48 @@ the exit status.
 
 from __future__ import annotations
 
-import argparse
 import importlib
-from dataclasses import dataclass, field
 
-#: Modules whose ``add_commands`` build the command line, in the order shown by --help.
-COMMAND_MODULES: tuple[str, ...] = (
+from omicsnet.families import family_command_groups, family_command_modules
+from omicsnet.utils.cli import CommandGroups
+
+#: Core modules whose ``add_commands`` build the command line; each family's own
+#: (``FamilySpec.commands``) follow, in the order of the family list.
+CORE_COMMAND_MODULES: tuple[str, ...] = (
     "omicsnet.commands.core",
-    "omicsnet.commands.kcae",
-    "omicsnet.commands.lcms",
     "omicsnet.commands.explain",
-    "omicsnet.commands.lcms_images",
-    "omicsnet.commands.lcms_peaks",
     "omicsnet.commands.lcms_study",
     "omicsnet.commands.network",
     "omicsnet.commands.search",
-    "omicsnet.commands.t2p",
     "omicsnet.commands.bench",
     "omicsnet.commands.knowledge",
 )
 
-#: Help lines of the command groups (``omicsnet GROUP ACTION``).
-GROUP_HELP: dict[str, str] = {
+#: Help lines of the core command groups (``omicsnet GROUP ACTION``).
+CORE_GROUP_HELP: dict[str, str] = {
     "knowledge": "knowledge artefacts built from metabolic models",
-    "kcae": "knowledge-constrained autoencoders (DeepMetabolism)",
-    "t2p": "transcript -> protein prediction",
     "search": "neural architecture / hyperparameter search campaigns (Ax)",
-    "lcms": "raw LC-MS data: conversion, models, studies",
     "explain": "explain a model's predictions",
     "network": "metabolite-protein network inference",
     "bench": "list or run benchmarks",
 }
 
 
-@dataclass
-class CommandGroups:
-    """Where command modules add their subcommands.
+def command_modules() -> list[str]:
+    """Every module that adds subcommands: the core's, then the families'."""
+    return [*CORE_COMMAND_MODULES[:1], *family_command_modules(), *CORE_COMMAND_MODULES[1:]]
 
-    Parameters
-    ----------
-    top
-        The top-level subparsers (``omicsnet COMMAND``).
-    common
-        Parent parser with ``--debug``/``--quiet``; pass it as ``parents=[groups.common]``.
-    """
 
-    top: argparse._SubParsersAction
-    common: argparse.ArgumentParser
-    _groups: dict[str, argparse._SubParsersAction] = field(default_factory=dict)
-
-    def command(self, name: str, help: str, **kwargs: object) -> argparse.ArgumentParser:
-        """Add a top-level command ``omicsnet NAME``."""
-        return self.top.add_parser(name, help=help, parents=[self.common], **kwargs)
-
-    def action(self, group: str, name: str, help: str, **kwargs: object) -> argparse.ArgumentParser:
-        """Add ``omicsnet GROUP NAME``; the group is created on first use.
-
-        Several modules may add actions to one group (``lcms`` has conversion, model and
-        study actions from different modules).
-        """
-        if group not in self._groups:
-            parser = self.top.add_parser(
-                group, help=GROUP_HELP.get(group, group), parents=[self.common]
-            )
-            self._groups[group] = parser.add_subparsers(
-                dest=f"{group}_command", metavar="ACTION", required=True
-            )
-        return self._groups[group].add_parser(name, help=help, parents=[self.common], **kwargs)
+def group_help() -> dict[str, str]:
+    """Help lines of every command group."""
+    return {**CORE_GROUP_HELP, **family_command_groups()}
 
 
 def add_all_commands(groups: CommandGroups) -> None:
-    """Call ``add_commands`` of every module in :data:`COMMAND_MODULES`."""
-    for module_name in COMMAND_MODULES:
+    """Call ``add_commands`` of every module in :func:`command_modules`."""
+    groups.group_help.update(group_help())
+    for module_name in command_modules():
         importlib.import_module(module_name).add_commands(groups)
+
+
+__all__ = ["CommandGroups", "add_all_commands", "command_modules", "group_help"]

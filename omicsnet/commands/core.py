@@ -6,8 +6,8 @@ import argparse
 import os
 import sys
 
-from omicsnet.commands import CommandGroups
 from omicsnet.errors import OmicsnetError
+from omicsnet.utils.cli import CommandGroups
 
 EXIT_INTERNAL_ERROR = 1
 
@@ -73,8 +73,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from omicsnet.config import load_config
-    from omicsnet.experiment import run_experiment
     from omicsnet.train.distributed import is_main_process
+    from omicsnet.train.experiment import run_experiment
 
     config_path = Path(args.config)
     config = load_config(config_path)

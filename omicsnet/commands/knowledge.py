@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from omicsnet.commands import CommandGroups
+from omicsnet.utils.cli import CommandGroups
 
 
 def add_commands(groups: CommandGroups) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from omicsnet.commands import CommandGroups
+from omicsnet.utils.cli import CommandGroups
 
 EXIT_USER_ERROR = 2
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from omicsnet.commands import CommandGroups
+from omicsnet.utils.cli import CommandGroups
 
 
 def _table_options(parser: argparse.ArgumentParser) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from omicsnet.commands import CommandGroups
 from omicsnet.commands.lcms import add_input_arguments, binning_from_args, inputs_from_args
+from omicsnet.utils.cli import CommandGroups
 
 
 def add_commands(groups: CommandGroups) -> None:

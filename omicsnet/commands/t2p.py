@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from omicsnet.commands import CommandGroups
+from omicsnet.utils.cli import CommandGroups
 
 
 def add_commands(groups: CommandGroups) -> None:
@@ -263,7 +263,7 @@ def cmd_t2p_train(args: argparse.Namespace) -> int:
 
 def cmd_t2p_evaluate(args: argparse.Namespace) -> int:
     from omicsnet.t2p.workflows import check_output, cross_validate, cv_summary
-    from omicsnet.utils.io import atomic_directory
+    from omicsnet.utils.output import atomic_directory
 
     check_output(args.out, overwrite=args.overwrite)
     data, _ = _load(args)
@@ -333,7 +333,7 @@ def cmd_t2p_ablate(args: argparse.Namespace) -> int:
     from omicsnet.explain.maps import save_figure
     from omicsnet.t2p.ablation import ablation_summary, plot_ablation, run_ablation
     from omicsnet.t2p.workflows import check_output
-    from omicsnet.utils.io import atomic_directory
+    from omicsnet.utils.output import atomic_directory
 
     check_output(args.out, overwrite=args.overwrite)
     data, _ = _load(args)

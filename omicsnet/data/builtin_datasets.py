@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
-from omicsnet.data.paths import resolve_data_file
-from omicsnet.data.registry import TabularData, register_dataset
 from omicsnet.data.tables import read_table
+from omicsnet.data.tabular import TabularData
 from omicsnet.errors import ConfigError
+from omicsnet.utils.paths import resolve_data_file
 
 
-@register_dataset(
-    "synthetic_omics",
-    "generated paired transcriptome → proteome (pathway factors, own-mRNA effects, noise)",
-)
 def synthetic_omics(
     n_samples: int = 400,
     n_genes: int = 200,
@@ -63,11 +61,6 @@ def synthetic_omics(
     return TabularData(x, y, "regression", "generated paired transcriptome → proteome")
 
 
-@register_dataset(
-    "breast_tcga",
-    "150 TCGA breast tumours (mixOmics): 200 mRNA → PAM50 subtype or 142 RPPA proteins",
-    needs_data_dir=True,
-)
 def breast_tcga(target: str = "subtype", data_dir: str | None = None) -> TabularData:
     """TCGA breast cancer training set of mixOmics (``multiomics/breast_tcga``).
 
@@ -98,3 +91,18 @@ def breast_tcga(target: str = "subtype", data_dir: str | None = None) -> Tabular
     codes = labels.map({c: i for i, c in enumerate(classes)}).astype(np.int64)
     y = codes.loc[x.index].to_frame("subtype")
     return TabularData(x, y, "classification", "TCGA breast: mRNA → PAM50 subtype", classes)
+
+
+#: Built-in datasets: name -> (loader, description, needs the data directory).
+BUILTIN_DATASETS: dict[str, tuple[Callable[..., TabularData], str, bool]] = {
+    "synthetic_omics": (
+        synthetic_omics,
+        "generated paired transcriptome → proteome (pathway factors, own-mRNA effects, noise)",
+        False,
+    ),
+    "breast_tcga": (
+        breast_tcga,
+        "150 TCGA breast tumours (mixOmics): 200 mRNA → PAM50 subtype or 142 RPPA proteins",
+        True,
+    ),
+}

@@ -354,7 +354,7 @@ def load_precise278(data_dir: str | os.PathLike[str] | None = None) -> Compendiu
     >>> comp.expression.shape, int(comp.phenotypes["growth_rate"].notna().sum())  # doctest: +SKIP
     ((278, 3923), 195)
     """
-    from omicsnet.data.paths import resolve_data_file
+    from omicsnet.utils.paths import resolve_data_file
 
     folder = resolve_data_file(PRECISE_DIR, data_dir)
     expression = read_compendium(_first_existing(folder, ["X.csv.gz", "X.csv"]))
@@ -386,7 +386,7 @@ def precise_gene_names(data_dir: str | os.PathLike[str] | None = None) -> dict[s
     >>> precise_gene_names("/path/to/data")["thrA"]  # doctest: +SKIP
     'b0002'
     """
-    from omicsnet.data.paths import resolve_data_file
+    from omicsnet.utils.paths import resolve_data_file
 
     table = read_table(resolve_data_file(f"{PRECISE_DIR}/gene_table.csv", data_dir), numeric=False)
     names = table["gene_name"].dropna().astype(str)

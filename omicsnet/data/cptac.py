@@ -6,7 +6,7 @@ Two sources give the same kind of tables, samples in rows and gene symbols in co
   ``cptac==0.4.1`` wheel bundled under ``cptac/endometrial/data/`` (tab-separated,
   genes in rows, samples ``S001``… in columns; ``clinical.txt[.gz]`` is latin-1 and holds
   the tumour/normal status in ``Proteomics_Tumor_Normal``). They are found in the data
-  directory (:mod:`omicsnet.data.paths`) under ``transcript_protein/cptac_ucec``, in a
+  directory (:mod:`omicsnet.utils.paths`) under ``transcript_protein/cptac_ucec``, in a
   folder of your choice, or inside the wheel file itself
   (``pip download --no-deps cptac==0.4.1``);
 * **the cptac package** (any cohort; needs network on first use): imported lazily, and its
@@ -132,7 +132,7 @@ def find_ucec_release(
     omicsnet.errors.DataNotFoundError: CPTAC UCEC release files not found in /no/such. ...
     """
     if source is None:
-        from omicsnet.data.paths import resolve_data_file
+        from omicsnet.utils.paths import resolve_data_file
 
         try:
             return resolve_data_file(UCEC_RELEASE_DIR, data_dir=data_dir)

@@ -250,7 +250,7 @@ def write_dual_polarity_cohort(
     from omicsnet.data.lcms_arrays import sample_id
     from omicsnet.data.lcms_matrix import convert_files
     from omicsnet.data.mzml_synthetic import write_synthetic_cohort
-    from omicsnet.utils.io import atomic_directory
+    from omicsnet.utils.output import atomic_directory
 
     modes = (("positive", "pos", 0), ("negative", "neg", 1))
     with atomic_directory(out_dir, overwrite=overwrite) as tmp:

@@ -676,7 +676,7 @@ def load_deepmsprofiler_arrays(data_dir: str | os.PathLike[str] | None = None) -
     >>> arrays.x.shape, arrays.class_names  # doctest: +SKIP
     ((18, 1, 341, 341), ['cancer', 'healthy', 'nodule'])
     """
-    from omicsnet.data.paths import resolve_data_file
+    from omicsnet.utils.paths import resolve_data_file
 
     return load_lcms_arrays(resolve_data_file(DEEPMSPROFILER_FOLDER, data_dir))
 

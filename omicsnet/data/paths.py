@@ -1,92 +1,11 @@
-"""Where datasets live: one setting for the whole library.
+"""Where datasets live (defined in :mod:`omicsnet.utils.paths`, below every layer).
 
-The data directory is taken, in order, from the ``data_dir=`` argument, then the
-``OMICSNET_DATA`` environment variable. Nothing is downloaded: functions that need a
-dataset say which file they looked for and how to point omicsnet at it.
+Examples
+--------
+>>> get_data_dir("/srv/omics").as_posix()
+'/srv/omics'
 """
 
-from __future__ import annotations
+from omicsnet.utils.paths import DATA_ENV_VAR, get_data_dir, resolve_data_file
 
-import os
-from pathlib import Path
-
-from omicsnet.errors import DataNotFoundError
-
-DATA_ENV_VAR = "OMICSNET_DATA"
-
-
-def get_data_dir(data_dir: str | os.PathLike[str] | None = None) -> Path | None:
-    """Return the configured data directory, or ``None`` when none is set.
-
-    Parameters
-    ----------
-    data_dir
-        Explicit directory; wins over the ``OMICSNET_DATA`` environment variable.
-
-    Returns
-    -------
-    pathlib.Path or None
-        The directory (not checked for existence), or ``None`` when neither is given.
-
-    Examples
-    --------
-    >>> get_data_dir("/srv/omics").as_posix()
-    '/srv/omics'
-    """
-    if data_dir is not None:
-        return Path(data_dir).expanduser()
-    env = os.environ.get(DATA_ENV_VAR)
-    if env:
-        return Path(env).expanduser()
-    return None
-
-
-def resolve_data_file(
-    relative: str | os.PathLike[str], data_dir: str | os.PathLike[str] | None = None
-) -> Path:
-    """Return the path of ``relative`` inside the data directory, or raise a clear error.
-
-    ``relative`` must stay inside the data directory: ``..`` components and absolute
-    paths are refused, so a config cannot make omicsnet read files elsewhere.
-
-    Parameters
-    ----------
-    relative
-        Path of a dataset file relative to the data directory, e.g.
-        ``"ecoli_compendium/X.csv.gz"``.
-    data_dir
-        Explicit data directory (else ``OMICSNET_DATA``).
-
-    Raises
-    ------
-    DataNotFoundError
-        When no data directory is configured or the file is not there.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> root = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (root / "table.csv").write_text("a,b\\n1,2\\n")
-    >>> resolve_data_file("table.csv", data_dir=root).name
-    'table.csv'
-    """
-    rel = Path(relative)
-    if rel.is_absolute() or ".." in rel.parts:
-        raise DataNotFoundError(
-            f"dataset path {str(relative)!r} must be relative to the data directory and "
-            "must not contain '..'"
-        )
-    root = get_data_dir(data_dir)
-    if root is None:
-        raise DataNotFoundError(
-            f"no data directory set: cannot find {rel.as_posix()!r}. "
-            f"Set {DATA_ENV_VAR}=/path/to/data, or pass --data-dir (command line) "
-            "or data_dir= (Python)"
-        )
-    path = root / rel
-    if not path.exists():
-        raise DataNotFoundError(
-            f"{rel.as_posix()!r} not found in the data directory {root} "
-            f"(set {DATA_ENV_VAR}, --data-dir or data_dir= to the folder that holds it)"
-        )
-    return path
+__all__ = ["DATA_ENV_VAR", "get_data_dir", "resolve_data_file"]

@@ -8,39 +8,12 @@ target table, and the task. Loaders that need files read them from the data dire
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-import pandas as pd
-
+from omicsnet.data.tabular import TabularData
 from omicsnet.errors import ConfigError
 
 DatasetLoader = Callable[..., "TabularData"]
-
-
-@dataclass
-class TabularData:
-    """Inputs and targets of one dataset, samples in rows.
-
-    Attributes
-    ----------
-    x
-        Inputs (e.g. transcript abundances), samples × features.
-    y
-        Targets: samples × outputs for regression, or one column of class labels.
-    task
-        ``"regression"`` or ``"classification"``.
-    description
-        One line about what the data is and where it comes from.
-    classes
-        For classification, the class names in label order (``y`` holds codes).
-    """
-
-    x: pd.DataFrame
-    y: pd.DataFrame
-    task: str
-    description: str = ""
-    classes: list[str] = field(default_factory=list)
 
 
 _DATASETS: dict[str, tuple[DatasetLoader, str, bool]] = {}
@@ -53,6 +26,7 @@ def register_dataset(
 
     Examples
     --------
+    >>> import pandas as pd
     >>> @register_dataset("tiny_example", "two samples, one feature")
     ... def tiny_example() -> TabularData:
     ...     x = pd.DataFrame({"g": [0.0, 1.0]}, index=["a", "b"])
@@ -68,8 +42,18 @@ def register_dataset(
     return decorator
 
 
+_builtins_loaded = False
+
+
 def _ensure_builtins() -> None:
-    import omicsnet.data.builtin_datasets  # noqa: F401  (registers on import)
+    global _builtins_loaded
+    if _builtins_loaded:
+        return
+    _builtins_loaded = True
+    from omicsnet.data.builtin_datasets import BUILTIN_DATASETS
+
+    for name, (loader, description, needs_data_dir) in BUILTIN_DATASETS.items():
+        _DATASETS.setdefault(name, (loader, description, needs_data_dir))
 
 
 def list_datasets() -> dict[str, str]:

@@ -133,7 +133,7 @@ def write_artefact(
     OutputExistsError
         ``folder`` exists and ``overwrite`` is false.
     """
-    from omicsnet.utils.io import atomic_directory
+    from omicsnet.utils.output import atomic_directory
 
     payload = gzip.compress(canonical_json(data).encode(), compresslevel=9, mtime=0)
     manifest = {**manifest, "files": {DATA: hashlib.sha256(payload).hexdigest()}}

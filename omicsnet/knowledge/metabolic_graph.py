@@ -869,7 +869,7 @@ class MetaboliteProteinGraph:
         >>> MetaboliteProteinGraph.load(folder).nodes["id"].tolist()
         ['a']
         """
-        from omicsnet.utils.io import atomic_directory
+        from omicsnet.utils.output import atomic_directory
 
         folder = Path(folder)
         with atomic_directory(folder, overwrite=overwrite) as tmp:
@@ -1136,8 +1136,8 @@ def load_human_gem(
     >>> g.nodes.set_index("id").loc["MAM01965", ["name", "kegg"]].tolist()  # doctest: +SKIP
     ['glucose', 'C00031']
     """
-    from omicsnet.data.paths import resolve_data_file
     from omicsnet.utils.io import sha256_file
+    from omicsnet.utils.paths import resolve_data_file
 
     if protein_ids not in ("symbol", "ensembl"):
         raise ConfigError(f"protein_ids must be 'symbol' or 'ensembl', got {protein_ids!r}")

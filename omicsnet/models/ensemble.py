@@ -335,7 +335,7 @@ class Ensemble(OmicsModel):
         >>> from omicsnet.models import create_model
         >>> folder = create_model("ensemble").save(pathlib.Path(tempfile.mkdtemp()) / "ens")
         >>> sorted(p.name for p in folder.iterdir())
-        ['ensemble.json', 'member_00', 'member_01']
+        ['.omicsnet-output.json', 'ensemble.json', 'member_00', 'member_01']
         """
         return save_ensemble(self, path, overwrite=overwrite, metadata=metadata)
 
@@ -405,7 +405,8 @@ def save_ensemble(
     (2, {'cohort': 'demo'})
     """
     from omicsnet.models.serialization import CONFIG_FILE, WEIGHTS_FILE, save
-    from omicsnet.utils.io import atomic_directory, sha256_file
+    from omicsnet.utils.io import sha256_file
+    from omicsnet.utils.output import atomic_directory
 
     if not isinstance(ensemble, Ensemble):
         raise CheckpointError(f"save_ensemble needs an Ensemble, got {type(ensemble).__name__}")

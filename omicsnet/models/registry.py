@@ -20,17 +20,10 @@ from omicsnet.errors import ConfigError, ModelNotFoundError
 
 logger = logging.getLogger(__name__)
 
-# Modules that register the built-in models; imported the first time the registry is read.
-BUILTIN_MODEL_MODULES: tuple[str, ...] = (
+# Core modules that register models; each family's own (``FamilySpec.models``) follow.
+CORE_MODEL_MODULES: tuple[str, ...] = (
     "omicsnet.models.mlp",
-    "omicsnet.models.lcms",
     "omicsnet.models.ensemble",
-    "omicsnet.models.lcms_dual",
-    "omicsnet.models.kcae",
-    "omicsnet.models.lcms_image",
-    "omicsnet.models.peak_cnn",
-    "omicsnet.models.residual_mlp",
-    "omicsnet.models.lcms_cnn",
 )
 
 Builder = TypeVar("Builder", bound=Callable[..., Any])
@@ -139,7 +132,9 @@ def _ensure_builtins() -> None:
     if _builtins_loaded:
         return
     _builtins_loaded = True
-    for module in BUILTIN_MODEL_MODULES:
+    from omicsnet.families import family_model_modules
+
+    for module in (*CORE_MODEL_MODULES, *family_model_modules()):
         importlib.import_module(module)
 
 

@@ -23,7 +23,8 @@ from typing import Any
 
 from omicsnet._version import __version__
 from omicsnet.errors import CheckpointError, ModelNotFoundError
-from omicsnet.utils.io import atomic_directory, sha256_file
+from omicsnet.utils.io import sha256_file
+from omicsnet.utils.output import atomic_directory
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ def save(
     >>> model = omicsnet.create_model("mlp", in_features=4, out_features=2)
     >>> folder = omicsnet.save(model, pathlib.Path(tempfile.mkdtemp()) / "mlp")
     >>> sorted(p.name for p in folder.iterdir())
-    ['config.json', 'metadata.json', 'model.safetensors']
+    ['.omicsnet-output.json', 'config.json', 'metadata.json', 'model.safetensors']
     >>> again = omicsnet.load(folder)
     >>> x = torch.randn(3, 4)
     >>> torch.equal(model.eval()(x), again(x))
@@ -216,7 +217,7 @@ def load(
     from safetensors.torch import load_model
 
     from omicsnet.models.registry import create_model
-    from omicsnet.train.devices import resolve_device
+    from omicsnet.nn.devices import resolve_device
 
     folder = Path(path)
     if (folder / "ensemble.json").is_file():  # an Ensemble folder: members saved one by one

@@ -84,7 +84,7 @@ class NetworkInference:
         existing folder is replaced only with ``overwrite=True``.
         """
         from omicsnet.networks.pcsf import write_graphml
-        from omicsnet.utils.io import atomic_directory
+        from omicsnet.utils.output import atomic_directory
 
         with atomic_directory(folder, overwrite=overwrite) as tmp:
             write_graphml(self.pcsf, tmp / "network.graphml", node_attributes=self.node_info)

@@ -95,6 +95,11 @@ class Campaign:
         self.settings = settings
         self.client = client
 
+    @property
+    def experiment(self) -> Any:
+        """The Ax ``Experiment`` behind the campaign's client."""
+        return experiment_of(self.client)
+
     def __repr__(self) -> str:
         counts = ", ".join(f"{k}={v}" for k, v in self.counts().items())
         return f"Campaign({self.directory}, {counts or 'no trials'})"
@@ -456,7 +461,7 @@ def _job(campaign: Campaign, index: int, data_dir: str | None) -> dict[str, Any]
     settings = campaign.settings
     device = settings.device if settings.backend == "inline" else "cpu"
     if device == "auto":
-        from omicsnet.train.devices import resolve_device
+        from omicsnet.nn.devices import resolve_device
 
         device = str(resolve_device("auto"))
     context = TrialContext(

@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from omicsnet.search.storage import TABLE_FILE, read_result
 from omicsnet.utils.io import atomic_write_bytes, atomic_write_text
@@ -33,8 +33,22 @@ from omicsnet.utils.io import atomic_write_bytes, atomic_write_text
 if TYPE_CHECKING:
     import pandas as pd
 
-    from omicsnet.search.campaign import Campaign
-    from omicsnet.search.settings import Objective
+    from omicsnet.search.settings import CampaignSettings, Objective
+
+
+class Campaign(Protocol):
+    """What the report reads of a campaign (:class:`omicsnet.search.campaign.Campaign`)."""
+
+    directory: Path
+    settings: CampaignSettings
+
+    @property
+    def experiment(self) -> Any: ...  # the Ax Experiment
+
+    @property
+    def n_finished(self) -> int: ...
+
+    def counts(self) -> dict[str, int]: ...
 
 logger = logging.getLogger(__name__)
 
@@ -51,9 +65,7 @@ def trial_table(campaign: Campaign) -> pd.DataFrame:
     """
     import pandas as pd
 
-    from omicsnet.search.campaign import experiment_of
-
-    experiment = experiment_of(campaign.client)
+    experiment = campaign.experiment
     data = experiment.lookup_data().df if experiment.trials else None
     metrics: dict[int, dict[str, float]] = {}
     if data is not None and len(data):

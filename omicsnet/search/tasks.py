@@ -13,7 +13,7 @@ on Ray nodes) or by a short name registered with :func:`register_task`. Built-in
     Known test functions (``branin``, ``sphere``, ``zdt1``), for trying campaigns and for
     tests. Options: ``function``, ``sleep`` (seconds per trial, to mimic real work).
 ``train``
-    Trains a zoo model with :func:`omicsnet.experiment.run_experiment`. Options:
+    Trains a zoo model with :func:`omicsnet.train.experiment.run_experiment`. Options:
     ``experiment`` (a run config mapping, or a path to one relative to the campaign
     config) and ``set`` (parameter name → dotted config key, e.g. ``lr: trainer.lr``;
     names containing dots are used as keys directly). Returns ``val_loss`` (best
@@ -48,16 +48,18 @@ from pathlib import Path
 from typing import Any
 
 from omicsnet.errors import ConfigError
+from omicsnet.families import family_search_tasks
 
 logger = logging.getLogger(__name__)
 
 TaskFunction = Callable[[dict[str, Any], "TrialContext"], Mapping[str, Any]]
 
-#: Short task names -> "module:function".
+#: Short task names -> "module:function": the core's, then each family's
+#: (``FamilySpec.search_tasks``).
 _TASKS: dict[str, str] = {
     "analytic": "omicsnet.search.tasks:analytic_task",
     "train": "omicsnet.search.tasks:train_task",
-    "t2p": "omicsnet.t2p.search_task:run_trial",
+    **family_search_tasks(),
 }
 #: Names every process knows; names registered at run time are stored resolved.
 BUILTIN_TASKS = frozenset(_TASKS)
@@ -375,7 +377,7 @@ def set_config_value(config: dict[str, Any], dotted: str, value: Any) -> None:
 
 
 def train_task(parameters: dict[str, Any], context: TrialContext) -> dict[str, float]:
-    """Train a zoo model with :func:`omicsnet.experiment.run_experiment` for one trial.
+    """Train a zoo model with :func:`omicsnet.train.experiment.run_experiment` for one trial.
 
     Options (``task_options``): ``experiment``, a run config (mapping, or a path relative
     to the campaign config) whose values the trial's parameters replace, and ``set``, a
@@ -404,7 +406,7 @@ def train_task(parameters: dict[str, Any], context: TrialContext) -> dict[str, f
     import copy
 
     from omicsnet.config import load_config, resolve_config_path
-    from omicsnet.experiment import run_experiment
+    from omicsnet.train.experiment import run_experiment
 
     options = dict(context.options or {})
     experiment = options.get("experiment")
@@ -463,7 +465,7 @@ def forward_latency_ms(
 
     import torch
 
-    from omicsnet.train.devices import resolve_device
+    from omicsnet.nn.devices import resolve_device
 
     target = resolve_device(device)
     model = model.to(target).eval()

@@ -4,7 +4,16 @@ The data side lives in :mod:`omicsnet.data.t2p` (alignment, splits, leak-free sc
 :mod:`omicsnet.data.cptac` (CPTAC tables); the model is the registered ``residual_mlp``.
 """
 
+from omicsnet.families import FamilySpec
 from omicsnet.utils.lazy import lazy_exports
+
+SPEC = FamilySpec(
+    models=("omicsnet.models.residual_mlp",),
+    commands="omicsnet.commands.t2p",
+    command_groups={"t2p": "transcript -> protein prediction"},
+    demo="omicsnet.t2p.demo:demo_t2p",
+    search_tasks={"t2p": "omicsnet.t2p.search_task:run_trial"},
+)
 
 __all__ = [
     "MaskedRegressionPlan",

@@ -44,7 +44,7 @@ def demo_t2p(out_dir: str | os.PathLike[str], *, quick: bool, progress: bool) ->
     import numpy as np
     import torch
 
-    from omicsnet.demo import DemoStep
+    from omicsnet.families import DemoStep
     from omicsnet.models.serialization import load, save
     from omicsnet.t2p.baselines import fit_baselines
     from omicsnet.t2p.evaluate import per_protein_metrics, summarize_metrics

@@ -745,7 +745,7 @@ def train_and_save(
     from omicsnet.models.serialization import save
     from omicsnet.t2p.baselines import fit_baselines
     from omicsnet.t2p.evaluate import per_protein_metrics, summarize_metrics
-    from omicsnet.utils.io import atomic_directory
+    from omicsnet.utils.output import atomic_directory
 
     check_output(out, overwrite=overwrite)
     trial = as_trial_config(config)
@@ -824,7 +824,7 @@ def explain_saved(
     from omicsnet.explain.maps import save_figure
     from omicsnet.explain.shap_attribution import plot_shap_vs_spearman
     from omicsnet.models.serialization import load
-    from omicsnet.utils.io import atomic_directory
+    from omicsnet.utils.output import atomic_directory
 
     check_output(out, overwrite=overwrite)
     run_dir = Path(run_dir)

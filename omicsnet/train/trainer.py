@@ -33,8 +33,8 @@ from torch.utils.data import DataLoader, Dataset
 
 from omicsnet.data.datasets import ArrayDataset
 from omicsnet.errors import CheckpointError, ConfigError
+from omicsnet.nn.devices import resolve_device
 from omicsnet.train.callbacks import Callback, EarlyStopping, is_improvement
-from omicsnet.train.devices import resolve_device
 from omicsnet.train.distributed import (
     DistributedContext,
     all_reduce_sum,

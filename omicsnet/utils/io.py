@@ -2,7 +2,8 @@
 
 Outputs are written to a temporary name in the same folder and renamed into place, so a
 crash or a killed job never leaves half a file, and an existing file is only replaced when
-the caller says so.
+the caller says so. Whole folders follow the output-folder policy of
+:mod:`omicsnet.utils.output`.
 """
 
 from __future__ import annotations
@@ -10,16 +11,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import shutil
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
-from omicsnet.errors import OmicsnetError
-
-
-class OutputExistsError(OmicsnetError, FileExistsError):
-    """An output path exists and the caller did not ask to overwrite it."""
+from omicsnet.errors import OutputExistsError
 
 
 def _umask() -> int:
@@ -93,47 +88,6 @@ def atomic_write_text(
     return atomic_write_bytes(path, text.encode(encoding), overwrite=overwrite)
 
 
-@contextlib.contextmanager
-def atomic_directory(path: str | os.PathLike[str], *, overwrite: bool = False) -> Iterator[Path]:
-    """Build a folder under a temporary name; move it to ``path`` only on success.
-
-    Yields the temporary folder to fill. If the block raises, the temporary folder is
-    removed and ``path`` is untouched. With ``overwrite=True`` an existing ``path`` is
-    replaced only after the new folder is complete.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> target = pathlib.Path(tempfile.mkdtemp()) / "model"
-    >>> with atomic_directory(target) as tmp:
-    ...     _ = (tmp / "config.json").write_text("{}")
-    >>> sorted(p.name for p in target.iterdir())
-    ['config.json']
-    """
-    path = Path(path)
-    _refuse_existing(path, overwrite)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
-    os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; use the user's usual mode
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    old: Path | None = None
-    if path.exists():
-        _refuse_existing(path, overwrite)
-        old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
-        old.rmdir()
-        os.replace(path, old)
-    os.replace(tmp, path)
-    if old is not None:
-        if old.is_dir():
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            old.unlink(missing_ok=True)
-
-
 def sha256_file(path: str | os.PathLike[str], chunk_size: int = 1 << 20) -> str:
     """Return the hex SHA-256 of a file, read in chunks.
 
@@ -150,3 +104,6 @@ def sha256_file(path: str | os.PathLike[str], chunk_size: int = 1 << 20) -> str:
         while block := handle.read(chunk_size):
             digest.update(block)
     return digest.hexdigest()
+
+
+__all__ = ["OutputExistsError", "atomic_write_bytes", "atomic_write_text", "sha256_file"]

@@ -1,0 +1,43 @@
+"""The container every dataset loader returns: inputs, targets and the task.
+
+Examples
+--------
+>>> import pandas as pd
+>>> x = pd.DataFrame({"g": [0.0, 1.0]}, index=["a", "b"])
+>>> TabularData(x, x.rename(columns={"g": "p"}), "regression").task
+'regression'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+
+@dataclass
+class TabularData:
+    """Inputs and targets of one dataset, samples in rows.
+
+    Attributes
+    ----------
+    x
+        Inputs (e.g. transcript abundances), samples × features.
+    y
+        Targets: samples × outputs for regression, or one column of class labels.
+    task
+        ``"regression"`` or ``"classification"``.
+    description
+        One line about what the data is and where it comes from.
+    classes
+        For classification, the class names in label order (``y`` holds codes).
+    """
+
+    x: pd.DataFrame
+    y: pd.DataFrame
+    task: str
+    description: str = ""
+    classes: list[str] = field(default_factory=list)
+
+
+__all__ = ["TabularData"]

@@ -1,0 +1,14 @@
+"""Knowledge-constrained sparse autoencoders (DeepMetabolism, rebuilt).
+
+Gene → protein → phenotype layers wired from a genome-scale metabolic model: unsupervised
+pretraining on a transcriptome compendium, supervised fine-tuning on phenotypes.
+"""
+
+from omicsnet.families import FamilySpec
+
+SPEC = FamilySpec(
+    models=("omicsnet.models.kcae",),
+    commands="omicsnet.commands.kcae",
+    command_groups={"kcae": "knowledge-constrained autoencoders (DeepMetabolism)"},
+    demo="omicsnet.kcae_workflows:demo_kcae",
+)
