@@ -12,7 +12,7 @@ sees exactly the same folds and predicts each sample from a model that did not s
   jitter / random-erasing augmentation) — quick: 2 tiny DenseNets, 3 epochs. Skipped,
   with the reason recorded, when the data are absent.
 * **synthetic** — a generated mzML cohort
-  (:func:`omicsnet.data.mzml_synthetic.write_synthetic_cohort`: 3 classes x 10 runs, quick
+  (:func:`omicsnet.ms.synthetic.write_synthetic_cohort`: 3 classes x 10 runs, quick
   6; two class-specific planted peaks per class, six shared peaks, noise; two batches with
   a 0.3 min RT shift and intensities x 0.6), converted by our reader to 64 x 64 matrices.
   Candidates: an ensemble of 3 ``lcms_cnn`` members (small position-aware CNN, 40
@@ -118,8 +118,8 @@ def _ensemble_cv(
     batch_size: int,
     augment: bool,
 ) -> dict[str, Any]:
-    from omicsnet.data.lcms_arrays import AugmentedDataset, default_augmentation
-    from omicsnet.models.ensemble import cross_validate_ensemble
+    from omicsnet.ms.arrays import AugmentedDataset, default_augmentation
+    from omicsnet.train.ensemble import cross_validate_ensemble
 
     cpu, wall = time.process_time(), time.perf_counter()
     result = cross_validate_ensemble(
@@ -156,7 +156,7 @@ def evaluate_cohort(
 
     With ``loo`` the baselines are also scored by leave-one-out (as in the issue).
     """
-    from omicsnet.models.ensemble import stratified_folds
+    from omicsnet.data.splits import stratified_folds
 
     names = list(data.class_names)
     y = np.asarray(data.y)
@@ -200,9 +200,9 @@ def evaluate_cohort(
 
 
 def _synthetic_data(quick: bool, workdir: Path) -> Any:
-    from omicsnet.data.lcms_arrays import load_lcms_arrays
-    from omicsnet.data.lcms_matrix import convert_files
-    from omicsnet.data.mzml_synthetic import write_synthetic_cohort
+    from omicsnet.ms.arrays import load_lcms_arrays
+    from omicsnet.ms.binning import convert_files
+    from omicsnet.ms.synthetic import write_synthetic_cohort
 
     cohort = write_synthetic_cohort(
         workdir / "runs",
@@ -222,7 +222,7 @@ def _synthetic_data(quick: bool, workdir: Path) -> Any:
 
 def real_data_dir(ctx: BenchContext) -> Path | None:
     """``ctx.data_dir``, else ``../shared/data`` beside the repository when it holds the arrays."""
-    from omicsnet.data.lcms_arrays import DEEPMSPROFILER_FOLDER
+    from omicsnet.ms.arrays import DEEPMSPROFILER_FOLDER
 
     if ctx.data_dir is not None:
         return Path(ctx.data_dir)
@@ -266,8 +266,8 @@ def bench_lcms(ctx: BenchContext) -> BenchResult:
     """Cross-validated ensembles vs baselines on the 18 real arrays and a generated cohort."""
     import torch
 
-    from omicsnet.data.lcms_arrays import load_deepmsprofiler_arrays
     from omicsnet.errors import DataNotFoundError
+    from omicsnet.ms.arrays import load_deepmsprofiler_arrays
     from omicsnet.utils.io import atomic_write_text
 
     quick = ctx.quick

@@ -76,7 +76,7 @@ def _cohort(ctx: BenchContext) -> tuple[np.ndarray, str]:
     from omicsnet.errors import DataNotFoundError
 
     try:
-        from omicsnet.data.lcms_arrays import load_deepmsprofiler_arrays
+        from omicsnet.ms.arrays import load_deepmsprofiler_arrays
 
         arrays = load_deepmsprofiler_arrays(ctx.data_dir)
         return arrays.x[:, 0], "DeepMSProfiler serum arrays (18 x 341 x 341)"

@@ -5,7 +5,7 @@ What is compared
 On every readable file of ``<data>/lcms/mzml`` (all but the chromatogram-only one; the
 gzipped QualityControl runs are the biggest):
 
-* **end-to-end conversion** (``omicsnet.data.lcms_matrix.convert_file`` with the
+* **end-to-end conversion** (``omicsnet.ms.binning.convert_file`` with the
   DeepMSProfiler preset: streaming fast reader + vectorised binning) against a
   straightforward re-implementation of **DeepMSProfiler's algorithm** (their
   ``mzml2itmx``/``get_bin_peak``: read with pyteomics, then for each of the 1024 RT rows
@@ -183,10 +183,10 @@ def bench_mzml_convert(ctx: BenchContext) -> BenchResult:
     -------
     BenchResult
     """
-    from omicsnet.data.lcms_matrix import BinningParams, convert_file
-    from omicsnet.data.mzml import read_ms_run
+    from omicsnet.ms.binning import BinningParams, convert_file
+    from omicsnet.ms.mzml import read_ms_run
 
-    logging.getLogger("omicsnet.data.lcms_matrix").setLevel(logging.ERROR)  # grid warnings
+    logging.getLogger("omicsnet.ms.binning").setLevel(logging.ERROR)  # grid warnings
     folder = data_folder(ctx)
     repeats = 2 if ctx.quick else max(3, ctx.repeats)
     rows_timed = 16 if ctx.quick else 128
@@ -412,7 +412,7 @@ def _version(module: str) -> str | None:
 
 def _scaling(files: list[Path], links: int, repeats: int) -> dict[str, Any]:
     """Wall time of convert_files with 1 and 2 workers on ``links`` names per file."""
-    from omicsnet.data.lcms_matrix import convert_files
+    from omicsnet.ms.binning import convert_files
 
     with tempfile.TemporaryDirectory(prefix="omicsnet-mzml-bench-") as tmp:
         folder = Path(tmp) / "inputs"

@@ -55,7 +55,7 @@ def neatms_reference_matrices(
     Parameters
     ----------
     ms1
-        An :class:`omicsnet.data.mzml.MSRun` of MS1 spectra.
+        An :class:`omicsnet.ms.mzml.MSRun` of MS1 spectra.
     features
         A DataFrame indexed by feature ID with ``mz_min``, ``mz_max``, ``rt_min``,
         ``rt_max`` (minutes); rows with missing or inverted bounds are skipped.
@@ -110,7 +110,7 @@ def large_run(n_features: int, n_scans: int = 2000, noise_points: int = 400, see
     """
     import pandas as pd
 
-    from omicsnet.data.mzml import MSRun
+    from omicsnet.ms.mzml import MSRun
 
     rng = np.random.default_rng(seed)
     rt = np.round(np.arange(n_scans) * 0.01 + 0.5, 6)
@@ -271,10 +271,10 @@ def bench_peaks(ctx: BenchContext) -> BenchResult:
     """Peak-matrix construction speed and peak_cnn accuracy on generated labelled peaks."""
     import torch
 
-    from omicsnet.data.feature_tables import read_feature_table
-    from omicsnet.data.mzml import read_ms_run
     from omicsnet.data.peak_matrices import build_peak_matrices
     from omicsnet.data.peak_synthetic import write_labelled_peak_set
+    from omicsnet.ms.feature_tables import read_feature_table
+    from omicsnet.ms.mzml import read_ms_run
 
     quick = ctx.quick
     repeats = 1 if quick else max(1, min(ctx.repeats, 3))

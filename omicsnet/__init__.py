@@ -22,9 +22,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from omicsnet._version import __version__
+from omicsnet.utils.compat import install_module_aliases
 
 # public name -> module that defines it (imported on first access)
 from omicsnet.utils.lazy import lazy_exports
+
+install_module_aliases()  # old module paths of the families keep working, with a warning
 
 _LAZY: dict[str, str] = {
     "register_model": "omicsnet.models.registry",

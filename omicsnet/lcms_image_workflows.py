@@ -35,8 +35,8 @@ from omicsnet.utils.output import atomic_directory
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from omicsnet.data.lcms_arrays import LCMSArrays
     from omicsnet.data.pseudo_images import PseudoImageParams, PseudoImageSet
+    from omicsnet.ms.arrays import LCMSArrays
 
 logger = logging.getLogger(__name__)
 
@@ -153,7 +153,7 @@ def make_pseudo_images(
     if kind == "mzml":  # DeepLCMS works on the data points themselves, not on binned matrices
         images = pseudo_images_from_files(files, params, progress=progress)
     else:  # .npz matrices (with their RT/m/z axes) or .npy arrays (bin indices)
-        from omicsnet.data.lcms_arrays import read_lcms_inputs
+        from omicsnet.ms.arrays import read_lcms_inputs
 
         data = read_lcms_inputs(files, channel=0)
         axes = data.axes or {}
@@ -169,15 +169,15 @@ def make_pseudo_images(
     if target is not None:
         images.save(target, overwrite=overwrite)
         if preview:
-            from omicsnet.explain.maps import save_figure
+            from omicsnet.utils.plotting import save_figure
 
             save_figure(plot_pseudo_image(images, 0), preview_path, overwrite=overwrite)
     return images
 
 
 def _label_table(labels: Any) -> dict[str, str]:
-    from omicsnet.data.lcms_arrays import read_labels
     from omicsnet.data.pseudo_images import _stem
+    from omicsnet.ms.arrays import read_labels
 
     if isinstance(labels, (str, os.PathLike)):
         labels = read_labels(labels)
@@ -202,7 +202,7 @@ def load_image_data(
 
 # ---------------------------------------------------------------------------- training
 def _split_validation(y: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    from omicsnet.models.ensemble import stratified_folds
+    from omicsnet.data.splits import stratified_folds
 
     k = max(2, round(1.0 / fraction))
     if k > len(y):
@@ -252,7 +252,7 @@ def fit_lcms_image(
     Examples
     --------
     >>> import torch
-    >>> from omicsnet.data.lcms_arrays import LCMSArrays
+    >>> from omicsnet.ms.arrays import LCMSArrays
     >>> x = torch.rand(8, 1, 16, 16)
     >>> x[4:, :, 4:8, 4:8] += 3.0
     >>> data = LCMSArrays(x, [0] * 4 + [1] * 4, sample_ids=list("abcdefgh"),
@@ -262,9 +262,9 @@ def fit_lcms_image(
     >>> result.model.task, result.model.class_names, len(result.history)
     ('binary', ['no', 'yes'], 2)
     """
-    from omicsnet.data.lcms_arrays import AugmentedDataset
     from omicsnet.data.pseudo_images import deeplcms_augmentation
     from omicsnet.models.registry import create_model
+    from omicsnet.ms.arrays import AugmentedDataset
     from omicsnet.train.seeding import seed_everything
     from omicsnet.train.trainer import Trainer
 
@@ -297,7 +297,7 @@ def fit_lcms_image(
     train_data = AugmentedDataset(train, transform) if transform is not None else train
     trainer = Trainer(**kwargs)
     result = trainer.fit(model, train_data, val)
-    from omicsnet.models.ensemble import recalibrate_batchnorm
+    from omicsnet.train.batchnorm import recalibrate_batchnorm
 
     recalibrate_batchnorm(
         result.model, train, batch_size=trainer.batch_size, trainable_only=True
@@ -387,7 +387,7 @@ def cross_validate_lcms_image(
     Examples
     --------
     >>> import torch
-    >>> from omicsnet.data.lcms_arrays import LCMSArrays
+    >>> from omicsnet.ms.arrays import LCMSArrays
     >>> x = torch.rand(12, 1, 16, 16)
     >>> x[6:, :, 4:8, 4:8] += 3.0
     >>> data = LCMSArrays(x, [0] * 6 + [1] * 6, sample_ids=[f"s{i:02d}" for i in range(12)],
@@ -400,7 +400,7 @@ def cross_validate_lcms_image(
     """
     import pandas as pd
 
-    from omicsnet.models.ensemble import stratified_folds
+    from omicsnet.data.splits import stratified_folds
 
     y = np.asarray(data.y).astype(int)
     folds = stratified_folds(y, n_splits, seed=seed)
@@ -594,8 +594,9 @@ def explain_lcms_image(
 
     from omicsnet.data.pseudo_images import PseudoImageSet
     from omicsnet.explain.cam import cam_maps, compare_maps, plot_comparison
-    from omicsnet.explain.maps import save_figure, top_regions
+    from omicsnet.explain.maps import top_regions
     from omicsnet.explain.rise import rise_maps
+    from omicsnet.utils.plotting import save_figure
 
     out = Path(out)
     if out.exists() and not overwrite:

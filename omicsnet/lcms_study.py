@@ -3,11 +3,11 @@
 * :func:`batch_effects` — batch vs class association through a saved model's layers
   (:mod:`omicsnet.explain.layer_mixing`), from labelled inputs with a batch column;
 * :func:`whitelist_ablation` — cross-validate the same ensemble on the full matrices and
-  on matrices reduced to an m/z whitelist (:mod:`omicsnet.data.mz_whitelist`), same folds;
+  on matrices reduced to an m/z whitelist (:mod:`omicsnet.ms.whitelist`), same folds;
 * :func:`overlay` — annotated features over saved RISE/CAM maps
   (:mod:`omicsnet.explain.overlay`).
 
-Inputs are read by :func:`omicsnet.data.lcms_arrays.load_lcms_arrays` (``.npy`` arrays,
+Inputs are read by :func:`omicsnet.ms.arrays.load_lcms_arrays` (``.npy`` arrays,
 converted ``.npz`` matrices or mzML runs, joined to the label table by sample ID).
 """
 
@@ -32,7 +32,7 @@ _FALSE = {"0", "false", "no", "n", "", "sample", "nan"}
 
 def _column_for_samples(label_path: Path, column: str, sample_ids: Sequence[str]) -> pd.Series:
     """One column of the label table, aligned to ``sample_ids`` (every gap named)."""
-    from omicsnet.data.lcms_arrays import read_labels
+    from omicsnet.ms.arrays import read_labels
 
     values = read_labels(label_path, label_column=column)
     missing = [s for s in sample_ids if s not in values.index]
@@ -121,8 +121,8 @@ def batch_effects(
     -------
     LayerMixingResult
     """
-    from omicsnet.data.lcms_arrays import _label_path, load_lcms_arrays
     from omicsnet.explain.layer_mixing import layer_mixing
+    from omicsnet.ms.arrays import _label_path, load_lcms_arrays
     from omicsnet.utils.io import OutputExistsError
 
     target = Path(out)
@@ -164,7 +164,7 @@ def batch_effects(
 
 
 def _mz_edges(data: Any, mz_edges: Sequence[float] | None) -> np.ndarray:
-    from omicsnet.data.mz_whitelist import mz_edges_from_centres
+    from omicsnet.ms.whitelist import mz_edges_from_centres
 
     n_mz = data.x.shape[-1]
     if mz_edges is not None:
@@ -205,7 +205,7 @@ def whitelist_ablation(
     Parameters
     ----------
     data
-        An :class:`~omicsnet.data.lcms_arrays.LCMSArrays` (or any labelled
+        An :class:`~omicsnet.ms.arrays.LCMSArrays` (or any labelled
         ``ArrayDataset`` whose last axis is m/z).
     targets
         Target m/z values (e.g. ``whitelist_targets(...)["mz"]``).
@@ -216,7 +216,7 @@ def whitelist_ablation(
     builder_config
         Ensemble member recipe (default: a small ``lcms_densenet``).
     n_splits, n_models, lrs, trainer_kwargs, seed
-        As for :func:`~omicsnet.models.ensemble.cross_validate_ensemble`.
+        As for :func:`~omicsnet.train.ensemble.cross_validate_ensemble`.
     n_boot
         Bootstrap resamples for the confidence intervals.
 
@@ -229,8 +229,8 @@ def whitelist_ablation(
     import torch
 
     from omicsnet.data.datasets import ArrayDataset
-    from omicsnet.data.mz_whitelist import apply_whitelist, whitelist_columns
-    from omicsnet.models.ensemble import cross_validate_ensemble
+    from omicsnet.ms.whitelist import apply_whitelist, whitelist_columns
+    from omicsnet.train.ensemble import cross_validate_ensemble
     from omicsnet.train.metrics import classification_report
 
     edges = _mz_edges(data, mz_edges)
@@ -305,7 +305,7 @@ def overlay(
         profiles are used).
     features
         Feature table (MS-DIAL, MZmine, XCMS or MAF export; see
-        :func:`~omicsnet.explain.overlay.read_annotated_features`).
+        :func:`~omicsnet.ms.feature_tables.read_annotated_features`).
     out
         Output folder.
     sample
@@ -313,13 +313,15 @@ def overlay(
     classes, top, quantile
         See :func:`~omicsnet.explain.overlay.overlay_features`.
     columns, rt_unit
-        See :func:`~omicsnet.explain.overlay.read_annotated_features`.
+        See :func:`~omicsnet.ms.feature_tables.read_annotated_features`.
     overwrite
         Replace existing output files.
     """
-    from omicsnet.explain.maps import SaliencyBatch, SaliencyMap, save_figure
-    from omicsnet.explain.overlay import overlay_features, plot_overlay, read_annotated_features
+    from omicsnet.explain.maps import SaliencyBatch, SaliencyMap
+    from omicsnet.explain.overlay import overlay_features, plot_overlay
+    from omicsnet.ms.feature_tables import read_annotated_features
     from omicsnet.utils.io import OutputExistsError, atomic_write_text
+    from omicsnet.utils.plotting import save_figure
 
     source = Path(maps_path)
     if source.is_dir():

@@ -5,7 +5,7 @@ Each joins the data layer (inputs joined to labels by sample name), the zoo
 trainer and the explanation layer, and writes its outputs atomically.
 
 Inputs are a folder or a list of files of one kind (see
-:func:`~omicsnet.data.lcms_arrays.read_lcms_inputs`): ``.npy`` arrays, ``.npz`` matrices
+:func:`~omicsnet.ms.arrays.read_lcms_inputs`): ``.npy`` arrays, ``.npz`` matrices
 written by ``omicsnet lcms convert``, or mzML/mzXML runs (converted through the cache).
 Training records the inputs' binning parameters and matrix shape with the saved model;
 prediction and RISE check converted inputs against them and convert mzML runs with them,
@@ -76,7 +76,7 @@ def train_lcms(
     arrays, labels
         Inputs (a folder or files: ``.npy`` arrays, converted ``.npz`` matrices or mzML
         runs) and the label table (``file``, ``label`` columns); labels are joined to
-        inputs by sample name (:func:`~omicsnet.data.lcms_arrays.sample_id`). For
+        inputs by sample name (:func:`~omicsnet.ms.arrays.sample_id`). For
         ``lcms_dual`` the table has one row per run with ``sample`` and ``polarity``
         columns too: each sample's positive- and negative-mode runs are paired into one
         ``(2, RT, m/z)`` input and must have the same label
@@ -110,8 +110,9 @@ def train_lcms(
     dict
         A summary (samples, classes, and the CV metrics when ``cv`` is set).
     """
-    from omicsnet.data.lcms_arrays import AugmentedDataset, default_augmentation, load_lcms_arrays
-    from omicsnet.models.ensemble import cross_validate_ensemble, save_ensemble, train_ensemble
+    from omicsnet.models.ensemble import save_ensemble
+    from omicsnet.ms.arrays import AugmentedDataset, default_augmentation, load_lcms_arrays
+    from omicsnet.train.ensemble import cross_validate_ensemble, train_ensemble
     from omicsnet.train.metrics import classification_report
 
     out = Path(out)
@@ -123,7 +124,7 @@ def train_lcms(
     n_runs = len(data)
     if architecture == "lcms_dual":
         from omicsnet.data.dual_polarity import pair_lcms_arrays
-        from omicsnet.data.lcms_arrays import _label_path
+        from omicsnet.ms.arrays import _label_path
 
         data = pair_lcms_arrays(data, _label_path(arrays, labels))
     builder = {
@@ -237,15 +238,15 @@ def read_model_inputs(
 
     Returns
     -------
-    omicsnet.data.lcms_arrays.LCMSInputs
+    omicsnet.ms.arrays.LCMSInputs
 
     Raises
     ------
     DataError
         Inputs binned on another grid, or of another shape, than the training data.
     """
-    from omicsnet.data.lcms_arrays import read_lcms_inputs
     from omicsnet.errors import DataError
+    from omicsnet.ms.arrays import read_lcms_inputs
 
     record = saved_input_record(model_dir)
     trained = record.get("binning")
@@ -279,7 +280,7 @@ def read_model_inputs(
 
 def _read_inputs(arrays: str | os.PathLike[str]) -> tuple[list[str], np.ndarray]:
     """Sample IDs and ``(N, 1, RT, m/z)`` matrices of a folder of inputs (any kind)."""
-    from omicsnet.data.lcms_arrays import read_lcms_inputs
+    from omicsnet.ms.arrays import read_lcms_inputs
 
     data = read_lcms_inputs(arrays, channel=0)
     return data.sample_ids, data.x
@@ -476,8 +477,8 @@ def _join_labels(
     arrays: Any, labels: str | os.PathLike[str], sample_ids: list[str], classes: list[str]
 ) -> list[str]:
     """The class of every sample, from a label table joined by sample name (strict)."""
-    from omicsnet.data.lcms_arrays import _id_list, _label_path, read_labels
     from omicsnet.errors import DataError
+    from omicsnet.ms.arrays import _id_list, _label_path, read_labels
 
     path = _label_path(arrays, labels)
     table = read_labels(path)
@@ -684,10 +685,10 @@ def demo_lcms(
     """
     import time
 
-    from omicsnet.data.lcms_arrays import sample_id
-    from omicsnet.data.lcms_matrix import convert_files
-    from omicsnet.data.mzml_synthetic import write_synthetic_cohort
     from omicsnet.families import DemoStep
+    from omicsnet.ms.arrays import sample_id
+    from omicsnet.ms.binning import convert_files
+    from omicsnet.ms.synthetic import write_synthetic_cohort
 
     started = time.perf_counter()
     out = Path(out_dir)

@@ -1,7 +1,7 @@
 """NeatMS peak-quality workflows: labelled peaks → ``peak_cnn`` → predictions on a feature table.
 
 Behind ``omicsnet lcms peaks-train`` and ``omicsnet lcms peaks-predict``. Each step joins
-the data layer (:mod:`omicsnet.data.feature_tables`, :mod:`omicsnet.data.peak_matrices`,
+the data layer (:mod:`omicsnet.ms.feature_tables`, :mod:`omicsnet.data.peak_matrices`,
 which reads runs through the shared mzML reader), the zoo (``peak_cnn``) and the shared
 trainer, keeps the user's feature IDs throughout, and writes its outputs atomically.
 
@@ -445,8 +445,8 @@ def train_peaks(
     ``train_kwargs`` go to :func:`train_peak_model` (``base_model``, ``freeze``,
     ``epochs``, ``lr``, ...). Returns the training result and the peak matrices.
     """
-    from omicsnet.data.feature_tables import read_feature_table
     from omicsnet.data.peak_matrices import build_peak_matrices
+    from omicsnet.ms.feature_tables import read_feature_table
     from omicsnet.utils.io import OutputExistsError
 
     out = Path(out)
@@ -545,7 +545,7 @@ def _pyplot() -> Any:
 
 
 def _save_figure(fig: Any, path: str | os.PathLike[str]) -> Path:
-    from omicsnet.explain.maps import save_figure
+    from omicsnet.utils.plotting import save_figure
 
     try:  # the format follows the suffix (.png, .svg, .pdf)
         return save_figure(fig, path, dpi=110)
@@ -637,9 +637,9 @@ def predict_feature_table(
         cannot be read.
     """
     import omicsnet
-    from omicsnet.data.feature_tables import read_feature_table
     from omicsnet.data.peak_matrices import build_peak_matrices
     from omicsnet.models.serialization import read_model_files
+    from omicsnet.ms.feature_tables import read_feature_table
 
     folder = _model_folder(model_dir)
     _, metadata = read_model_files(folder)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from omicsnet.data.lcms_matrix import LCMSMatrix
-from omicsnet.data.mzml_synthetic import write_synthetic_mzml
+from omicsnet.ms.binning import LCMSMatrix
+from omicsnet.ms.synthetic import write_synthetic_mzml
 
 from .conftest import run_cli
 
@@ -151,7 +151,7 @@ def test_train_predict_rise_and_background_on_npz_matrices_and_mzml(tmp_path, ca
 
     import pandas as pd
 
-    from omicsnet.data.mzml_synthetic import write_synthetic_cohort
+    from omicsnet.ms.synthetic import write_synthetic_cohort
 
     cohort = write_synthetic_cohort(
         tmp_path / "runs", n_per_class=3, rt_range=(0.5, 5.3), scan_interval=0.2, noise_peaks=5

@@ -153,10 +153,10 @@ def test_centring_keeps_a_sparse_intensity_batch_effect_that_standardising_drown
 @pytest.mark.slow
 def test_trained_network_trades_batch_for_class_association(tmp_path, one_torch_thread):
     """DeepMSProfiler Fig. 3 on a generated mzML cohort: RT shift + intensity-scale batches."""
-    from omicsnet.data.lcms_arrays import load_lcms_arrays
-    from omicsnet.data.lcms_matrix import BinningParams
-    from omicsnet.data.mzml_synthetic import write_synthetic_cohort
-    from omicsnet.models.ensemble import train_ensemble
+    from omicsnet.ms.arrays import load_lcms_arrays
+    from omicsnet.ms.binning import BinningParams
+    from omicsnet.ms.synthetic import write_synthetic_cohort
+    from omicsnet.train.ensemble import train_ensemble
 
     cohort = write_synthetic_cohort(
         tmp_path / "runs", n_per_class=8, classes=("healthy", "cancer"), n_batches=2,

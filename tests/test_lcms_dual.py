@@ -9,9 +9,9 @@ import torch
 import omicsnet
 from omicsnet.errors import DataError
 from omicsnet.models import create_model
-from omicsnet.models.ensemble import train_ensemble
 from omicsnet.models.lcms_dual import pair_polarities
 from omicsnet.models.serialization import load, save
+from omicsnet.train.ensemble import train_ensemble
 
 TINY = {"input_size": [32, 32], "block_config": [1, 1], "growth_rate": 4, "init_features": 8}
 

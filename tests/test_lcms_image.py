@@ -11,7 +11,6 @@ import torch
 
 import omicsnet
 from omicsnet.cli import main
-from omicsnet.data.lcms_arrays import LCMSArrays
 from omicsnet.errors import ConfigError, DataError
 from omicsnet.lcms_image_workflows import (
     cross_validate_lcms_image,
@@ -19,6 +18,7 @@ from omicsnet.lcms_image_workflows import (
     predict_lcms_image,
     run_trial,
 )
+from omicsnet.ms.arrays import LCMSArrays
 from omicsnet.train import Trainer
 from omicsnet.train.plans import BinaryPlan, ClassificationPlan, resolve_plan
 
@@ -169,7 +169,7 @@ def test_run_trial_is_a_search_task(tmp_path, one_torch_thread):
 
 
 def test_cli_end_to_end_from_mzml(tmp_path, capsys, one_torch_thread):
-    from omicsnet.data.mzml_synthetic import write_synthetic_mzml
+    from omicsnet.ms.synthetic import write_synthetic_mzml
 
     runs = tmp_path / "runs"
     rows = ["file,label"]
@@ -236,8 +236,8 @@ def test_fit_refuses_model_config_keys_from_the_data():
 
 @pytest.mark.slow
 def test_real_serum_pseudo_images_cross_validate(shared_data, one_torch_thread):
-    from omicsnet.data.lcms_arrays import load_deepmsprofiler_arrays
     from omicsnet.data.pseudo_images import PseudoImageParams, pseudo_images_from_arrays
+    from omicsnet.ms.arrays import load_deepmsprofiler_arrays
 
     arrays = load_deepmsprofiler_arrays(shared_data)
     images = pseudo_images_from_arrays(

@@ -12,20 +12,14 @@ from safetensors.torch import save_file
 from torch.nn import functional as F
 
 import omicsnet
+from omicsnet.data.splits import stratified_folds
 from omicsnet.errors import CheckpointError, ConfigError, DataError, DataNotFoundError
-from omicsnet.models.ensemble import (
-    Ensemble,
-    WeightedClassificationPlan,
-    balanced_class_weights,
-    load_ensemble,
-    read_ensemble_manifest,
-    recalibrate_batchnorm,
-    save_ensemble,
-    stratified_folds,
-    train_ensemble,
-)
+from omicsnet.models.ensemble import Ensemble, load_ensemble, read_ensemble_manifest, save_ensemble
 from omicsnet.models.lcms import intensity_transform
 from omicsnet.nn.densenet import DenseNetBackbone, load_densenet_weights
+from omicsnet.train.batchnorm import recalibrate_batchnorm
+from omicsnet.train.ensemble import train_ensemble
+from omicsnet.train.plans import WeightedClassificationPlan, balanced_class_weights
 
 TINY = {"growth_rate": 4, "block_config": [1, 1, 1, 1], "init_features": 8, "input_size": [32, 32]}
 
@@ -368,12 +362,12 @@ def test_ensemble_cross_validation_on_the_real_arrays(shared_data):
     With n = 18 no accuracy threshold is meaningful: a 95 % interval around 0.5 spans about
     0.28-0.72. The benchmark reports the numbers; this test checks that everything runs.
     """
-    from omicsnet.data.lcms_arrays import (
+    from omicsnet.ms.arrays import (
         AugmentedDataset,
         default_augmentation,
         load_deepmsprofiler_arrays,
     )
-    from omicsnet.models.ensemble import cross_validate_ensemble
+    from omicsnet.train.ensemble import cross_validate_ensemble
     from omicsnet.train.metrics import classification_report
 
     arrays = load_deepmsprofiler_arrays(shared_data)

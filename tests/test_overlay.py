@@ -7,8 +7,10 @@ import pandas as pd
 import pytest
 
 from omicsnet.errors import DataError
-from omicsnet.explain.maps import SaliencyMap, save_figure
-from omicsnet.explain.overlay import overlay_features, plot_overlay, read_annotated_features
+from omicsnet.explain.maps import SaliencyMap
+from omicsnet.explain.overlay import overlay_features, plot_overlay
+from omicsnet.ms.feature_tables import read_annotated_features
+from omicsnet.utils.plotting import save_figure
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ import pytest
 import torch
 
 import omicsnet
-from omicsnet.data.feature_tables import read_feature_table
 from omicsnet.data.peak_matrices import build_peak_matrices
 from omicsnet.data.peak_synthetic import write_labelled_peak_set
 from omicsnet.errors import ConfigError, DataError
+from omicsnet.ms.feature_tables import read_feature_table
 from omicsnet.peaks_workflows import (
     normalise_labels,
     predict_feature_table,

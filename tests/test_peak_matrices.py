@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from omicsnet.data.feature_tables import feature_table_from_bounds, read_feature_table
-from omicsnet.data.mzml import read_ms_run
-from omicsnet.data.mzml_synthetic import PlantedPeak, write_synthetic_mzml
 from omicsnet.data.peak_matrices import PeakMatrices, build_peak_matrices
 from omicsnet.errors import DataError
+from omicsnet.ms.feature_tables import feature_table_from_bounds, read_feature_table
+from omicsnet.ms.mzml import read_ms_run
+from omicsnet.ms.synthetic import PlantedPeak, write_synthetic_mzml
 
 from .conftest import REPO
 

@@ -9,7 +9,6 @@ import pytest
 import torch
 from scipy.ndimage import gaussian_filter
 
-from omicsnet.data.lcms_arrays import AugmentedDataset, Compose, LCMSArrays, RandomErasing
 from omicsnet.data.pseudo_images import (
     ColorJitter,
     PseudoImageParams,
@@ -24,6 +23,7 @@ from omicsnet.data.pseudo_images import (
     shifted_copies,
 )
 from omicsnet.errors import ConfigError, DataError
+from omicsnet.ms.arrays import AugmentedDataset, Compose, LCMSArrays, RandomErasing
 
 RANGES = {"rt_range": (0.0, 10.0), "mz_range": (100.0, 200.0)}
 
@@ -131,7 +131,7 @@ def test_matrix_shape_errors_name_the_shapes():
 
 @pytest.fixture(scope="module")
 def two_runs(tmp_path_factory):
-    from omicsnet.data.mzml_synthetic import write_synthetic_mzml
+    from omicsnet.ms.synthetic import write_synthetic_mzml
 
     folder = tmp_path_factory.mktemp("runs")
     write_synthetic_mzml(folder / "a.mzML", peaks=[(300.2, 1.5, 1e6, 0.05)], n_scans=30)
@@ -148,7 +148,7 @@ def test_mzml_files_through_the_shared_reader(two_runs):
     )
     assert images.sample_ids == ["a", "b"]
     # the common RT range is the union of both runs' points above the threshold
-    from omicsnet.data.mzml import read_ms_run
+    from omicsnet.ms.mzml import read_ms_run
 
     kept = np.concatenate(
         [
@@ -164,7 +164,7 @@ def test_mzml_files_through_the_shared_reader(two_runs):
 
 
 def test_saved_matrices_give_the_peak_in_the_same_place(two_runs, tmp_path):
-    from omicsnet.data.lcms_matrix import BinningParams, convert_file
+    from omicsnet.ms.binning import BinningParams, convert_file
 
     binning = BinningParams(n_rt=30, rt_start=0.5, rt_step=0.1, n_mz=100, mz_start=100, mz_step=10)
     path = convert_file(two_runs / "a.mzML", binning).save(tmp_path / "a.mzML.npz")

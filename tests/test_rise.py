@@ -219,7 +219,7 @@ def test_matrices_give_axes_and_ids():
 
 
 def test_axes_from_lcms_matrices_their_metadata_and_binning():
-    lcms = pytest.importorskip("omicsnet.data.lcms_matrix")
+    lcms = pytest.importorskip("omicsnet.ms.binning")
     params = lcms.BinningParams(n_rt=16, n_mz=24)
     values = np.random.default_rng(0).random((16, 24)).astype("float32")
     matrix = lcms.LCMSMatrix(

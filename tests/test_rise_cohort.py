@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 import torch
 
-from omicsnet.data.lcms_arrays import load_lcms_arrays, read_labels
-from omicsnet.data.lcms_matrix import convert_files
-from omicsnet.data.mzml_synthetic import write_synthetic_cohort
 from omicsnet.errors import ConfigError
 from omicsnet.lcms_workflows import planted_peak_recall
+from omicsnet.ms.arrays import load_lcms_arrays, read_labels
+from omicsnet.ms.binning import convert_files
+from omicsnet.ms.synthetic import write_synthetic_cohort
 from omicsnet.utils.io import OutputExistsError
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

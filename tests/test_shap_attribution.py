@@ -211,7 +211,7 @@ def test_shap_on_a_small_trained_model_ranks_direct_over_correlated_over_uncorre
     assert summary["share_of_total"].sum() == pytest.approx(1.0)
     assert summary.loc["direct", "n_transcripts"] == 1
     fig = plot_shap_vs_spearman(table, threshold=0.3)
-    from omicsnet.explain.maps import save_figure
+    from omicsnet.utils.plotting import save_figure
 
     assert save_figure(fig, tmp_path / "kde.png").stat().st_size > 1000
     with pytest.raises(DataError, match="no transcript categories"):

@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from omicsnet.data.mzml_synthetic import write_synthetic_cohort
+from omicsnet.ms.synthetic import write_synthetic_cohort
 
 GRID = [
     "--param", "rt_mode=bin", "--param", "rt_start=0.5", "--param", "rt_step=0.125",
@@ -132,7 +132,7 @@ def plot_whitelist(out: Path) -> Path | None:
     """Accuracy with 95 % CIs: full data vs whitelist vs control, per cohort found in ``out``."""
     from matplotlib.figure import Figure
 
-    from omicsnet.explain.maps import save_figure
+    from omicsnet.utils.plotting import save_figure
 
     panels = [
         ("generated cohort (n = 16)", out / "whitelist", out / "whitelist-shared",

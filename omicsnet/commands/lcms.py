@@ -115,8 +115,8 @@ def add_input_arguments(parser: argparse.ArgumentParser, *, model_binning: bool 
 def binning_from_args(args: argparse.Namespace) -> object | None:
     """The BinningParams given by ``--preset``/``--param``, or None when neither was given."""
     from omicsnet.config import parse_scalar
-    from omicsnet.data.lcms_matrix import BinningParams
     from omicsnet.errors import ConfigError
+    from omicsnet.ms.binning import BinningParams
 
     if args.preset is None and not args.param:
         return None
@@ -137,8 +137,8 @@ def inputs_from_args(args: argparse.Namespace) -> object:
 def cmd_lcms_convert(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from omicsnet.data.lcms_matrix import convert_files
     from omicsnet.errors import ConfigError
+    from omicsnet.ms.binning import convert_files
     from omicsnet.utils.io import OutputExistsError
 
     params = binning_from_args(args)

@@ -105,8 +105,8 @@ def cmd_peaks_synthetic(args: argparse.Namespace) -> int:
 
 
 def cmd_peaks_build(args: argparse.Namespace) -> int:
-    from omicsnet.data.feature_tables import read_feature_table
     from omicsnet.data.peak_matrices import build_peak_matrices
+    from omicsnet.ms.feature_tables import read_feature_table
 
     table = read_feature_table(args.features, sample=args.sample, rt_unit=args.rt_unit)
     matrices = build_peak_matrices(

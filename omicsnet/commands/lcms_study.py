@@ -142,11 +142,11 @@ def cmd_whitelist(args: argparse.Namespace) -> int:
 
     import numpy as np
 
-    from omicsnet.data.lcms_arrays import load_lcms_arrays
-    from omicsnet.data.mz_whitelist import hmdb_masses_from_graph, whitelist_targets
     from omicsnet.errors import ConfigError
     from omicsnet.lcms_study import whitelist_ablation
     from omicsnet.lcms_workflows import _member_config
+    from omicsnet.ms.arrays import load_lcms_arrays
+    from omicsnet.ms.whitelist import hmdb_masses_from_graph, whitelist_targets
     from omicsnet.utils.io import OutputExistsError, atomic_write_text
 
     out = Path(args.out)

@@ -330,10 +330,10 @@ def cmd_t2p_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_t2p_ablate(args: argparse.Namespace) -> int:
-    from omicsnet.explain.maps import save_figure
     from omicsnet.t2p.ablation import ablation_summary, plot_ablation, run_ablation
     from omicsnet.t2p.workflows import check_output
     from omicsnet.utils.output import atomic_directory
+    from omicsnet.utils.plotting import save_figure
 
     check_output(args.out, overwrite=args.overwrite)
     data, _ = _load(args)

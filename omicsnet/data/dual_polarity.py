@@ -9,7 +9,7 @@ run is::
     healthy_1_pos.mzML,healthy,healthy_1,positive
     healthy_1_neg.mzML,healthy,healthy_1,negative
 
-Rows are joined to input files by run name (:func:`~omicsnet.data.lcms_arrays.sample_id`),
+Rows are joined to input files by run name (:func:`~omicsnet.ms.arrays.sample_id`),
 runs are paired by ``sample`` with
 :func:`~omicsnet.models.lcms_dual.pair_polarities` (clear errors for unpaired runs), and the
 two runs of a sample must carry the same ``label``.
@@ -57,7 +57,7 @@ def read_pairing_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     >>> read_pairing_table(p)["sample"].to_dict()
     {'s1_pos': 's1', 's1_neg': 's1'}
     """
-    from omicsnet.data.lcms_arrays import _id_list, sample_id
+    from omicsnet.ms.arrays import _id_list, sample_id
 
     file = Path(path)
     if not file.is_file():
@@ -103,8 +103,8 @@ def pair_runs(
     >>> x.shape, ids, first, float(x[0, 0].sum())
     ((1, 2, 2, 2), ['s1'], [1], 4.0)
     """
-    from omicsnet.data.lcms_arrays import _id_list
     from omicsnet.models.lcms_dual import pair_polarities
+    from omicsnet.ms.arrays import _id_list
 
     no_row = sorted(set(run_ids) - set(table.index))
     if no_row:
@@ -122,13 +122,13 @@ def pair_runs(
 
 
 def pair_lcms_arrays(data: Any, table_path: str | os.PathLike[str]) -> Any:
-    """Pair a labelled per-run :class:`~omicsnet.data.lcms_arrays.LCMSArrays` by sample.
+    """Pair a labelled per-run :class:`~omicsnet.ms.arrays.LCMSArrays` by sample.
 
     Parameters
     ----------
     data
         One run per row, ``(runs, 1, RT, m/z)`` (e.g. from
-        :func:`~omicsnet.data.lcms_arrays.load_lcms_arrays`).
+        :func:`~omicsnet.ms.arrays.load_lcms_arrays`).
     table_path
         The pairing table (``file``, ``sample``, ``polarity``; the label table itself).
 
@@ -144,7 +144,7 @@ def pair_lcms_arrays(data: Any, table_path: str | os.PathLike[str]) -> Any:
         Unpaired runs, a sample whose two runs have different labels (named), runs
         missing from the table.
     """
-    from omicsnet.data.lcms_arrays import LCMSArrays
+    from omicsnet.ms.arrays import LCMSArrays
 
     table = read_pairing_table(table_path)
     where = Path(table_path).name
@@ -189,7 +189,7 @@ class DualPolarityCohort:
     planted
         Class-specific peaks with a ``polarity`` column.
     binning
-        The :class:`~omicsnet.data.lcms_matrix.BinningParams` of the matrices.
+        The :class:`~omicsnet.ms.binning.BinningParams` of the matrices.
     """
 
     root: Path
@@ -216,7 +216,7 @@ def write_dual_polarity_cohort(
 ) -> DualPolarityCohort:
     """Write positive- and negative-mode mzML runs of one cohort, their matrices and table.
 
-    Each mode is a :func:`~omicsnet.data.mzml_synthetic.write_synthetic_cohort` with the
+    Each mode is a :func:`~omicsnet.ms.synthetic.write_synthetic_cohort` with the
     same classes, samples and batches; the negative mode uses ``seed + 1`` so its planted
     peaks sit at other RT/m/z positions. Run ``<class>_<i>`` becomes
     ``runs/<class>_<i>_pos.mzML`` and ``runs/<class>_<i>_neg.mzML``; both are converted to
@@ -247,9 +247,9 @@ def write_dual_polarity_cohort(
     import dataclasses
     import tempfile
 
-    from omicsnet.data.lcms_arrays import sample_id
-    from omicsnet.data.lcms_matrix import convert_files
-    from omicsnet.data.mzml_synthetic import write_synthetic_cohort
+    from omicsnet.ms.arrays import sample_id
+    from omicsnet.ms.binning import convert_files
+    from omicsnet.ms.synthetic import write_synthetic_cohort
     from omicsnet.utils.output import atomic_directory
 
     modes = (("positive", "pos", 0), ("negative", "neg", 1))

@@ -34,8 +34,8 @@ files first for NeatMS-identical matrices.
 Examples
 --------
 >>> import tempfile, pathlib
->>> from omicsnet.data.mzml_synthetic import write_synthetic_mzml
->>> from omicsnet.data.feature_tables import feature_table_from_bounds
+>>> from omicsnet.ms.synthetic import write_synthetic_mzml
+>>> from omicsnet.ms.feature_tables import feature_table_from_bounds
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "one.mzML"
 >>> _ = write_synthetic_mzml(path, peaks=[(200.0, 1.0, 1e6, 0.05)], n_scans=21, rt_step=0.025)
 >>> table = feature_table_from_bounds(["pk1", "gone"], [199.99, 300.0], [200.01, 300.1],
@@ -59,8 +59,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from omicsnet.data.feature_tables import FeatureTable, feature_table_from_bounds
 from omicsnet.errors import ConfigError, DataError
+from omicsnet.ms.feature_tables import FeatureTable, feature_table_from_bounds
 
 logger = logging.getLogger(__name__)
 
@@ -264,10 +264,10 @@ def build_peak_matrices(
     Parameters
     ----------
     run
-        An mzML/mzXML path (read with :func:`omicsnet.data.mzml.read_ms_run`, MS1 only)
-        or an :class:`~omicsnet.data.mzml.MSRun` (its MS1 spectra are used).
+        An mzML/mzXML path (read with :func:`omicsnet.ms.mzml.read_ms_run`, MS1 only)
+        or an :class:`~omicsnet.ms.mzml.MSRun` (its MS1 spectra are used).
     features
-        A :class:`~omicsnet.data.feature_tables.FeatureTable`, or a DataFrame indexed by
+        A :class:`~omicsnet.ms.feature_tables.FeatureTable`, or a DataFrame indexed by
         feature ID with ``mz_min``, ``mz_max``, ``rt_min``, ``rt_max`` in minutes.
     n_points, margin, min_scans
         Matrix width, window margin in peak widths, and the fewest scans with signal
@@ -290,7 +290,7 @@ def build_peak_matrices(
 
     Examples
     --------
-    >>> from omicsnet.data.mzml import MSRun
+    >>> from omicsnet.ms.mzml import MSRun
     >>> rt = np.arange(10) / 10                        # 10 scans, one point each at m/z 100
     >>> run = MSRun(Path("x"), "mzML", "fast", [str(i) for i in range(10)],
     ...             np.ones(10, np.int16), rt, np.arange(11), np.full(10, 100.0),
@@ -302,7 +302,7 @@ def build_peak_matrices(
     >>> m.matrices[0, 1].tolist()                   # inside 0.3-0.6 min
     [0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0]
     """
-    from omicsnet.data.mzml import MSRun, read_ms_run
+    from omicsnet.ms.mzml import MSRun, read_ms_run
 
     if int(n_points) < 2:
         raise ConfigError(f"n_points must be at least 2; got {n_points}")

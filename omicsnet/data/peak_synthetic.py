@@ -2,7 +2,7 @@
 
 :func:`write_labelled_peak_set` plants three kinds of features in one MS1 run, each at its
 own m/z (so that no two features share an extracted-ion trace), and writes them with
-:func:`omicsnet.data.mzml_synthetic.write_synthetic_mzml`:
+:func:`omicsnet.ms.synthetic.write_synthetic_mzml`:
 
 ``High``
     a clean Gaussian elution profile, its feature bounds at apex − 2 to 3 σ and apex + 2
@@ -21,7 +21,7 @@ Every feature also gets a noise floor (spikes in half of the scans around it, up
 0-15 % of its apex unless said otherwise), and every scan random noise points elsewhere
 in m/z. The feature table (``features.csv``: ``id, mz, mz_min, mz_max, rt, rt_min,
 rt_max, label, kind``, RT in minutes) is the "plain" format of
-:mod:`omicsnet.data.feature_tables`.
+:mod:`omicsnet.ms.feature_tables`.
 
 Examples
 --------
@@ -112,7 +112,7 @@ def write_labelled_peak_set(
     OutputExistsError
         A file exists and ``overwrite`` is false.
     """
-    from omicsnet.data.mzml_synthetic import PlantedPeak, write_synthetic_mzml
+    from omicsnet.ms.synthetic import PlantedPeak, write_synthetic_mzml
     from omicsnet.utils.io import OutputExistsError, atomic_write_text
 
     if int(n_per_class) < 1:

@@ -10,20 +10,20 @@ DeepLCMS (Cseresznye et al. 2023) turns each LC-MS run into a picture for an ima
 5. ``log1p`` — values end in ``[0, log 256]``.
 
 :func:`pseudo_images_from_files` runs this on mzML/mzXML files through the shared reader
-(:func:`~omicsnet.data.mzml.read_ms_run`); :func:`pseudo_images_from_arrays` on RT × m/z
-matrices (:class:`~omicsnet.data.lcms_matrix.LCMSMatrix` files or the DeepMSProfiler
+(:func:`~omicsnet.ms.mzml.read_ms_run`); :func:`pseudo_images_from_arrays` on RT × m/z
+matrices (:class:`~omicsnet.ms.binning.LCMSMatrix` files or the DeepMSProfiler
 ``.npy`` arrays), taking every matrix cell as one point at its RT and m/z. Both are
 vectorised: one ``np.bincount`` per cohort (matrices) or per file (points) and one
 ``gaussian_filter`` over the stack. All images of a cohort share one RT and one m/z range
 (given, or the union of the runs' ranges), so that a pixel means the same (RT, m/z) window
 in every sample. The result, a :class:`PseudoImageSet`, keeps the bin edges, sample IDs and
 parameters, is saved as ``.npz`` with a JSON entry (never pickled), and joins labels by
-name into an :class:`~omicsnet.data.lcms_arrays.LCMSArrays` ready for the trainer.
+name into an :class:`~omicsnet.ms.arrays.LCMSArrays` ready for the trainer.
 
 DeepLCMS's augmentations are composable transforms with the call signature of
-:mod:`omicsnet.data.lcms_arrays` (``transform(x, generator=None)`` on ``(batch, C, RT, m/z)``
-tensors), so they mix with :class:`~omicsnet.data.lcms_arrays.RandomErasing` in a
-:class:`~omicsnet.data.lcms_arrays.Compose`: :class:`RandomShift2D` (RT and m/z shifts of up
+:mod:`omicsnet.ms.arrays` (``transform(x, generator=None)`` on ``(batch, C, RT, m/z)``
+tensors), so they mix with :class:`~omicsnet.ms.arrays.RandomErasing` in a
+:class:`~omicsnet.ms.arrays.Compose`: :class:`RandomShift2D` (RT and m/z shifts of up
 to ±5 pixels, zero fill), :class:`RandomRotation` (±5°), :class:`ColorJitter` (brightness
 and contrast); :func:`shifted_copies` makes the paper's nine fixed shifted copies per image
 and :func:`deeplcms_augmentation` composes the online ones.
@@ -64,7 +64,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import torch
     from matplotlib.figure import Figure
 
-    from omicsnet.data.lcms_arrays import Compose, LCMSArrays
+    from omicsnet.ms.arrays import Compose, LCMSArrays
 
 logger = logging.getLogger(__name__)
 
@@ -422,7 +422,7 @@ class PseudoImageSet:
         ...
         omicsnet.errors.DataError: labels and pseudo-images do not match: 1 image(s) without ...
         """
-        from omicsnet.data.lcms_arrays import LCMSArrays
+        from omicsnet.ms.arrays import LCMSArrays
 
         table = {_stem(Path(str(k))): str(v) for k, v in dict(labels).items()}
         no_label = sorted(set(self.sample_ids) - set(table))
@@ -531,7 +531,7 @@ def _json_default(value: Any) -> Any:
 
 # ---------------------------------------------------------------------------- from files
 def _run_points(path: Path, ms_level: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    from omicsnet.data.mzml import read_ms_run
+    from omicsnet.ms.mzml import read_ms_run
 
     run = read_ms_run(path, ms_level=ms_level)
     counts = np.diff(run.offsets)
@@ -565,7 +565,7 @@ def pseudo_images_from_files(
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from omicsnet.data.mzml_synthetic import write_synthetic_mzml
+    >>> from omicsnet.ms.synthetic import write_synthetic_mzml
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> _ = write_synthetic_mzml(folder / "a.mzML", peaks=[(300.0, 1.0, 1e6, 0.1)], n_scans=20)
     >>> _ = write_synthetic_mzml(folder / "b.mzML", peaks=[(500.0, 2.0, 1e6, 0.1)], n_scans=20)
@@ -682,7 +682,7 @@ def pseudo_images_from_arrays(
     Parameters
     ----------
     x
-        Raw intensities (e.g. :class:`~omicsnet.data.lcms_arrays.LCMSArrays` ``.x``).
+        Raw intensities (e.g. :class:`~omicsnet.ms.arrays.LCMSArrays` ``.x``).
     params
         The transform. With fewer matrix rows than ``n_rt`` some image rows get no cell
         (the blur fills them); choose ``n_rt``/``n_mz`` at most the matrix size to avoid that.
@@ -763,21 +763,21 @@ def pseudo_images_from_arrays(
 def pseudo_images_from_matrices(
     files: Sequence[str | os.PathLike[str]], params: PseudoImageParams | None = None
 ) -> PseudoImageSet:
-    """Pseudo-images of saved :class:`~omicsnet.data.lcms_matrix.LCMSMatrix` files (``.npz``).
+    """Pseudo-images of saved :class:`~omicsnet.ms.binning.LCMSMatrix` files (``.npz``).
 
     The matrices must share their RT and m/z axes (same binning).
 
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from omicsnet.data.lcms_matrix import _demo_matrix
+    >>> from omicsnet.ms.binning import _demo_matrix
     >>> path = _demo_matrix().save(pathlib.Path(tempfile.mkdtemp()) / "run.mzML.npz")
     >>> s = pseudo_images_from_matrices([path], PseudoImageParams(n_rt=2, n_mz=3,
     ...                                 min_intensity=1, blur_sigma=0))
     >>> s.sample_ids, s.images.shape
     (['run'], (1, 2, 3))
     """
-    from omicsnet.data.lcms_matrix import LCMSMatrix
+    from omicsnet.ms.binning import LCMSMatrix
 
     paths = [Path(f) for f in files]
     if not paths:
@@ -841,13 +841,13 @@ def plot_pseudo_image(
 
 # ---------------------------------------------------------------------------- augmentations
 def _as_batch(x: torch.Tensor) -> tuple[torch.Tensor, int]:
-    from omicsnet.data.lcms_arrays import _as_batch as as_batch
+    from omicsnet.ms.arrays import _as_batch as as_batch
 
     return as_batch(x)
 
 
 def _restore(x: torch.Tensor, ndim: int) -> torch.Tensor:
-    from omicsnet.data.lcms_arrays import _restore as restore
+    from omicsnet.ms.arrays import _restore as restore
 
     return restore(x, ndim)
 
@@ -1048,7 +1048,7 @@ def deeplcms_augmentation(
     >>> [type(t).__name__ for t in deeplcms_augmentation().transforms]
     ['RandomShift2D', 'RandomRotation', 'ColorJitter', 'RandomErasing']
     """
-    from omicsnet.data.lcms_arrays import Compose, RandomErasing
+    from omicsnet.ms.arrays import Compose, RandomErasing
 
     transforms: list[Any] = [
         RandomShift2D(max_shift),

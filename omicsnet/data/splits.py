@@ -1,6 +1,8 @@
-"""Seeded train / validation / test splits of samples."""
+"""Seeded train / validation / test splits of samples, and stratified fold assignments."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
@@ -58,3 +60,52 @@ def train_val_test_split(
     if len(train) == 0:
         raise ConfigError(f"no training samples left from {n_samples} with val={val}, test={test}")
     return train, valid, held
+
+
+def stratified_folds(y: Any, n_splits: int | str, *, seed: int = 0) -> np.ndarray:
+    """Assign each sample to a fold, every class spread evenly over the folds.
+
+    Within each class the samples are shuffled (seeded) and dealt to the folds in turn,
+    continuing where the previous class stopped, so fold sizes differ by at most one.
+
+    Parameters
+    ----------
+    y
+        Class labels.
+    n_splits
+        Number of folds (2 or more, at most the number of samples), or ``"loo"``:
+        one fold per sample.
+    seed
+        Shuffling seed.
+
+    Returns
+    -------
+    numpy.ndarray
+        The fold number (0-based) of each sample.
+
+    Examples
+    --------
+    >>> folds = stratified_folds([0, 0, 0, 1, 1, 1], 3, seed=1)
+    >>> sorted(folds[:3].tolist()), sorted(folds[3:].tolist())
+    ([0, 1, 2], [0, 1, 2])
+    >>> stratified_folds([0, 1, 1], "loo").tolist()
+    [0, 1, 2]
+    """
+    labels = np.asarray(y).ravel()
+    n = len(labels)
+    if n_splits == "loo":
+        return np.arange(n)
+    if isinstance(n_splits, str) or not 2 <= int(n_splits) <= n:
+        raise ConfigError(f"n_splits must be 'loo' or an integer in [2, {n}], got {n_splits!r}")
+    k = int(n_splits)
+    rng = np.random.default_rng(seed)
+    folds = np.empty(n, dtype=np.int64)
+    start = 0
+    for value in np.unique(labels):
+        members = rng.permutation(np.flatnonzero(labels == value))
+        folds[members] = (start + np.arange(len(members))) % k
+        start = (start + len(members)) % k
+    return folds
+
+
+__all__ = ["stratified_folds", "train_val_test_split"]

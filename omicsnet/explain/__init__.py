@@ -33,7 +33,7 @@ _LAZY: dict[str, str] = {
     "SaliencyMap": "omicsnet.explain.maps",
     "map_correlation": "omicsnet.explain.maps",
     "plot_maps": "omicsnet.explain.maps",
-    "save_figure": "omicsnet.explain.maps",
+    "save_figure": "omicsnet.utils.plotting",
     "top_regions": "omicsnet.explain.maps",
     "MaskSampler": "omicsnet.explain.rise",
     "generate_masks": "omicsnet.explain.rise",
@@ -74,11 +74,11 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from omicsnet.explain.maps import SaliencyMap as SaliencyMap
     from omicsnet.explain.maps import map_correlation as map_correlation
     from omicsnet.explain.maps import plot_maps as plot_maps
-    from omicsnet.explain.maps import save_figure as save_figure
     from omicsnet.explain.maps import top_regions as top_regions
     from omicsnet.explain.rise import MaskSampler as MaskSampler
     from omicsnet.explain.rise import generate_masks as generate_masks
     from omicsnet.explain.rise import rise_maps as rise_maps
+    from omicsnet.utils.plotting import save_figure as save_figure
 
 
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -159,7 +159,7 @@ def cam_maps(
         run, then restored.
     x
         ``(n, channels, RT, m/z)`` tensor or array, one ``(RT, m/z)`` matrix, or
-        :class:`~omicsnet.data.lcms_matrix.LCMSMatrix` objects (as for
+        :class:`~omicsnet.ms.binning.LCMSMatrix` objects (as for
         :func:`~omicsnet.explain.rise.rise_maps`).
     method
         ``"layercam"`` or ``"gradcam"``.

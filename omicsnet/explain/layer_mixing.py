@@ -338,7 +338,7 @@ class LayerMixingResult:
         except ImportError:
             logger.info("matplotlib not installed: no plots")
             return out
-        from omicsnet.explain.maps import save_figure
+        from omicsnet.utils.plotting import save_figure
 
         save_figure(self.plot_scores(), out / "association_by_depth.png")
         save_figure(self.plot_pca(), out / "pca_by_layer.png")
@@ -350,7 +350,7 @@ class LayerMixingResult:
         """Batch vs class association across depth, one panel per metric.
 
         Returns a matplotlib ``Figure`` (not registered with pyplot); write it with
-        :func:`omicsnet.explain.maps.save_figure`.
+        :func:`omicsnet.utils.plotting.save_figure`.
         """
         from matplotlib.figure import Figure
 

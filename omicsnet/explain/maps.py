@@ -5,7 +5,7 @@ containers today and class-activation maps will write the same ones, so that bot
 the tables, the plots and the comparisons:
 
 * :class:`MapAxes` — the coordinates of the rows (retention time, minutes) and columns
-  (m/z) of a map, taken from an :class:`~omicsnet.data.lcms_matrix.LCMSMatrix` (or any
+  (m/z) of a map, taken from an :class:`~omicsnet.ms.binning.LCMSMatrix` (or any
   object or mapping with ``rt`` and ``mz``/``mz_edges``), else bin indices;
 * :class:`SaliencyMap` — one map per class, ``(n_classes, n_rt, n_mz)``, for one sample or
   a class profile, with its axes, class names, method and parameters; saved and loaded
@@ -131,7 +131,7 @@ class MapAxes:
             ``(n_rt, n_mz)`` of the map (the model's input height and width).
         source
             ``None`` (bin indices); a :class:`MapAxes`; an object with ``rt`` and ``mz``
-            or ``mz_edges`` attributes (an :class:`~omicsnet.data.lcms_matrix.LCMSMatrix`);
+            or ``mz_edges`` attributes (an :class:`~omicsnet.ms.binning.LCMSMatrix`);
             a mapping with ``"rt"`` and ``"mz"``/``"mz_edges"`` keys; a matrix's
             ``metadata()`` or its binning parameters (``BinningParams`` or their dict:
             ``rt_start``, ``rt_step``, ``n_rt``, ``mz_start``, ``mz_step``, ``n_mz``; m/z are
@@ -951,40 +951,3 @@ def _extent(axis: np.ndarray) -> tuple[float, float]:
     return (float(axis[0]) - half, float(axis[-1]) + half)
 
 
-def save_figure(
-    fig: Figure, path: str | os.PathLike[str], *, dpi: int = 150, overwrite: bool = True
-) -> Path:
-    """Render a figure and write it atomically; the format follows the suffix (PNG default).
-
-    Parameters
-    ----------
-    fig
-        A matplotlib figure (e.g. from :func:`plot_maps`).
-    path
-        Destination; ``.png``, ``.svg`` or ``.pdf`` (no suffix: ``.png`` is added).
-    dpi
-        Resolution of raster formats.
-    overwrite
-        Replace an existing file (otherwise
-        :class:`~omicsnet.utils.io.OutputExistsError`).
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> from matplotlib.figure import Figure
-    >>> fig = Figure(figsize=(1, 1))
-    >>> path = save_figure(fig, pathlib.Path(tempfile.mkdtemp()) / "empty")
-    >>> path.suffix, path.read_bytes()[:4]
-    ('.png', b'\\x89PNG')
-    """
-    path = Path(path)
-    if not path.suffix:
-        path = path.with_name(path.name + ".png")
-    fmt = path.suffix.lstrip(".").lower()
-    if fmt not in ("png", "svg", "pdf"):
-        raise ConfigError(f"figures are written as .png, .svg or .pdf, not {path.suffix!r}")
-    if path.exists() and not overwrite:  # refuse before spending time on rendering
-        atomic_write_bytes(path, b"", overwrite=False)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format=fmt, dpi=dpi, bbox_inches="tight")
-    return atomic_write_bytes(path, buffer.getvalue(), overwrite=overwrite)

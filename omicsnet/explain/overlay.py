@@ -8,9 +8,9 @@ placed on the map's RT × m/z grid, gets the map's value there and its percentil
 the map, and is matched to the :func:`~omicsnet.explain.maps.top_regions` it falls in.
 :func:`plot_overlay` draws the map with the features on top.
 
-Feature tables are read by :func:`read_annotated_features`, which recognises the usual
-column names of MS-DIAL, MZmine and XCMS exports (or takes them explicitly) and converts
-retention times in seconds to minutes.
+Feature tables are read by :func:`omicsnet.ms.feature_tables.read_annotated_features`,
+which recognises the usual column names of MS-DIAL, MZmine and XCMS exports (or takes
+them explicitly) and converts retention times in seconds to minutes.
 
 Examples
 --------
@@ -29,164 +29,16 @@ Examples
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from omicsnet.errors import ConfigError, DataError
+from omicsnet.errors import DataError
 from omicsnet.explain.maps import SaliencyMap, _extent, top_regions
 
 logger = logging.getLogger(__name__)
-
-#: Recognised column names (lower-cased) for each field, in order of preference.
-COLUMN_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "id": ("id", "feature_id", "alignment id", "row id", "featureid", "peak id", "identifier"),
-    "mz": ("mz", "m/z", "average mz", "precursor m/z", "row m/z", "mzmed", "mass_to_charge"),
-    "rt": (
-        "rt",
-        "rt (min)",
-        "retention time",
-        "average rt(min)",
-        "rt(min)",
-        "row retention time",
-        "rtmed",
-        "rt_min",
-        "retention_time",
-    ),
-    "name": (
-        "name",
-        "metabolite name",
-        "compound",
-        "compound name",
-        "identity",
-        "annotation",
-        "description",
-        "metabolite_identification",
-    ),
-    "level": (
-        "level",
-        "annotation level",
-        "msi level",
-        "ontology",
-        "annotation tag (vs1.0)",
-        "confidence",
-        "reliability",
-    ),
-}
-
-
-def read_annotated_features(
-    path_or_frame: str | os.PathLike[str] | pd.DataFrame,
-    *,
-    columns: dict[str, str] | None = None,
-    rt_unit: str = "auto",
-) -> pd.DataFrame:
-    """Read a feature table into columns ``id, rt (minutes), mz, name, level``.
-
-    Parameters
-    ----------
-    path_or_frame
-        A delimited text file (comma, tab or semicolon, sniffed; optionally gzipped), e.g.
-        an MS-DIAL alignment export, an MZmine CSV, an XCMS ``peakTable`` or a MetaboLights
-        MAF file, or a DataFrame.
-    columns
-        Explicit mapping from our fields (``id``, ``rt``, ``mz``, ``name``, ``level``) to the
-        table's column names; the rest are found by :data:`COLUMN_SYNONYMS`.
-    rt_unit
-        ``"min"``, ``"s"``, or ``"auto"``: seconds when the column name says so (XCMS
-        ``rtmed``, ``... (s)``) or when the largest RT exceeds 200 (an LC run of more than
-        200 minutes is rare; say ``rt_unit="min"`` for one), else minutes.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The standard columns first (``name`` and ``level`` empty strings when absent,
-        ``id`` the row number as text when absent), then the table's other columns.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> xcms = pd.DataFrame({"name": ["M100T600"], "mzmed": [100.1], "rtmed": [600.0]})
-    >>> read_annotated_features(xcms)[["id", "rt", "mz"]].values.tolist()
-    [['M100T600', 10.0, 100.1]]
-    """
-    if isinstance(path_or_frame, pd.DataFrame):
-        table, source = path_or_frame.copy(), "the feature table"
-    else:
-        table, source = _read_delimited(path_or_frame), str(path_or_frame)
-    lower = {str(c).strip().lower(): c for c in table.columns}
-    chosen: dict[str, Any] = {}
-    for field, synonyms in COLUMN_SYNONYMS.items():
-        if columns and field in columns:
-            if columns[field] not in table.columns:
-                raise DataError(
-                    f"{source}: column {columns[field]!r} (for {field}) not found; "
-                    f"columns are {list(table.columns)}"
-                )
-            chosen[field] = columns[field]
-            continue
-        chosen[field] = next((lower[s] for s in synonyms if s in lower), None)
-    missing = [f for f in ("mz", "rt") if chosen[f] is None]
-    if missing:
-        raise DataError(
-            f"{source}: no {' or '.join(missing)} column found among {list(table.columns)}; "
-            f"expected one of {[COLUMN_SYNONYMS[f] for f in missing]} or pass columns={{...}}"
-        )
-    out = pd.DataFrame(index=table.index)
-    # XCMS tables name features in a 'name' column (M100T600): that is an ID, not a compound
-    name_is_id = chosen["id"] is None and chosen["name"] is not None and _looks_like_xcms(table)
-    if name_is_id:
-        chosen["id"], chosen["name"] = chosen["name"], None
-    has_ids = chosen["id"] is not None and table[chosen["id"]].notna().all()
-    has_ids = has_ids and (table[chosen["id"]].astype(str).str.strip() != "").all()
-    out["id"] = table[chosen["id"]].astype(str) if has_ids else table.index.astype(str)
-    if chosen["id"] is not None and not has_ids:
-        logger.info("%s: column %r has empty IDs; using row numbers", source, chosen["id"])
-    for field in ("mz", "rt"):
-        values = pd.to_numeric(table[chosen[field]], errors="coerce")
-        bad = values.index[values.isna()]
-        if len(bad):
-            raise DataError(
-                f"{source}: {len(bad)} non-numeric {field} value(s) in column "
-                f"{chosen[field]!r}, first at row {bad[0]} ({table.loc[bad[0], chosen[field]]!r})"
-            )
-        out[field] = values.astype(float)
-    unit = rt_unit
-    if unit == "auto":
-        name = str(chosen["rt"]).lower()
-        in_seconds = name in ("rtmed", "rt_s") or "(s)" in name or "sec" in name
-        unit = "s" if in_seconds or out["rt"].max() > 200 else "min"
-    if unit not in ("s", "min"):
-        raise ConfigError(f"rt_unit must be 'min', 's' or 'auto', not {rt_unit!r}")
-    if unit == "s":
-        out["rt"] = out["rt"] / 60.0
-    for field in ("name", "level"):
-        out[field] = table[chosen[field]].fillna("").astype(str) if chosen[field] else ""
-    used = {c for c in chosen.values() if c is not None}
-    rest = table[[c for c in table.columns if c not in used]]
-    return pd.concat([out, rest], axis=1).reset_index(drop=True)
-
-
-def _read_delimited(path: str | os.PathLike[str]) -> pd.DataFrame:
-    from pathlib import Path
-
-    from omicsnet.errors import DataNotFoundError
-
-    file = Path(path)
-    if not file.is_file():
-        raise DataNotFoundError(f"feature table {file} not found")
-    try:
-        return pd.read_csv(file, sep=None, engine="python", encoding_errors="replace")
-    except (ValueError, pd.errors.ParserError) as err:
-        raise DataError(f"{file}: cannot read as a delimited table ({err})") from err
-
-
-def _looks_like_xcms(table: pd.DataFrame) -> bool:
-    columns = {str(c).lower() for c in table.columns}
-    return {"mzmed", "rtmed"} <= columns
 
 
 def _cell_index(axis: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -313,7 +165,7 @@ def plot_overlay(
     Features inside a top region are drawn as filled cyan circles and the ``label_top``
     best-scoring of them are labelled with their name (or ID); the others are small white
     dots. Returns a matplotlib ``Figure`` (write it with
-    :func:`omicsnet.explain.maps.save_figure`).
+    :func:`omicsnet.utils.plotting.save_figure`).
 
     Examples
     --------

@@ -234,7 +234,7 @@ def rise_maps(
         ``Ensemble``) works with the default softmax.
     x
         Inputs: a tensor or array ``(n, channels, height, width)`` or ``(height, width)``,
-        an :class:`~omicsnet.data.lcms_matrix.LCMSMatrix`, or a list of them (their RT
+        an :class:`~omicsnet.ms.binning.LCMSMatrix`, or a list of them (their RT
         and m/z axes become the maps' axes).
     n_masks
         Number of random masks ``N`` (every sample sees the same masks).
@@ -390,7 +390,7 @@ def image_batch(x: Any) -> tuple[torch.Tensor, Any, list[str] | None]:
 
     Accepts a 4-D tensor or array, one 2-D ``(height, width)`` matrix, an object with a
     ``values`` array and ``rt``/``mz`` axes (an
-    :class:`~omicsnet.data.lcms_matrix.LCMSMatrix`), or a list of such matrices (they
+    :class:`~omicsnet.ms.binning.LCMSMatrix`), or a list of such matrices (they
     must share their axes).
 
     Returns

@@ -259,7 +259,7 @@ class LCMSDenseNet(OmicsModel):
         if x.ndim != 4 or x.shape[1] != 1:
             hint = (
                 "; DeepMSProfiler's arrays hold 3 identical channels: take one "
-                "(omicsnet.data.lcms_arrays does)"
+                "(omicsnet.ms.arrays does)"
                 if x.ndim == 4
                 else ""
             )

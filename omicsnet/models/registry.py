@@ -127,6 +127,17 @@ def _jsonable(value: Any, where: str) -> Any:
         raise ConfigError(f"config value {where}={value!r} is not JSON-serialisable") from err
 
 
+def load_builtin_models() -> None:
+    """Import the core's and the families' model modules (once), registering their models.
+
+    Examples
+    --------
+    >>> load_builtin_models(); "mlp" in list_models()
+    True
+    """
+    _ensure_builtins()
+
+
 def _ensure_builtins() -> None:
     global _builtins_loaded
     if _builtins_loaded:

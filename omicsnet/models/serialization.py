@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import platform
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,34 @@ RESERVED_METADATA = frozenset(
         "n_parameters",
     }
 )
+
+
+FolderLoader = Callable[..., Any]
+_FOLDER_FORMATS: dict[str, FolderLoader] = {}
+
+
+def register_folder_format(marker_file: str, loader: FolderLoader) -> None:
+    """Let :func:`load` read another kind of saved-model folder.
+
+    A folder that holds ``marker_file`` is read by ``loader(folder, device=...,
+    verify_checksum=...)`` instead of the single-model format (an ensemble's
+    ``ensemble.json`` with one subfolder per member, for example).
+
+    Examples
+    --------
+    >>> "ensemble.json" in folder_formats()
+    True
+    """
+    _FOLDER_FORMATS[marker_file] = loader
+
+
+def folder_formats() -> dict[str, FolderLoader]:
+    """Marker file -> loader of every registered folder format (see
+    :func:`register_folder_format`)."""
+    from omicsnet.models.registry import load_builtin_models
+
+    load_builtin_models()
+    return dict(_FOLDER_FORMATS)
 
 
 def _unwrap(model: Any) -> Any:
@@ -220,10 +249,9 @@ def load(
     from omicsnet.nn.devices import resolve_device
 
     folder = Path(path)
-    if (folder / "ensemble.json").is_file():  # an Ensemble folder: members saved one by one
-        from omicsnet.models.ensemble import load_ensemble
-
-        return load_ensemble(folder, device=device, verify_checksum=verify_checksum)
+    for marker, loader in folder_formats().items():  # e.g. an ensemble: members one by one
+        if (folder / marker).is_file():
+            return loader(folder, device=device, verify_checksum=verify_checksum)
     config, metadata = read_model_files(folder)
     weights = folder / WEIGHTS_FILE
     recorded = metadata.get("weights_sha256")

@@ -190,7 +190,7 @@ class DenseNetBackbone(nn.Module):
         ``"batch"`` (DenseNet-121, needed for ImageNet weights) or ``"group"`` (group norm
         with up to 32 groups of at least 2 channels, independent of the batch). Batch norm
         trained on a few samples needs its statistics recomputed after training (see
-        :func:`omicsnet.models.ensemble.recalibrate_batchnorm`).
+        :func:`omicsnet.train.batchnorm.recalibrate_batchnorm`).
 
     Attributes
     ----------

@@ -24,15 +24,7 @@ import numpy as np
 import pandas as pd
 
 from omicsnet.errors import DataError
-
-
-def _as_2d(values: object, name: str) -> np.ndarray:
-    array = np.asarray(values, dtype=np.float64)
-    if array.ndim == 1:
-        array = array[:, None]
-    if array.ndim != 2:
-        raise DataError(f"{name} must be samples x proteins, got shape {array.shape}")
-    return array
+from omicsnet.train.metrics import _as_2d, per_target_metrics, summarize_targets
 
 
 def per_protein_metrics(
@@ -44,98 +36,31 @@ def per_protein_metrics(
 ) -> pd.DataFrame:
     """Pearson r, R² and MSE of each protein over its measured samples.
 
-    Parameters
-    ----------
-    y_true
-        Samples × proteins targets; ``NaN`` = not measured (skipped).
-    y_pred
-        Predictions of the same shape (must be finite where the target is measured).
-    proteins
-        Protein names (default ``protein_0``…).
-    min_samples
-        Fewer measured samples than this gives ``NaN`` scores.
+    :func:`omicsnet.train.metrics.per_target_metrics` with a ``protein`` column.
 
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``protein``, ``n`` (measured samples), ``pearson_r``, ``r2`` (1 − SSres /
-        SStot around the measured samples' mean) and ``mse``.
-
-    Raises
-    ------
-    DataError
-        Shapes differ, names do not match the columns, or predictions are not finite
-        where targets are measured.
+    Examples
+    --------
+    >>> y = np.array([[1.0, 2.0], [2.0, 3.0], [3.0, 1.0], [4.0, 0.0]])
+    >>> per_protein_metrics(y, y, ["P1", "P2"])["pearson_r"].tolist()
+    [1.0, 1.0]
     """
-    truth, pred = _as_2d(y_true, "y_true"), _as_2d(y_pred, "y_pred")
-    if truth.shape != pred.shape:
-        raise DataError(f"y_true has shape {truth.shape} but y_pred {pred.shape}")
-    names = [f"protein_{i}" for i in range(truth.shape[1])] if proteins is None else list(proteins)
-    if len(names) != truth.shape[1]:
-        raise DataError(f"{len(names)} protein names for {truth.shape[1]} columns")
-    observed = np.isfinite(truth)
-    bad = observed & ~np.isfinite(pred)
-    if bad.any():
-        row, col = np.argwhere(bad)[0]
-        raise DataError(f"prediction for protein {names[col]!r} in row {row} is not finite")
-    n = observed.sum(0)
-    count = np.maximum(n, 1)
-    t = np.where(observed, truth, 0.0)
-    p = np.where(observed, pred, 0.0)
-    t_mean, p_mean = t.sum(0) / count, p.sum(0) / count
-    tc = np.where(observed, truth - t_mean, 0.0)
-    pc = np.where(observed, pred - p_mean, 0.0)
-    ss_tot = (tc**2).sum(0)
-    ss_res = (np.where(observed, truth - pred, 0.0) ** 2).sum(0)
-    denom = np.sqrt(ss_tot * (pc**2).sum(0))
-    valid = (n >= min_samples) & (ss_tot > 1e-12)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        pearson = np.where(valid & (denom > 1e-12), (tc * pc).sum(0) / denom, np.nan)
-        r2 = np.where(valid, 1.0 - ss_res / ss_tot, np.nan)
-        mse = np.where(n > 0, ss_res / count, np.nan)
-    return pd.DataFrame({"protein": names, "n": n, "pearson_r": pearson, "r2": r2, "mse": mse})
+    return per_target_metrics(y_true, y_pred, proteins, min_samples=min_samples, label="protein")
 
 
 def summarize_metrics(table: pd.DataFrame) -> dict[str, float]:
     """Median, quartiles and mean of per-protein r and R², plus the pooled MSE.
 
-    Parameters
-    ----------
-    table
-        Output of :func:`per_protein_metrics`.
-
-    Returns
-    -------
-    dict
-        ``pearson_r_median``, ``pearson_r_q25``, ``pearson_r_q75``, ``pearson_r_mean``,
-        the same for ``r2``, ``mse`` (over all measured values), ``n_proteins`` (scored)
-        and ``n_unscored``.
+    :func:`omicsnet.train.metrics.summarize_targets` of :func:`per_protein_metrics`.
 
     Examples
     --------
     >>> import pandas as pd
     >>> t = pd.DataFrame({"protein": ["a", "b"], "n": [5, 5], "pearson_r": [0.2, 0.6],
     ...                   "r2": [0.0, 0.3], "mse": [1.0, 3.0]})
-    >>> summarize_metrics(t)["pearson_r_median"], summarize_metrics(t)["mse"]
+    >>> summarize_metrics(t)["pearson_r_median"], summarize_metrics(t)["n_proteins"]
     (0.4, 2.0)
     """
-    out: dict[str, float] = {}
-    for column in ("pearson_r", "r2"):
-        values = table[column].to_numpy(dtype=float)
-        values = values[np.isfinite(values)]
-        stats = np.quantile(values, [0.5, 0.25, 0.75]) if len(values) else np.full(3, np.nan)
-        out[f"{column}_median"] = float(stats[0])
-        out[f"{column}_q25"] = float(stats[1])
-        out[f"{column}_q75"] = float(stats[2])
-        out[f"{column}_mean"] = float(values.mean()) if len(values) else float("nan")
-    n = table["n"].to_numpy(dtype=float)
-    mse = table["mse"].to_numpy(dtype=float)
-    used = n > 0
-    out["mse"] = float((mse[used] * n[used]).sum() / n[used].sum()) if used.any() else float("nan")
-    scored = int(np.isfinite(table["pearson_r"].to_numpy(dtype=float)).sum())
-    out["n_proteins"] = float(scored)
-    out["n_unscored"] = float(len(table) - scored)
-    return out
+    return summarize_targets(table, count="proteins")
 
 
 def mrna_protein_correlation(

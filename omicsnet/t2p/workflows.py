@@ -821,10 +821,10 @@ def explain_saved(
     import json
 
     from omicsnet.errors import DataError, DataNotFoundError
-    from omicsnet.explain.maps import save_figure
     from omicsnet.explain.shap_attribution import plot_shap_vs_spearman
     from omicsnet.models.serialization import load
     from omicsnet.utils.output import atomic_directory
+    from omicsnet.utils.plotting import save_figure
 
     check_output(out, overwrite=overwrite)
     run_dir = Path(run_dir)

@@ -7,12 +7,20 @@ Callbacks can keep state; the trainer saves it in checkpoints (``state_dict`` /
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from omicsnet.errors import ConfigError
 
-if TYPE_CHECKING:
-    from omicsnet.train.trainer import Trainer, TrainResult
+
+class Trainer(Protocol):
+    """What callbacks see of :class:`omicsnet.train.trainer.Trainer`."""
+
+    mode: str
+    current_monitor: str
+    should_stop: bool
+
+
+TrainResult = Any  # omicsnet.train.trainer.TrainResult (the trainer module imports this one)
 
 
 class Callback:

@@ -1,4 +1,5 @@
-"""Classification metrics from predicted probabilities, with bootstrap confidence intervals.
+"""Metrics written once: classification from probabilities (with bootstrap confidence
+intervals), and per-target regression metrics with missing targets masked.
 
 Everything is computed from integer class codes ``y_true`` ``(n,)`` and probabilities
 ``proba`` ``(n, n_classes)``; the predicted class is the most probable one (ties: the
@@ -442,3 +443,162 @@ __all__ = [
     "confusion_matrix_frame",
     "roc_auc_ovr",
 ]
+
+
+# ---------------------------------------------------------------------- regression
+def pearson_r(a: Any, b: Any) -> float:
+    """Pearson r of two 1-D arrays; NaN when either is constant or shorter than 2.
+
+    Examples
+    --------
+    >>> pearson_r([1.0, 2.0, 3.0], [2.0, 4.0, 7.0]) > 0.99
+    True
+    >>> pearson_r([1.0, 1.0], [1.0, 2.0])
+    nan
+    """
+    x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if len(x) < 2 or np.ptp(x) == 0 or np.ptp(y) == 0:
+        return float("nan")
+    return float(np.corrcoef(x, y)[0, 1])
+
+
+def row_pearson(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pearson r of each row of ``a`` with the same row of ``b`` (NaN for a constant row).
+
+    Examples
+    --------
+    >>> row_pearson(np.array([[1.0, 2, 3], [1, 0, 1]]), np.array([[2.0, 4, 6], [0, 1, 0]]))
+    array([ 1., -1.])
+    """
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    a = a - a.mean(1, keepdims=True)
+    b = b - b.mean(1, keepdims=True)
+    denom = np.sqrt((a * a).sum(1) * (b * b).sum(1))
+    return np.divide((a * b).sum(1), denom, out=np.full(len(a), np.nan), where=denom > 0)
+
+
+def _as_2d(values: object, name: str) -> np.ndarray:
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim == 1:
+        array = array[:, None]
+    if array.ndim != 2:
+        raise DataError(f"{name} must be samples x proteins, got shape {array.shape}")
+    return array
+
+
+def per_target_metrics(
+    y_true: object,
+    y_pred: object,
+    names: Sequence[str] | None = None,
+    *,
+    min_samples: int = 3,
+    label: str = "target",
+) -> pd.DataFrame:
+    """Pearson r, R² and MSE of each target (column) over its measured samples.
+
+    Missing targets (``NaN`` in ``y_true``) are masked: a target is scored on the samples
+    where it was measured, and targets with fewer than ``min_samples`` measured samples
+    (or no variance) get ``NaN`` scores.
+
+    Parameters
+    ----------
+    y_true
+        Samples × targets; ``NaN`` = not measured (skipped).
+    y_pred
+        Predictions of the same shape (must be finite where the target is measured).
+    names
+        Target names (default ``{label}_0``…).
+    min_samples
+        Fewer measured samples than this gives ``NaN`` scores.
+    label
+        Name of the first column (``"protein"``, ``"phenotype"``...).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``{label}``, ``n`` (measured samples), ``pearson_r``, ``r2`` (1 − SSres /
+        SStot around the measured samples' mean) and ``mse``.
+
+    Examples
+    --------
+    >>> y = np.array([[1.0, 2.0], [2.0, np.nan], [3.0, 1.0], [4.0, 0.0]])
+    >>> pred = np.array([[1.1, 2.0], [2.1, 5.0], [2.9, 1.0], [4.2, 0.5]])
+    >>> per_target_metrics(y, pred, ["P1", "P2"], label="protein")["n"].tolist()
+    [4, 3]
+
+    Raises
+    ------
+    DataError
+        Shapes differ, names do not match the columns, or predictions are not finite
+        where targets are measured.
+    """
+    truth, pred = _as_2d(y_true, "y_true"), _as_2d(y_pred, "y_pred")
+    if truth.shape != pred.shape:
+        raise DataError(f"y_true has shape {truth.shape} but y_pred {pred.shape}")
+    names = [f"{label}_{i}" for i in range(truth.shape[1])] if names is None else list(names)
+    if len(names) != truth.shape[1]:
+        raise DataError(f"{len(names)} {label} names for {truth.shape[1]} columns")
+    observed = np.isfinite(truth)
+    bad = observed & ~np.isfinite(pred)
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        raise DataError(f"prediction for {label} {names[col]!r} in row {row} is not finite")
+    n = observed.sum(0)
+    count = np.maximum(n, 1)
+    t = np.where(observed, truth, 0.0)
+    p = np.where(observed, pred, 0.0)
+    t_mean, p_mean = t.sum(0) / count, p.sum(0) / count
+    tc = np.where(observed, truth - t_mean, 0.0)
+    pc = np.where(observed, pred - p_mean, 0.0)
+    ss_tot = (tc**2).sum(0)
+    ss_res = (np.where(observed, truth - pred, 0.0) ** 2).sum(0)
+    denom = np.sqrt(ss_tot * (pc**2).sum(0))
+    valid = (n >= min_samples) & (ss_tot > 1e-12)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pearson = np.where(valid & (denom > 1e-12), (tc * pc).sum(0) / denom, np.nan)
+        r2 = np.where(valid, 1.0 - ss_res / ss_tot, np.nan)
+        mse = np.where(n > 0, ss_res / count, np.nan)
+    return pd.DataFrame({label: names, "n": n, "pearson_r": pearson, "r2": r2, "mse": mse})
+
+
+def summarize_targets(table: pd.DataFrame, *, count: str = "proteins") -> dict[str, float]:
+    """Median, quartiles and mean of per-target r and R², plus the pooled MSE.
+
+    Parameters
+    ----------
+    table
+        Output of :func:`per_target_metrics`.
+
+    Returns
+    -------
+    dict
+        ``pearson_r_median``, ``pearson_r_q25``, ``pearson_r_q75``, ``pearson_r_mean``,
+        the same for ``r2``, ``mse`` (over all measured values), ``n_{count}`` (scored
+        targets; ``n_proteins`` by default) and ``n_unscored``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"protein": ["a", "b"], "n": [5, 5], "pearson_r": [0.2, 0.6],
+    ...                   "r2": [0.0, 0.3], "mse": [1.0, 3.0]})
+    >>> summarize_targets(t)["pearson_r_median"], summarize_targets(t)["mse"]
+    (0.4, 2.0)
+    """
+    out: dict[str, float] = {}
+    for column in ("pearson_r", "r2"):
+        values = table[column].to_numpy(dtype=float)
+        values = values[np.isfinite(values)]
+        stats = np.quantile(values, [0.5, 0.25, 0.75]) if len(values) else np.full(3, np.nan)
+        out[f"{column}_median"] = float(stats[0])
+        out[f"{column}_q25"] = float(stats[1])
+        out[f"{column}_q75"] = float(stats[2])
+        out[f"{column}_mean"] = float(values.mean()) if len(values) else float("nan")
+    n = table["n"].to_numpy(dtype=float)
+    mse = table["mse"].to_numpy(dtype=float)
+    used = n > 0
+    out["mse"] = float((mse[used] * n[used]).sum() / n[used].sum()) if used.any() else float("nan")
+    scored = int(np.isfinite(table["pearson_r"].to_numpy(dtype=float)).sum())
+    out[f"n_{count}"] = float(scored)
+    out["n_unscored"] = float(len(table) - scored)
+    return out

@@ -134,7 +134,7 @@ class WeightedClassificationPlan(ClassificationPlan):
     Parameters
     ----------
     weights
-        One weight per class (e.g. from :func:`omicsnet.models.ensemble.balanced_class_weights`).
+        One weight per class (e.g. from :func:`balanced_class_weights`).
 
     Examples
     --------
@@ -155,6 +155,42 @@ class WeightedClassificationPlan(ClassificationPlan):
     def compute_loss(self, outputs: Tensor, target: Tensor) -> Tensor:
         weight = self.weights.to(device=outputs.device, dtype=outputs.dtype)
         return F.cross_entropy(outputs, target.long().view(-1), weight=weight)
+
+
+def balanced_class_weights(y: Any, n_classes: int | None = None) -> list[float]:
+    """Class weights ``n / (n_classes * count_c)`` (scikit-learn's "balanced").
+
+    Parameters
+    ----------
+    y
+        Integer class codes.
+    n_classes
+        Number of classes (default ``max(y) + 1``).
+
+    Raises
+    ------
+    ConfigError
+        When a class has no sample (its weight would be infinite).
+
+    Examples
+    --------
+    >>> balanced_class_weights([0, 0, 0, 1])
+    [0.6666666666666666, 2.0]
+    """
+    import numpy as np
+
+    codes = (
+        np.asarray(torch.as_tensor(y).cpu().numpy() if isinstance(y, Tensor) else y)
+        .astype(int)
+        .ravel()
+    )
+    n = int(n_classes if n_classes is not None else codes.max() + 1)
+    counts = np.bincount(codes, minlength=n)
+    if (counts == 0).any():
+        raise ConfigError(
+            f"classes {np.flatnonzero(counts == 0).tolist()} have no training samples"
+        )
+    return (len(codes) / (n * counts)).tolist()
 
 
 class BinaryPlan(TrainingPlan):

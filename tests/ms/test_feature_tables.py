@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from omicsnet.data.feature_tables import detect_format, read_feature_table
 from omicsnet.errors import DataError
+from omicsnet.ms.feature_tables import detect_format, read_feature_table
 from omicsnet.utils.io import OutputExistsError
 
 XCMS_HEADER = '"","mzmed","mz","mzmin","mzmax","rt","rtmin","rtmax","npeaks","WT.1","KO.1"'

@@ -7,7 +7,8 @@ import pytest
 import torch
 
 import omicsnet
-from omicsnet.data.lcms_arrays import (
+from omicsnet.errors import DataError, DataNotFoundError
+from omicsnet.ms.arrays import (
     AugmentedDataset,
     Compose,
     IntensityJitter,
@@ -21,7 +22,6 @@ from omicsnet.data.lcms_arrays import (
     read_lcms_inputs,
     sample_id,
 )
-from omicsnet.errors import DataError, DataNotFoundError
 
 
 def make_cohort(folder, labels, *, files=None, shape=(40, 36, 3)):
@@ -117,7 +117,7 @@ def test_array_problems_name_the_file(tmp_path):
 
 # ------------------------------------------------- converted .npz matrices and mzML runs
 def _matrix(values, **params):
-    from omicsnet.data.lcms_matrix import BinningParams, LCMSMatrix
+    from omicsnet.ms.binning import BinningParams, LCMSMatrix
 
     grid = BinningParams(n_rt=values.shape[0], rt_step=0.1, n_mz=values.shape[1], **params)
     return LCMSMatrix(
@@ -183,7 +183,7 @@ def test_input_kind_and_grid_errors_name_the_files(tmp_path):
 
 
 def test_mzml_runs_are_converted_with_the_cache_and_failures_listed(tmp_path):
-    from omicsnet.data.mzml_synthetic import write_synthetic_mzml
+    from omicsnet.ms.synthetic import write_synthetic_mzml
 
     runs = tmp_path / "runs"
     runs.mkdir()

@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 import torch
 
-from omicsnet.data.mz_whitelist import (
+from omicsnet.errors import ConfigError, DataError
+from omicsnet.ms.whitelist import (
     apply_whitelist,
     hmdb_masses_from_graph,
     mz_edges_from_centres,
     whitelist_columns,
     whitelist_targets,
 )
-from omicsnet.errors import ConfigError, DataError
 
 
 def test_targets_from_formulas_hmdb_ids_and_mz():

@@ -140,7 +140,7 @@ class LCMSArrays(ArrayDataset):
         ...}``, as converted matrices record them), or ``None`` when unknown (``.npy``
         arrays); RISE maps take their axes from it.
     binning
-        The :class:`~omicsnet.data.lcms_matrix.BinningParams` (as a dict) the matrices were
+        The :class:`~omicsnet.ms.binning.BinningParams` (as a dict) the matrices were
         converted with, or ``None``.
 
     Examples
@@ -372,11 +372,11 @@ def read_lcms_inputs(
 
     * ``.npy``: ``(RT, m/z)`` or ``(RT, m/z, channels)`` arrays (DeepMSProfiler's format),
       read with ``allow_pickle=False``; no axes.
-    * ``.npz``: :class:`~omicsnet.data.lcms_matrix.LCMSMatrix` files written by
+    * ``.npz``: :class:`~omicsnet.ms.binning.LCMSMatrix` files written by
       ``omicsnet lcms convert``; they must share one RT/m/z grid and one set of binning
       parameters, which become :attr:`LCMSInputs.axes` and :attr:`LCMSInputs.binning`.
     * mzML/mzXML (optionally ``.gz``): converted with
-      :func:`~omicsnet.data.lcms_matrix.convert_files` under ``binning`` (default: the
+      :func:`~omicsnet.ms.binning.convert_files` under ``binning`` (default: the
       DeepMSProfiler preset), through the conversion cache; any failed file is an error
       listing every failure.
 
@@ -387,10 +387,10 @@ def read_lcms_inputs(
     channel
         ``.npy`` only: channel to keep; ``None`` requires identical channels.
     binning
-        mzML only: :class:`~omicsnet.data.lcms_matrix.BinningParams`, a preset name or a
+        mzML only: :class:`~omicsnet.ms.binning.BinningParams`, a preset name or a
         mapping.
     cache_dir, use_cache, workers, progress
-        mzML only: passed to :func:`~omicsnet.data.lcms_matrix.convert_files`.
+        mzML only: passed to :func:`~omicsnet.ms.binning.convert_files`.
 
     Raises
     ------
@@ -403,7 +403,7 @@ def read_lcms_inputs(
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from omicsnet.data.lcms_matrix import _demo_matrix
+    >>> from omicsnet.ms.binning import _demo_matrix
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> for name in ["b.mzML.npz", "a.mzML.npz"]:
     ...     _ = _demo_matrix().save(folder / name)
@@ -485,7 +485,7 @@ def _grid_check(
 
 
 def _read_npz(files: list[Path]) -> tuple[list[np.ndarray], dict[str, np.ndarray], dict[str, Any]]:
-    from omicsnet.data.lcms_matrix import LCMSMatrix
+    from omicsnet.ms.binning import LCMSMatrix
 
     loaded = [(file, LCMSMatrix.load(file)) for file in files]
     first_file, first = loaded[0]
@@ -504,7 +504,7 @@ def _convert_runs(
     workers: int,
     progress: bool,
 ) -> tuple[list[np.ndarray], dict[str, np.ndarray], dict[str, Any]]:
-    from omicsnet.data.lcms_matrix import convert_files
+    from omicsnet.ms.binning import convert_files
 
     result = convert_files(
         files,

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from omicsnet.data import lcms_matrix
-from omicsnet.data.lcms_matrix import (
+from omicsnet.errors import ConfigError, DataError, DataNotFoundError
+from omicsnet.ms.binning import (
     PRESETS,
     BinningParams,
     LCMSMatrix,
@@ -23,9 +24,8 @@ from omicsnet.data.lcms_matrix import (
     nearest_scan,
     resolve_params,
 )
-from omicsnet.data.mzml import MSRun, read_ms_run
-from omicsnet.data.mzml_synthetic import PlantedPeak, write_synthetic_mzml
-from omicsnet.errors import ConfigError, DataError, DataNotFoundError
+from omicsnet.ms.mzml import MSRun, read_ms_run
+from omicsnet.ms.synthetic import PlantedPeak, write_synthetic_mzml
 
 READABLE = [
     "test.mzML",

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from omicsnet.data import mzml
-from omicsnet.data.mzml import MSRun, read_ms_run, sniff_format
-from omicsnet.data.mzml_synthetic import PlantedPeak, write_synthetic_mzml
 from omicsnet.errors import DataError, DataNotFoundError
+from omicsnet.ms.mzml import MSRun, read_ms_run, sniff_format
+from omicsnet.ms.synthetic import PlantedPeak, write_synthetic_mzml
 
 # Every file of <shared_data>/lcms/mzml with what it holds (spectra per MS level);
 # None: the file must be refused with a clear error.
@@ -158,7 +158,7 @@ def test_fast_reader_gives_up_and_auto_falls_back(plain, tmp_path, caplog):
     path.write_bytes(text)
     with pytest.raises(DataError, match=r"commented\.mzML: the fast reader cannot read"):
         read_ms_run(path, reader="fast")
-    with caplog.at_level(logging.INFO, logger="omicsnet.data.mzml"):
+    with caplog.at_level(logging.INFO, logger="omicsnet.ms.mzml"):
         run = read_ms_run(path)
     assert run.reader == "pyteomics"
     assert "fast reader gave up" in caplog.text

@@ -396,7 +396,7 @@ class SyntheticCohort:
     common
         Peaks present in every run whatever the class (``rt``, ``mz``, ``intensity``).
     binning
-        A :class:`~omicsnet.data.lcms_matrix.BinningParams` grid covering the runs: a
+        A :class:`~omicsnet.ms.binning.BinningParams` grid covering the runs: a
         coarse 64 x 64 grid (``rt_mode="bin"``, maximum per cell) for fast training.
     """
 
@@ -535,7 +535,7 @@ def write_synthetic_cohort(
     """
     import pandas as pd
 
-    from omicsnet.data.lcms_matrix import BinningParams
+    from omicsnet.ms.binning import BinningParams
     from omicsnet.utils.io import OutputExistsError
 
     names = [str(c) for c in classes]

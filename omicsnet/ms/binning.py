@@ -1,6 +1,6 @@
 """Bin LC-MS runs into RT x m/z intensity matrices, one file or many (in parallel, cached).
 
-A run (:class:`~omicsnet.data.mzml.MSRun`) becomes an :class:`LCMSMatrix`: a ``float32``
+A run (:class:`~omicsnet.ms.mzml.MSRun`) becomes an :class:`LCMSMatrix`: a ``float32``
 array with one row per retention-time step and one column per m/z bin, plus the bin
 definitions, the source file's name and SHA-256, and every parameter used
 (:class:`BinningParams`), all saved with the matrix.
@@ -30,7 +30,7 @@ are cached by file checksum + parameters.
 Examples
 --------
 >>> import tempfile, pathlib
->>> from omicsnet.data.mzml_synthetic import write_synthetic_mzml
+>>> from omicsnet.ms.synthetic import write_synthetic_mzml
 >>> folder = pathlib.Path(tempfile.mkdtemp())
 >>> _ = write_synthetic_mzml(folder / "run.mzML", peaks=[(300.4, 1.0, 5e5, 0.0)], n_scans=12)
 >>> matrix = convert_file(folder / "run.mzML")  # DeepMSProfiler preset
@@ -59,8 +59,8 @@ from typing import Any
 
 import numpy as np
 
-from omicsnet.data.mzml import MSRun, _ragged_index, read_ms_run
 from omicsnet.errors import ConfigError, DataError, DataNotFoundError, OmicsnetError
+from omicsnet.ms.mzml import MSRun, _ragged_index, read_ms_run
 from omicsnet.utils.io import atomic_write_bytes, sha256_file
 
 logger = logging.getLogger(__name__)
@@ -624,7 +624,7 @@ def bin_run(
     Parameters
     ----------
     run
-        Spectra from :func:`~omicsnet.data.mzml.read_ms_run`.
+        Spectra from :func:`~omicsnet.ms.mzml.read_ms_run`.
     params
         :class:`BinningParams`, a preset name, a mapping, or ``None`` (DeepMSProfiler).
 
@@ -642,7 +642,7 @@ def bin_run(
     The demo run has an MS1 scan at 0.5 min (m/z 100, 200; intensities 1, 2) and an MS2
     scan at 0.6 min (m/z 150, 250, 350; intensities 4, 5, 6):
 
-    >>> from omicsnet.data.mzml import _demo_run
+    >>> from omicsnet.ms.mzml import _demo_run
     >>> grid = dict(n_rt=3, rt_step=0.1, mz_start=99, n_mz=3, mz_step=50, ms_level=None)
     >>> bin_run(_demo_run(), grid).values.tolist()  # columns (99, 149], (149, 199], (199, 249]
     [[1.0, 0.0, 2.0], [0.0, 4.0, 0.0], [0.0, 4.0, 0.0]]
@@ -756,7 +756,7 @@ def convert_file(
     params
         :class:`BinningParams`, a preset name, a mapping, or ``None`` (DeepMSProfiler).
     reader
-        ``"auto"``, ``"fast"`` or ``"pyteomics"`` (see :func:`~omicsnet.data.mzml.read_ms_run`).
+        ``"auto"``, ``"fast"`` or ``"pyteomics"`` (see :func:`~omicsnet.ms.mzml.read_ms_run`).
 
     Returns
     -------
@@ -770,7 +770,7 @@ def convert_file(
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from omicsnet.data.mzml_synthetic import write_synthetic_mzml
+    >>> from omicsnet.ms.synthetic import write_synthetic_mzml
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "s.mzML"
     >>> _ = write_synthetic_mzml(path, peaks=[(60.5, 0.6, 100.0, 0.0)], n_scans=3)
     >>> m = convert_file(path, {"n_rt": 3, "rt_step": 0.1, "n_mz": 12, "transform": "log1p"})
@@ -993,7 +993,7 @@ def convert_files(
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from omicsnet.data.mzml_synthetic import write_synthetic_mzml
+    >>> from omicsnet.ms.synthetic import write_synthetic_mzml
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> _ = write_synthetic_mzml(folder / "good.mzML", peaks=[(99.5, 0.5, 10.0)], n_scans=2)
     >>> _ = (folder / "empty.mzML").write_bytes(b"")

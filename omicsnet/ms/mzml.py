@@ -42,7 +42,7 @@ Retention times are always returned in minutes.
 Examples
 --------
 >>> import tempfile, pathlib
->>> from omicsnet.data.mzml_synthetic import write_synthetic_mzml
+>>> from omicsnet.ms.synthetic import write_synthetic_mzml
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "tiny.mzML"
 >>> _ = write_synthetic_mzml(path, peaks=[(300.1, 1.0, 5e5)], n_scans=4, ms2_per_ms1=1)
 >>> run = read_ms_run(path)
@@ -338,7 +338,7 @@ def read_ms_run(
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from omicsnet.data.mzml_synthetic import write_synthetic_mzml
+    >>> from omicsnet.ms.synthetic import write_synthetic_mzml
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "run.mzML.gz"
     >>> _ = write_synthetic_mzml(path, peaks=[(120.5, 0.6, 1e4)], n_scans=3, rt_unit="second")
     >>> fast = read_ms_run(path)
