@@ -2,7 +2,7 @@
 
 What is compared
 ----------------
-* **matrix construction** — :func:`omicsnet.data.peak_matrices.build_peak_matrices`
+* **matrix construction** — :func:`omicsnet.peaks.matrices.build_peak_matrices`
   (extraction vectorised over peaks: (peak, scan) pairs, one ``searchsorted`` per scan
   for all its peaks, one ``add.reduceat`` for the sums; one ``numpy.interp`` per peak)
   against :func:`neatms_reference_matrices`, a straightforward **per-peak**
@@ -164,7 +164,7 @@ def large_run(n_features: int, n_scans: int = 2000, noise_points: int = 400, see
 
 def _compare(run: Any, features: Any, repeats: int) -> dict[str, Any]:
     from omicsnet.bench.registry import time_call
-    from omicsnet.data.peak_matrices import build_peak_matrices
+    from omicsnet.peaks.matrices import build_peak_matrices
 
     fast = build_peak_matrices(run, features)
     ref_ids, ref = neatms_reference_matrices(run, features)
@@ -190,7 +190,7 @@ def _accuracy(peak_set: Any, matrices: Any, epochs: int, seed: int = 0) -> dict[
     import torch
     from sklearn.linear_model import LogisticRegression
 
-    from omicsnet.peaks_workflows import assign_labels, threshold_sweep, train_peak_model
+    from omicsnet.peaks.workflows import assign_labels, threshold_sweep, train_peak_model
     from omicsnet.train.metrics import classification_metrics
 
     labels = peak_set.table["label"]
@@ -271,8 +271,8 @@ def bench_peaks(ctx: BenchContext) -> BenchResult:
     """Peak-matrix construction speed and peak_cnn accuracy on generated labelled peaks."""
     import torch
 
-    from omicsnet.data.peak_matrices import build_peak_matrices
-    from omicsnet.data.peak_synthetic import write_labelled_peak_set
+    from omicsnet.peaks.matrices import build_peak_matrices
+    from omicsnet.peaks.synthetic import write_labelled_peak_set
     from omicsnet.ms.feature_tables import read_feature_table
     from omicsnet.ms.mzml import read_ms_run
 

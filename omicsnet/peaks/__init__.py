@@ -3,7 +3,7 @@
 from omicsnet.families import FamilySpec
 
 SPEC = FamilySpec(
-    models=("omicsnet.models.peak_cnn",),
-    commands="omicsnet.commands.lcms_peaks",
+    models=("omicsnet.peaks.model",),
+    commands="omicsnet.peaks.cli",
     command_groups={"lcms": "raw LC-MS data: conversion, models, studies"},
 )

@@ -1,7 +1,7 @@
 """NeatMS's peak-quality CNN (``"peak_cnn"`` in the zoo), with layer freezing for transfer.
 
 NeatMS (bihealth/NeatMS, ``NN_handler.create_model``) classifies each peak's 2 × 120
-matrix (see :mod:`omicsnet.data.peak_matrices`) as High quality, Low quality or Noise
+matrix (see :mod:`omicsnet.peaks.matrices`) as High quality, Low quality or Noise
 with a small Keras network over a ``(2, 120, 1)`` image. :class:`PeakCNN` is the same
 network in torch, layer for layer:
 
@@ -50,6 +50,7 @@ from torch.nn import functional as F
 
 from omicsnet.errors import ConfigError, DataError
 from omicsnet.models.base import OmicsModel
+from omicsnet.models.inference import predict_proba
 from omicsnet.models.registry import register_model
 from omicsnet.train.plans import ClassificationPlan
 
@@ -170,8 +171,8 @@ class PeakCNN(OmicsModel):
         x = F.relu(self.dense(torch.flatten(x, 1)))
         return self.output(self.dropout(x))
 
-    def predict_proba(self, x: Tensor) -> Tensor:
-        """Class probabilities (softmax of the logits), in eval mode, without gradients.
+    def predict_proba(self, x: Tensor, *, batch_size: int = 1024) -> Tensor:
+        """Class probabilities (softmax of the logits), batched, in eval mode, no gradients.
 
         Examples
         --------
@@ -179,13 +180,7 @@ class PeakCNN(OmicsModel):
         >>> p.shape, bool(torch.allclose(p.sum(1), torch.ones(2)))
         (torch.Size([2, 3]), True)
         """
-        was_training = self.training
-        self.eval()
-        try:
-            with torch.no_grad():
-                return torch.softmax(self(x), dim=1)
-        finally:
-            self.train(was_training)
+        return torch.from_numpy(predict_proba(self, x, batch_size=batch_size, activation="softmax"))
 
     def regularization_loss(self) -> Tensor:
         """Keras's ``l2(λ)`` on the dense kernel: ``λ · Σ w²``."""

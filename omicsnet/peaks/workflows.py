@@ -1,7 +1,7 @@
 """NeatMS peak-quality workflows: labelled peaks → ``peak_cnn`` → predictions on a feature table.
 
 Behind ``omicsnet lcms peaks-train`` and ``omicsnet lcms peaks-predict``. Each step joins
-the data layer (:mod:`omicsnet.ms.feature_tables`, :mod:`omicsnet.data.peak_matrices`,
+the data layer (:mod:`omicsnet.ms.feature_tables`, :mod:`omicsnet.peaks.matrices`,
 which reads runs through the shared mzML reader), the zoo (``peak_cnn``) and the shared
 trainer, keeps the user's feature IDs throughout, and writes its outputs atomically.
 
@@ -61,6 +61,9 @@ THRESHOLDS = np.round(np.arange(0.0, 1.0, 0.01), 2)
 """Thresholds tried by :func:`threshold_sweep` (NeatMS's ``np.arange(0, 1.0, 0.01)``)."""
 
 MODEL_DIR = "model"
+
+TRAINER_DEFAULTS: dict[str, Any] = {"optimizer": "adam", "lr": 1e-5}
+"""The family's trainer defaults (NeatMS: Adam at a learning rate of 1e-5)."""
 
 
 # ---------------------------------------------------------------------------- thresholds
@@ -245,7 +248,7 @@ def train_peak_model(
     Parameters
     ----------
     matrices
-        :class:`~omicsnet.data.peak_matrices.PeakMatrices`.
+        :class:`~omicsnet.peaks.matrices.PeakMatrices`.
     labels
         Class names (``High``/``Low``/``Noise`` or NeatMS's ``High_quality``...) indexed
         by feature ID; peaks without a label are left out.
@@ -253,7 +256,7 @@ def train_peak_model(
         A saved ``peak_cnn`` folder (or model) to start from: transfer learning.
     freeze
         Layers of the base model to keep fixed (names or a depth, see
-        :meth:`omicsnet.models.peak_cnn.PeakCNN.freeze`).
+        :meth:`omicsnet.peaks.model.PeakCNN.freeze`).
     epochs, lr, batch_size, early_stopping, seed
         Trainer settings (Adam; NeatMS uses ``lr = 1e-5``).
     val, test
@@ -279,7 +282,7 @@ def train_peak_model(
     import omicsnet
     from omicsnet.data.datasets import ArrayDataset
     from omicsnet.data.splits import train_val_test_split
-    from omicsnet.train import Trainer
+    from omicsnet.train.defaults import make_trainer
     from omicsnet.train.metrics import classification_metrics
 
     labelled = normalise_labels(labels).dropna()
@@ -328,14 +331,18 @@ def train_peak_model(
     def subset(idx: np.ndarray) -> ArrayDataset:
         return ArrayDataset(x[idx], codes[idx], sample_ids=[order[i] for i in idx.tolist()])
 
-    trainer = Trainer(
-        max_epochs=epochs,
-        batch_size=batch_size,
-        optimizer="adam",
-        lr=lr,
-        seed=seed,
-        early_stopping=early_stopping,
-        progress=progress,
+    trainer = make_trainer(
+        TRAINER_DEFAULTS,
+        {
+            "max_epochs": epochs,
+            "batch_size": batch_size,
+            "lr": lr,
+            "seed": seed,
+            "early_stopping": early_stopping,
+            "progress": progress,
+        },
+        model=model,
+        n_train=len(train_idx),
     )
     result = trainer.fit(model, subset(train_idx), subset(val_idx))
     model = result.model.cpu().eval()
@@ -420,6 +427,8 @@ def save_peak_model(
         matrices.report.to_csv(tmp / "peak_report.csv")
         (tmp / "metrics.json").write_text(json.dumps(record, indent=2, default=float))
         try:
+            from omicsnet.peaks.plots import plot_threshold_sweep
+
             plot_threshold_sweep(result.sweep, tmp / "threshold_sweep.png")
         except ImportError:
             logger.info("matplotlib not installed: no threshold_sweep.png")
@@ -445,13 +454,12 @@ def train_peaks(
     ``train_kwargs`` go to :func:`train_peak_model` (``base_model``, ``freeze``,
     ``epochs``, ``lr``, ...). Returns the training result and the peak matrices.
     """
-    from omicsnet.data.peak_matrices import build_peak_matrices
     from omicsnet.ms.feature_tables import read_feature_table
-    from omicsnet.utils.io import OutputExistsError
+    from omicsnet.peaks.matrices import build_peak_matrices
+    from omicsnet.utils.output import check_output_dir
 
     out = Path(out)
-    if out.exists() and not overwrite:
-        raise OutputExistsError(f"{out} already exists; choose another --out or add --overwrite")
+    check_output_dir(out, overwrite=overwrite)  # before any work
     table = read_feature_table(features, sample=sample, rt_unit=rt_unit)
     if label_column not in table.original.columns:
         raise DataError(
@@ -473,86 +481,6 @@ def train_peaks(
     return result, matrices
 
 
-# ---------------------------------------------------------------------------- plots
-def plot_threshold_sweep(sweep: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Plot true-High and false-positive rates against the threshold (PNG, atomically).
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> sweep = threshold_sweep(np.array([[.9, .1], [.2, .8]]), np.array([0, 1]), ["High", "Noise"])
-    >>> plot_threshold_sweep(sweep, pathlib.Path(tempfile.mkdtemp()) / "s.png").suffix
-    '.png'
-    """
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(5.5, 3.6))
-    ax.plot(sweep["threshold"], sweep["true_rate"], label="true High (share)")
-    ax.plot(sweep["threshold"], sweep["false_rate"], label="false positives (share)")
-    ax.plot(sweep["threshold"], sweep["difference"], label="difference", color="black")
-    best = sweep.attrs.get("best_threshold")
-    if best is not None:
-        ax.axvline(best, color="grey", linestyle="--", label=f"chosen {best:.2f}")
-    ax.set_xlabel("threshold on P(High)")
-    ax.set_ylabel("share of validation peaks")
-    ax.legend(fontsize=8, loc="lower left")
-    fig.tight_layout()
-    return _save_figure(fig, path)
-
-
-def plot_peak_matrices(
-    matrices: Any,
-    feature_ids: Sequence[str],
-    path: str | os.PathLike[str],
-    *,
-    titles: Sequence[str] | None = None,
-) -> Path:
-    """Draw peak matrices side by side: the trace, and the in-peak points shaded.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> from omicsnet.data.peak_matrices import PeakMatrices
-    >>> m = PeakMatrices(np.random.default_rng(0).random((2, 2, 120)).astype("float32"),
-    ...                  ["a", "b"], pd.DataFrame())
-    >>> plot_peak_matrices(m, ["a", "b"], pathlib.Path(tempfile.mkdtemp()) / "m.png").name
-    'm.png'
-    """
-    plt = _pyplot()
-    position = {fid: i for i, fid in enumerate(matrices.feature_ids)}
-    ids = [str(i) for i in feature_ids]
-    fig, axes = plt.subplots(1, len(ids), figsize=(2.4 * len(ids), 2.4), squeeze=False)
-    for k, (ax, fid) in enumerate(zip(axes[0], ids, strict=True)):
-        trace, mask = matrices.matrices[position[fid]]
-        x = np.arange(len(trace))
-        ax.fill_between(x, 0, mask, color="tab:green", alpha=0.15, step="mid", lw=0)
-        ax.plot(x, trace, color="tab:blue")
-        ax.set_ylim(-0.02, 1.05)
-        ax.set_title(titles[k] if titles else fid, fontsize=9)
-        ax.set_xticks([0, len(trace) - 1])
-        if k:
-            ax.set_yticks([])
-    fig.tight_layout()
-    return _save_figure(fig, path)
-
-
-def _pyplot() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save_figure(fig: Any, path: str | os.PathLike[str]) -> Path:
-    from omicsnet.utils.plotting import save_figure
-
-    try:  # the format follows the suffix (.png, .svg, .pdf)
-        return save_figure(fig, path, dpi=110)
-    finally:
-        _pyplot().close(fig)
-
-
 # ---------------------------------------------------------------------------- prediction
 def _model_folder(path: str | os.PathLike[str]) -> Path:
     folder = Path(path)
@@ -570,7 +498,7 @@ def predict_matrices(model: Any, matrices: Any, *, threshold: float | None = Non
     Examples
     --------
     >>> from omicsnet.models import create_model
-    >>> from omicsnet.data.peak_matrices import PeakMatrices
+    >>> from omicsnet.peaks.matrices import PeakMatrices
     >>> m = PeakMatrices(np.zeros((2, 2, 100), np.float32), ["a", "b"], pd.DataFrame(),
     ...                  n_points=100)
     >>> predict_matrices(create_model("peak_cnn"), m)  # doctest: +ELLIPSIS
@@ -637,9 +565,9 @@ def predict_feature_table(
         cannot be read.
     """
     import omicsnet
-    from omicsnet.data.peak_matrices import build_peak_matrices
     from omicsnet.models.serialization import read_model_files
     from omicsnet.ms.feature_tables import read_feature_table
+    from omicsnet.peaks.matrices import build_peak_matrices
 
     folder = _model_folder(model_dir)
     _, metadata = read_model_files(folder)
@@ -688,8 +616,6 @@ __all__ = [
     "assign_labels",
     "check_model_shape",
     "normalise_labels",
-    "plot_peak_matrices",
-    "plot_threshold_sweep",
     "predict_feature_table",
     "predict_matrices",
     "save_peak_model",

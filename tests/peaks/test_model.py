@@ -8,11 +8,11 @@ import pytest
 import torch
 
 import omicsnet
-from omicsnet.data.peak_matrices import build_peak_matrices
-from omicsnet.data.peak_synthetic import write_labelled_peak_set
 from omicsnet.errors import ConfigError, DataError
 from omicsnet.ms.feature_tables import read_feature_table
-from omicsnet.peaks_workflows import (
+from omicsnet.peaks.matrices import build_peak_matrices
+from omicsnet.peaks.synthetic import write_labelled_peak_set
+from omicsnet.peaks.workflows import (
     normalise_labels,
     predict_feature_table,
     predict_matrices,
@@ -65,7 +65,7 @@ def test_freeze_really_stops_gradients_and_updates(one_torch_thread):
 
 
 def test_l2_penalty_is_keras_l2_on_the_dense_kernel_only():
-    from omicsnet.models.peak_cnn import PeakTrainingPlan
+    from omicsnet.peaks.model import PeakTrainingPlan
 
     model = omicsnet.create_model("peak_cnn").eval()
     batch = {"x": model.example_input(4), "y": torch.tensor([0, 1, 2, 0])}

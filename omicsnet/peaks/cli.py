@@ -90,7 +90,7 @@ def _freeze(text: str) -> list[str] | int:
 
 
 def cmd_peaks_synthetic(args: argparse.Namespace) -> int:
-    from omicsnet.data.peak_synthetic import write_labelled_peak_set
+    from omicsnet.peaks.synthetic import write_labelled_peak_set
 
     peak_set = write_labelled_peak_set(
         args.out,
@@ -105,8 +105,8 @@ def cmd_peaks_synthetic(args: argparse.Namespace) -> int:
 
 
 def cmd_peaks_build(args: argparse.Namespace) -> int:
-    from omicsnet.data.peak_matrices import build_peak_matrices
     from omicsnet.ms.feature_tables import read_feature_table
+    from omicsnet.peaks.matrices import build_peak_matrices
 
     table = read_feature_table(args.features, sample=args.sample, rt_unit=args.rt_unit)
     matrices = build_peak_matrices(
@@ -125,7 +125,7 @@ def cmd_peaks_build(args: argparse.Namespace) -> int:
 
 
 def cmd_peaks_train(args: argparse.Namespace) -> int:
-    from omicsnet.peaks_workflows import train_peaks
+    from omicsnet.peaks.workflows import train_peaks
 
     result, matrices = train_peaks(
         args.mzml,
@@ -156,7 +156,7 @@ def cmd_peaks_train(args: argparse.Namespace) -> int:
 
 
 def cmd_peaks_predict(args: argparse.Namespace) -> int:
-    from omicsnet.peaks_workflows import predict_feature_table
+    from omicsnet.peaks.workflows import predict_feature_table
 
     frame = predict_feature_table(
         args.model,

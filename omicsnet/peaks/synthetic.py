@@ -88,7 +88,8 @@ def write_labelled_peak_set(
     Parameters
     ----------
     folder
-        Output folder (created).
+        Output folder: new, empty, or written by omicsnet (see
+        :mod:`omicsnet.utils.output`).
     n_per_class
         Features of each class (High, Low, Noise).
     seed
@@ -101,7 +102,7 @@ def write_labelled_peak_set(
         Scale of every feature's noise floor (1: spikes up to 0-15 % of the apex for
         High and most Low peaks, 40-80 % for noisy Low peaks; 0: no floor).
     overwrite
-        Replace existing files.
+        Replace what omicsnet wrote in ``folder`` before.
 
     Returns
     -------
@@ -110,10 +111,11 @@ def write_labelled_peak_set(
     Raises
     ------
     OutputExistsError
-        A file exists and ``overwrite`` is false.
+        ``folder`` holds files and ``overwrite`` is false, or it holds files omicsnet did
+        not write.
     """
     from omicsnet.ms.synthetic import PlantedPeak, write_synthetic_mzml
-    from omicsnet.utils.io import OutputExistsError, atomic_write_text
+    from omicsnet.utils.output import atomic_directory, check_output_dir
 
     if int(n_per_class) < 1:
         raise ConfigError(f"n_per_class must be at least 1; got {n_per_class}")
@@ -122,10 +124,8 @@ def write_labelled_peak_set(
     if not rt_step > 0:
         raise ConfigError(f"rt_step must be positive; got {rt_step}")
     out = Path(folder)
+    check_output_dir(out, overwrite=overwrite)  # before any work
     mzml, features = out / "peaks.mzML", out / "features.csv"
-    for target in (mzml, features):
-        if target.exists() and not overwrite:
-            raise OutputExistsError(f"{target} already exists; pass overwrite=True")
     rng = np.random.default_rng(seed)
     n_total = 3 * int(n_per_class)
     # RT span grows with the number of features so that traces stay sparse in time too
@@ -200,19 +200,19 @@ def write_labelled_peak_set(
                 "kind": kind,
             }
         )
-    out.mkdir(parents=True, exist_ok=True)
-    write_synthetic_mzml(
-        mzml,
-        peaks=planted,
-        scan_times=times.tolist(),
-        noise_peaks=noise_peaks,
-        noise_level=2000.0,
-        min_relative_height=1e-3,
-        chromatogram=False,
-        seed=seed,
-    )
     table = pd.DataFrame(rows).set_index("id")
-    atomic_write_text(features, table.to_csv(), overwrite=True)
+    with atomic_directory(out, overwrite=overwrite) as tmp:
+        write_synthetic_mzml(
+            tmp / mzml.name,
+            peaks=planted,
+            scan_times=times.tolist(),
+            noise_peaks=noise_peaks,
+            noise_level=2000.0,
+            min_relative_height=1e-3,
+            chromatogram=False,
+            seed=seed,
+        )
+        table.to_csv(tmp / features.name)
     logger.info("wrote %s (%d scans) and %s (%d features)", mzml, len(times), features, n_total)
     return LabelledPeakSet(mzml, features, table)
 

@@ -8,13 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from omicsnet.data.peak_matrices import PeakMatrices, build_peak_matrices
 from omicsnet.errors import DataError
 from omicsnet.ms.feature_tables import feature_table_from_bounds, read_feature_table
 from omicsnet.ms.mzml import read_ms_run
 from omicsnet.ms.synthetic import PlantedPeak, write_synthetic_mzml
+from omicsnet.peaks.matrices import PeakMatrices, build_peak_matrices
 
-from .conftest import REPO
+from tests.conftest import REPO
 
 # Scans every 0.125 min (exact in binary) from 0 to 1.5; the feature spans 0.5-1.0 min, so
 # its window (one peak width each side) is 0-1.5 min and 13 points fall exactly on scans.
@@ -127,7 +127,7 @@ def test_no_valid_peak_explains_the_unit_mix_up(hand_run, tmp_path):
 
 
 def test_user_ids_kept_in_table_order_and_save_load(tmp_path):
-    from omicsnet.data.peak_synthetic import write_labelled_peak_set
+    from omicsnet.peaks.synthetic import write_labelled_peak_set
 
     peak_set = write_labelled_peak_set(tmp_path / "set", n_per_class=5, seed=2)
     table = read_feature_table(peak_set.features)
@@ -154,7 +154,7 @@ def _reference():
 
 
 def test_vectorised_equals_per_peak_neatms_algorithm(tmp_path):
-    from omicsnet.data.peak_synthetic import write_labelled_peak_set
+    from omicsnet.peaks.synthetic import write_labelled_peak_set
 
     bench = _reference()
     peak_set = write_labelled_peak_set(tmp_path / "set", n_per_class=20, seed=5)
@@ -185,7 +185,7 @@ def test_neatms_feature_tables_have_no_matching_raw_files(shared_data):
 
 
 def test_cli_synthetic_build_and_clear_errors(tmp_path):
-    from .conftest import run_cli
+    from tests.conftest import run_cli
 
     made = run_cli("lcms", "peaks-synthetic", "--out", str(tmp_path / "set"), "--per-class", "4")
     assert made.returncode == 0, made.stderr
