@@ -141,7 +141,7 @@ class Runner:
     """Graph, compendium mapped to the graph's genes, settings; trains and predicts."""
 
     def __init__(self, graph: Any, compendium: Any, settings: dict[str, Any]) -> None:
-        from omicsnet.data.compendium import map_genes
+        from omicsnet.kcae.compendium import map_genes
 
         self.graph = graph
         self.settings = settings
@@ -157,13 +157,13 @@ class Runner:
     def model(self, strategy: str, seed: int) -> Any:
         import torch
 
-        from omicsnet.models.kcae import kcae_from_graph
+        from omicsnet.kcae.model import kcae_from_graph
 
         torch.manual_seed(seed)
         return kcae_from_graph(self.graph, strategy=strategy)
 
     def pretrain(self, model: Any, x: pd.DataFrame, seed: int, epochs: int | None = None) -> Any:
-        from omicsnet.kcae_workflows import pretrain
+        from omicsnet.kcae.workflows import pretrain
 
         s = self.settings
         return pretrain(
@@ -180,7 +180,7 @@ class Runner:
     def finetune_predict(
         self, model: Any, x_train: pd.DataFrame, x_test: pd.DataFrame, seed: int
     ) -> np.ndarray:
-        from omicsnet.kcae_workflows import finetune, predict_phenotypes
+        from omicsnet.kcae.workflows import finetune, predict_phenotypes
 
         s = self.settings
         finetune(
@@ -214,7 +214,7 @@ class Runner:
 def _reconstruction_pcc(runner: Runner, model: Any, x: pd.DataFrame, scaler: Any) -> np.ndarray:
     import torch
 
-    from omicsnet.kcae_workflows import row_pearson
+    from omicsnet.kcae.workflows import row_pearson
 
     model.eval()
     with torch.no_grad():
@@ -227,7 +227,7 @@ def _reconstruction_pcc(runner: Runner, model: Any, x: pd.DataFrame, scaler: Any
 def _pca_pcc(runner: Runner, train: list[str], test: list[str], k: int) -> np.ndarray:
     from sklearn.decomposition import PCA
 
-    from omicsnet.kcae_workflows import row_pearson
+    from omicsnet.kcae.workflows import row_pearson
 
     raw = runner.x_all[runner.genes]
     pca = PCA(n_components=min(k, len(train) - 1), random_state=0).fit(raw.loc[train].to_numpy())
@@ -237,7 +237,7 @@ def _pca_pcc(runner: Runner, train: list[str], test: list[str], k: int) -> np.nd
 
 def run_folds(runner: Runner) -> dict[str, Any]:
     """Parts 1, 2 and 4 over the study folds (one pretraining of C per fold serves all)."""
-    from omicsnet.data.compendium import RangeScaler, study_folds
+    from omicsnet.kcae.compendium import RangeScaler, study_folds
 
     s = runner.settings
     n_pheno = len(runner.graph.phenotypes)
@@ -332,7 +332,7 @@ def run_folds(runner: Runner) -> dict[str, Any]:
 
 def loso_baselines(runner: Runner) -> dict[str, pd.Series]:
     """Ridge and random forest under leave-one-study-out CV (the issue's setting)."""
-    from omicsnet.data.compendium import RangeScaler, leave_study_out
+    from omicsnet.kcae.compendium import RangeScaler, leave_study_out
 
     labelled = list(runner.growth.index)
     studies = runner.studies.loc[labelled]
@@ -379,7 +379,7 @@ def layer_speed(runner: Runner, repeats: int) -> dict[str, Any]:
 
 
 def _metrics(runner: Runner, predictions: pd.Series) -> dict[str, float]:
-    from omicsnet.kcae_workflows import phenotype_metrics
+    from omicsnet.kcae.workflows import phenotype_metrics
 
     ids = list(predictions.dropna().index)
     return phenotype_metrics(runner.growth.loc[ids], predictions.loc[ids], runner.studies.loc[ids])
@@ -392,8 +392,8 @@ def bench_kcae(ctx: BenchContext) -> BenchResult:
     """Strategies A/B/C against PCA, ridge and random forest on real E. coli data."""
     import torch
 
-    from omicsnet.data.compendium import load_precise278
     from omicsnet.errors import DataNotFoundError
+    from omicsnet.kcae.compendium import load_precise278
     from omicsnet.knowledge.phenotype_graph import load_phenotype_graph
 
     data_dir = find_data_dir(ctx)
@@ -573,7 +573,7 @@ def bench_kcae(ctx: BenchContext) -> BenchResult:
 def _plots(
     runner: Runner, predictions: dict[str, pd.Series], metrics: dict[str, Any], folder: Path
 ) -> None:
-    from omicsnet.kcae_workflows import plot_phenotype_pcc, plot_predicted_vs_measured
+    from omicsnet.kcae.workflows import plot_phenotype_pcc, plot_predicted_vs_measured
 
     for method in ("C", "random_forest"):
         pred = predictions[method].dropna()

@@ -271,10 +271,10 @@ def bench_peaks(ctx: BenchContext) -> BenchResult:
     """Peak-matrix construction speed and peak_cnn accuracy on generated labelled peaks."""
     import torch
 
-    from omicsnet.peaks.matrices import build_peak_matrices
-    from omicsnet.peaks.synthetic import write_labelled_peak_set
     from omicsnet.ms.feature_tables import read_feature_table
     from omicsnet.ms.mzml import read_ms_run
+    from omicsnet.peaks.matrices import build_peak_matrices
+    from omicsnet.peaks.synthetic import write_labelled_peak_set
 
     quick = ctx.quick
     repeats = 1 if quick else max(1, min(ctx.repeats, 3))

@@ -7,8 +7,8 @@ pretraining on a transcriptome compendium, supervised fine-tuning on phenotypes.
 from omicsnet.families import FamilySpec
 
 SPEC = FamilySpec(
-    models=("omicsnet.models.kcae",),
-    commands="omicsnet.commands.kcae",
+    models=("omicsnet.kcae.model",),
+    commands="omicsnet.kcae.cli",
     command_groups={"kcae": "knowledge-constrained autoencoders (DeepMetabolism)"},
-    demo="omicsnet.kcae_workflows:demo_kcae",
+    demo="omicsnet.kcae.demo:demo_kcae",
 )

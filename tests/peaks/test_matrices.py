@@ -13,7 +13,6 @@ from omicsnet.ms.feature_tables import feature_table_from_bounds, read_feature_t
 from omicsnet.ms.mzml import read_ms_run
 from omicsnet.ms.synthetic import PlantedPeak, write_synthetic_mzml
 from omicsnet.peaks.matrices import PeakMatrices, build_peak_matrices
-
 from tests.conftest import REPO
 
 # Scans every 0.125 min (exact in binary) from 0 to 1.5; the feature spans 0.5-1.0 min, so

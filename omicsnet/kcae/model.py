@@ -14,7 +14,7 @@ Strategies (one config switch, as compared in the paper):
 * ``"B"``: sparse layers on the graph's edges, trained supervised from scratch;
 * ``"C"``: sparse layers, pretrained as an autoencoder on a transcriptome compendium, then
   fine-tuned (DeepMetabolism). B and C are the same network; the strategy is recorded so
-  that the workflow (:mod:`omicsnet.kcae_workflows`) knows whether to pretrain.
+  that the workflow (:mod:`omicsnet.kcae.workflows`) knows whether to pretrain.
 
 ``model(x)`` returns the phenotype layer (one column per phenotype, named by
 ``output_features``); :meth:`KCAE.reconstruct` runs the whole autoencoder. The graph's
@@ -62,7 +62,7 @@ class _Readout(nn.Module):
     An autoencoder's bottleneck has no fixed scale (the decoder can absorb any rescaling),
     so after pretraining a phenotype node's activation is proportional to, not equal to, a
     measured phenotype. Fine-tuning fits this readout (first by least squares, see
-    :func:`omicsnet.kcae_workflows.finetune`); reconstruction does not use it.
+    :func:`omicsnet.kcae.workflows.finetune`); reconstruction does not use it.
     """
 
     def __init__(self, n: int) -> None:

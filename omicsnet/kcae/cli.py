@@ -91,7 +91,7 @@ def _common_training(parser: argparse.ArgumentParser, *, epochs: int, batch_size
 
 
 def cmd_kcae_pretrain(args: argparse.Namespace) -> int:
-    from omicsnet.kcae_workflows import run_pretrain
+    from omicsnet.kcae.workflows import run_pretrain
 
     summary = run_pretrain(
         args.graph,
@@ -119,7 +119,7 @@ def cmd_kcae_pretrain(args: argparse.Namespace) -> int:
 
 def cmd_kcae_finetune(args: argparse.Namespace) -> int:
     from omicsnet.errors import ConfigError
-    from omicsnet.kcae_workflows import run_finetune
+    from omicsnet.kcae.workflows import run_finetune
 
     targets = {}
     for item in args.target:
@@ -157,7 +157,7 @@ def cmd_kcae_finetune(args: argparse.Namespace) -> int:
 
 
 def cmd_kcae_predict(args: argparse.Namespace) -> int:
-    from omicsnet.kcae_workflows import run_predict
+    from omicsnet.kcae.workflows import run_predict
 
     summary = run_predict(
         args.model,

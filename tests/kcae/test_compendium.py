@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from omicsnet.data.compendium import (
+from omicsnet.errors import DataError, DataNotFoundError
+from omicsnet.kcae.compendium import (
     RangeScaler,
     leave_study_out,
     load_precise278,
@@ -15,7 +16,6 @@ from omicsnet.data.compendium import (
     study_folds,
     synthetic_compendium,
 )
-from omicsnet.errors import DataError, DataNotFoundError
 
 
 def test_read_compendium_genes_in_rows_and_errors(tmp_path):

@@ -1,8 +1,8 @@
 """DeepMetabolism workflows: pretrain -> fine-tune -> predict with ``kcae`` models.
 
 The glue between a knowledge graph (:mod:`omicsnet.knowledge.phenotype_graph`), a
-transcriptome compendium (:mod:`omicsnet.data.compendium`), the ``kcae`` model
-(:mod:`omicsnet.models.kcae`) and the shared :class:`~omicsnet.train.Trainer`. Used by the
+transcriptome compendium (:mod:`omicsnet.kcae.compendium`), the ``kcae`` model
+(:mod:`omicsnet.kcae.model`) and the shared :class:`~omicsnet.train.Trainer`. Used by the
 ``omicsnet kcae`` commands, the demo and the ``kcae`` benchmark.
 
 * :class:`KcaeReconstructionPlan`: unsupervised pretraining (the autoencoder's
@@ -13,14 +13,14 @@ transcriptome compendium (:mod:`omicsnet.data.compendium`), the ``kcae`` model
 * :func:`pretrain`, :func:`finetune`, :func:`predict_phenotypes`;
 * :func:`save_kcae` / :func:`load_kcae`: the model plus its scaler and targets;
 * :func:`phenotype_metrics`: pooled PCC, median within-study PCC and % within 20 %;
-* plots of predicted vs measured phenotypes and per-phenotype PCC.
+* plots live in :mod:`omicsnet.kcae.plots`, the demo step in :mod:`omicsnet.kcae.demo`.
 
 Examples
 --------
 >>> import numpy as np
 >>> from types import SimpleNamespace
->>> from omicsnet.data.compendium import synthetic_compendium
->>> from omicsnet.models.kcae import kcae_from_graph
+>>> from omicsnet.kcae.compendium import synthetic_compendium
+>>> from omicsnet.kcae.model import kcae_from_graph
 >>> genes = [f"b{i}" for i in range(6)]
 >>> graph = SimpleNamespace(genes=genes, proteins=["P0", "P1", "P2"],
 ...     phenotypes=["growth", "EX_ac_e"], checksum="demo",
@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -51,10 +50,14 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F
 
-from omicsnet.data.compendium import GeneMatch, RangeScaler, map_genes
 from omicsnet.data.datasets import ArrayDataset
 from omicsnet.errors import CheckpointError, ConfigError, DataError
+from omicsnet.kcae.compendium import GeneMatch, RangeScaler, map_genes
+from omicsnet.models.inference import eval_mode, model_device, predict
+from omicsnet.train.defaults import make_trainer
+from omicsnet.train.metrics import pearson_r, row_pearson
 from omicsnet.train.plans import ReconstructionPlan, RegressionPlan
+from omicsnet.utils.output import check_output_dir
 
 logger = logging.getLogger(__name__)
 
@@ -160,7 +163,7 @@ def prepare_expression(
     Parameters
     ----------
     expression
-        Samples x genes (e.g. from :func:`~omicsnet.data.compendium.read_compendium`).
+        Samples x genes (e.g. from :func:`~omicsnet.kcae.compendium.read_compendium`).
     genes
         The model's genes (``model.input_features`` or ``graph.genes``).
     scaler
@@ -170,8 +173,8 @@ def prepare_expression(
         Sample IDs to fit the new scaler on (the training samples); default all samples.
         Pass the training split here so that no statistic of held-out samples is used.
     method, id_map, min_fraction
-        See :class:`~omicsnet.data.compendium.RangeScaler` and
-        :func:`~omicsnet.data.compendium.map_genes`.
+        See :class:`~omicsnet.kcae.compendium.RangeScaler` and
+        :func:`~omicsnet.kcae.compendium.map_genes`.
 
     Returns
     -------
@@ -228,17 +231,15 @@ def _trainer(
     progress: bool,
     **kwargs: Any,
 ) -> Any:
-    from omicsnet.train.trainer import Trainer
-
-    return Trainer(
-        max_epochs=epochs,
-        batch_size=batch_size,
-        lr=lr,
-        weight_decay=weight_decay,
-        seed=seed,
-        progress=progress,
-        **kwargs,
-    )
+    options = {
+        "max_epochs": epochs,
+        "batch_size": batch_size,
+        "lr": lr,
+        "weight_decay": weight_decay,
+        "seed": seed,
+        "progress": progress,
+    }
+    return make_trainer(None, {**options, **kwargs})
 
 
 def pretrain(
@@ -315,7 +316,7 @@ def finetune(
         Optional column -> phenotype-node map.
     layers
         Which layer groups train: ``"all"``, ``"encoder"``, or names from
-        :data:`omicsnet.models.kcae.LAYER_GROUPS` (the others are frozen).
+        :data:`omicsnet.kcae.model.LAYER_GROUPS` (the others are frozen).
     loss
         ``"mse"`` or ``"relative"`` (DeepMetabolism's relative error).
     calibrate
@@ -375,10 +376,9 @@ def calibrate_readout(
     >>> round(a, 3), round(b, 3)
     (2.0, 0.5)
     """
-    model.eval()
-    with torch.no_grad():
+    with eval_mode(model):
         values = torch.as_tensor(expression.to_numpy(np.float32))
-        values = values.to(next(model.parameters()).device)
+        values = values.to(model_device(model))
         hidden = model.encode(values)[1].cpu().double().numpy()
     fitted = {}
     for j, k in enumerate(indices):
@@ -435,14 +435,9 @@ def predict_phenotypes(
     ['growth', 'EX_ac_e']
     """
     _check_columns(model, expression)
-    device = next(model.parameters()).device
-    model.eval()
-    values = torch.as_tensor(expression.to_numpy(np.float32))
-    chunks = []
-    with torch.no_grad():
-        for start in range(0, len(values), batch_size):
-            chunks.append(model(values[start : start + batch_size].to(device)).cpu())
-    out = torch.cat(chunks).numpy() if chunks else np.zeros((0, len(model.output_features)))
+    if len(expression) == 0:
+        return pd.DataFrame(columns=model.output_features, index=expression.index, dtype=float)
+    out = predict(model, expression.to_numpy(np.float32), batch_size=batch_size)
     return pd.DataFrame(out, index=expression.index, columns=model.output_features)
 
 
@@ -459,25 +454,8 @@ def reconstruction_pcc(model: Any, expression: pd.DataFrame) -> pd.Series:
     (2,)
     """
     _check_columns(model, expression)
-    model.eval()
-    with torch.no_grad():
-        x = torch.as_tensor(expression.to_numpy(np.float32)).to(next(model.parameters()).device)
-        rec = model.reconstruct(x).cpu().numpy()
+    rec = predict(model.reconstruct, expression.to_numpy(np.float32))
     return pd.Series(row_pearson(expression.to_numpy(), rec), index=expression.index)
-
-
-def row_pearson(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Pearson r of each row of ``a`` with the same row of ``b``.
-
-    Examples
-    --------
-    >>> row_pearson(np.array([[1.0, 2, 3], [1, 0, 1]]), np.array([[2.0, 4, 6], [0, 1, 0]]))
-    array([ 1., -1.])
-    """
-    a = a - a.mean(1, keepdims=True)
-    b = b - b.mean(1, keepdims=True)
-    denom = np.sqrt((a * a).sum(1) * (b * b).sum(1))
-    return np.divide((a * b).sum(1), denom, out=np.full(len(a), np.nan), where=denom > 0)
 
 
 # ---------------------------------------------------------------------- metrics
@@ -503,7 +481,7 @@ def phenotype_metrics(
         raise DataError(f"measured {y.shape} and predicted {p.shape} must be equal 1-D arrays")
     out = {
         "n": float(len(y)),
-        "pooled_pcc": _pcc(y, p),
+        "pooled_pcc": pearson_r(y, p),
         "within_20pct": float(np.mean(np.abs(p - y) <= 0.2 * np.abs(y))) if len(y) else np.nan,
         "mae": float(np.mean(np.abs(p - y))) if len(y) else np.nan,
     }
@@ -513,17 +491,11 @@ def phenotype_metrics(
         for study in sorted(set(labels)):
             sel = labels == study
             if sel.sum() >= 3 and np.ptp(y[sel]) > 0:
-                within.append(_pcc(y[sel], p[sel]))
+                within.append(pearson_r(y[sel], p[sel]))
         within = [r for r in within if np.isfinite(r)]
         out["median_within_study_pcc"] = float(np.median(within)) if within else np.nan
         out["n_studies_with_pcc"] = len(within)
     return out
-
-
-def _pcc(a: np.ndarray, b: np.ndarray) -> float:
-    if len(a) < 2 or np.ptp(a) == 0 or np.ptp(b) == 0:
-        return float("nan")
-    return float(np.corrcoef(a, b)[0, 1])
 
 
 def per_phenotype_pcc(measured: pd.DataFrame, predicted: pd.DataFrame) -> pd.Series:
@@ -541,7 +513,9 @@ def per_phenotype_pcc(measured: pd.DataFrame, predicted: pd.DataFrame) -> pd.Ser
     ids = [i for i in measured.index if i in predicted.index]
     return pd.Series(
         {
-            c: _pcc(measured.loc[ids, c].to_numpy(float), predicted.loc[ids, c].to_numpy(float))
+            c: pearson_r(
+                measured.loc[ids, c].to_numpy(float), predicted.loc[ids, c].to_numpy(float)
+            )
             for c in common
         },
         name="pcc",
@@ -566,7 +540,7 @@ def save_kcae(
     Examples
     --------
     >>> import tempfile, pandas as pd
-    >>> from omicsnet.data.compendium import RangeScaler
+    >>> from omicsnet.kcae.compendium import RangeScaler
     >>> from omicsnet.models import create_model
     >>> m = create_model("kcae")
     >>> scaler = RangeScaler().fit(pd.DataFrame(np.ones((2, 8)), columns=m.input_features))
@@ -604,141 +578,6 @@ def load_kcae(
     return model, scaler, record
 
 
-# ---------------------------------------------------------------------- plots
-def _pyplot() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def plot_predicted_vs_measured(
-    measured: pd.Series,
-    predicted: pd.Series,
-    path: str | os.PathLike[str],
-    *,
-    studies: pd.Series | None = None,
-    title: str = "",
-) -> Path:
-    """Scatter of predicted against measured values (coloured by study), with y = x."""
-    from omicsnet.utils.io import atomic_write_bytes
-
-    plt = _pyplot()
-    ids = [i for i in measured.index if i in predicted.index]
-    y = measured.loc[ids].to_numpy(float)
-    p = predicted.loc[ids].to_numpy(float)
-    fig, ax = plt.subplots(figsize=(4.8, 4.4))
-    if studies is not None:
-        labels = studies.loc[ids].astype(str)
-        for study in sorted(set(labels)):
-            sel = (labels == study).to_numpy()
-            ax.scatter(y[sel], p[sel], s=14, label=study, alpha=0.8)
-        if labels.nunique() <= 16:
-            ax.legend(fontsize=5, ncol=2, frameon=False)
-    else:
-        ax.scatter(y, p, s=14, alpha=0.8)
-    finite = np.concatenate([y, p])
-    low, high = float(np.nanmin(finite)), float(np.nanmax(finite))
-    ax.plot([low, high], [low, high], color="grey", lw=1, ls="--")
-    ax.set_xlabel(f"measured {measured.name or ''}".strip())
-    ax.set_ylabel("predicted")
-    ax.set_title(title or f"PCC {_pcc(y, p):.2f}, n={len(y)}", fontsize=9)
-    fig.tight_layout()
-    return _save_figure(fig, path, plt, atomic_write_bytes)
-
-
-def plot_phenotype_pcc(pcc: pd.Series, path: str | os.PathLike[str], *, title: str = "") -> Path:
-    """Horizontal bars of the PCC of each phenotype (sorted)."""
-    from omicsnet.utils.io import atomic_write_bytes
-
-    plt = _pyplot()
-    values = pcc.dropna().sort_values()
-    fig, ax = plt.subplots(figsize=(5, 0.3 * max(len(values), 3) + 1))
-    ax.barh(range(len(values)), values.to_numpy(), color="#4477aa")
-    ax.set_yticks(range(len(values)), [str(i) for i in values.index], fontsize=7)
-    ax.axvline(0, color="black", lw=0.8)
-    ax.set_xlabel("Pearson r (predicted vs measured)")
-    ax.set_title(title or "per-phenotype PCC", fontsize=9)
-    fig.tight_layout()
-    return _save_figure(fig, path, plt, atomic_write_bytes)
-
-
-def _save_figure(fig: Any, path: str | os.PathLike[str], plt: Any, write: Any) -> Path:
-    import io
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format=Path(path).suffix.lstrip(".") or "png", dpi=120)
-    plt.close(fig)
-    write(path, buffer.getvalue(), overwrite=True)
-    return Path(path)
-
-
-# ---------------------------------------------------------------------- demo
-def demo_kcae(out_dir: str | os.PathLike[str], *, quick: bool, progress: bool) -> Any:
-    """The demo's KCAE step: textbook graph, generated compendium, pretrain -> fine-tune.
-
-    Wires a ``kcae`` (strategy C) from the e_coli_core (``textbook``) phenotype graph,
-    pretrains it on a generated compendium of 6 studies, fine-tunes the biomass node on
-    the generated growth rates of 4 studies and predicts the 2 held-out studies. Needs no
-    downloaded data.
-    """
-    from omicsnet.data.compendium import synthetic_compendium
-    from omicsnet.families import DemoStep
-    from omicsnet.knowledge.phenotype_graph import load_phenotype_graph
-    from omicsnet.models.kcae import kcae_from_graph
-
-    started = time.perf_counter()
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    torch.manual_seed(0)
-    graph = load_phenotype_graph("textbook", progress=False)
-    comp = synthetic_compendium(graph.genes, n_samples=72 if quick else 240, n_studies=6, seed=0)
-    test_studies = sorted(set(comp.studies))[-2:]
-    is_test = comp.studies.isin(test_studies)
-    train_ids = list(comp.studies.index[~is_test])
-    test_ids = list(comp.studies.index[is_test])
-    x, scaler, match = prepare_expression(comp.expression, graph.genes, fit_on=train_ids)
-    model = kcae_from_graph(graph, strategy="C")
-    epochs = (10, 30) if quick else (60, 150)
-    pre = pretrain(model, x.loc[train_ids], epochs=epochs[0], lr=1e-2, progress=progress)
-    fine = finetune(
-        model,
-        x.loc[train_ids],
-        comp.phenotypes.loc[train_ids, ["growth_rate"]],
-        epochs=epochs[1],
-        lr=3e-3,
-        progress=progress,
-    )
-    predicted = predict_phenotypes(model, x.loc[test_ids])
-    biomass = graph.phenotypes[0]
-    measured = comp.phenotypes.loc[test_ids, "growth_rate"]
-    metrics = phenotype_metrics(measured, predicted[biomass], comp.studies.loc[test_ids])
-    rec = float(reconstruction_pcc(model, x.loc[test_ids]).mean())
-    from omicsnet.utils.io import atomic_write_text
-
-    atomic_write_text(out / "kcae_predictions.csv", predicted.to_csv(), overwrite=True)
-    save_kcae(model, out / "kcae_model", scaler=scaler, stage="finetuned", overwrite=True)
-    plot_predicted_vs_measured(
-        measured.rename("growth rate"),
-        predicted[biomass],
-        out / "kcae_growth.png",
-        studies=comp.studies,
-    )
-    seconds = time.perf_counter() - started
-    ok = bool(np.isfinite(metrics["pooled_pcc"]) and len(pre.history) and len(fine.history))
-    lines = [
-        f"kcae on {graph.name}: {len(graph.genes)} genes -> {len(graph.proteins)} proteins -> "
-        f"{len(graph.phenotypes)} phenotypes ({model.n_parameters()} parameters); "
-        f"{match.summary()}",
-        f"held-out studies {test_studies}: growth PCC {metrics['pooled_pcc']:.2f}, "
-        f"{metrics['within_20pct']:.0%} within 20 %, reconstruction PCC {rec:.2f} "
-        f"(generated data, {seconds:.1f} s)",
-    ]
-    return DemoStep("kcae", lines, ok=ok)
-
-
 # ---------------------------------------------------------------------- command-line flows
 def read_id_map(path: str | os.PathLike[str] | None) -> dict[str, str] | None:
     """A two-column table (data ID, model ID) as a dict; ``None`` passes through.
@@ -762,12 +601,9 @@ def read_id_map(path: str | os.PathLike[str] | None) -> dict[str, str] | None:
 
 
 def _out_folder(path: str | os.PathLike[str], overwrite: bool) -> Path:
-    from omicsnet.utils.io import OutputExistsError
-
-    out = Path(path)
-    if out.exists() and not overwrite:
-        raise OutputExistsError(f"{out} already exists; add --overwrite to replace it")
-    return out
+    """Check the output folder before any work (see :mod:`omicsnet.utils.output`)."""
+    check_output_dir(path, overwrite=overwrite)
+    return Path(path)
 
 
 def run_pretrain(
@@ -792,9 +628,9 @@ def run_pretrain(
     The [-1, 1] scaler is fitted on the compendium (the pretraining data) and saved with
     the model; fine-tuning and prediction reuse it. Returns a summary dict.
     """
-    from omicsnet.data.compendium import read_compendium
+    from omicsnet.kcae.compendium import read_compendium
+    from omicsnet.kcae.model import kcae_from_graph
     from omicsnet.knowledge.phenotype_graph import load_phenotype_graph
-    from omicsnet.models.kcae import kcae_from_graph
 
     if strategy == "B":
         raise ConfigError("strategy B has no pretraining; run 'omicsnet kcae finetune --graph'")
@@ -852,8 +688,8 @@ def run_finetune(
 ) -> dict[str, Any]:
     """``omicsnet kcae finetune``: a pretrained model (or a fresh one from a graph) is
     fine-tuned on measured phenotypes and saved. Returns a summary dict."""
-    from omicsnet.data.compendium import read_compendium
     from omicsnet.data.tables import read_table
+    from omicsnet.kcae.compendium import read_compendium
 
     if (model_dir is None) == (graph_source is None):
         raise ConfigError("give either --model (a pretrained model) or --graph (a fresh model)")
@@ -864,8 +700,8 @@ def run_finetune(
         model, scaler, record = load_kcae(model_dir)
         stage_from = record.get("stage", "unknown")
     else:
+        from omicsnet.kcae.model import kcae_from_graph
         from omicsnet.knowledge.phenotype_graph import load_phenotype_graph
-        from omicsnet.models.kcae import kcae_from_graph
 
         graph = load_phenotype_graph(graph_source, progress=progress)
         torch.manual_seed(seed)
@@ -941,15 +777,14 @@ def run_predict(
     each measured phenotype and, with ``plots``, a predicted-vs-measured scatter per
     phenotype and a per-phenotype PCC bar chart.
     """
-    from omicsnet.data.compendium import read_compendium
     from omicsnet.data.tables import read_table
-    from omicsnet.utils.io import OutputExistsError, atomic_write_text
+    from omicsnet.kcae.compendium import read_compendium
+    from omicsnet.utils.io import atomic_write_text
+    from omicsnet.utils.output import check_output_file
 
-    out_path = Path(out)
-    if out_path.exists() and not overwrite:
-        raise OutputExistsError(f"{out_path} already exists; add --overwrite to replace it")
-    if plots is not None and Path(plots).exists() and not overwrite:
-        raise OutputExistsError(f"{plots} already exists; add --overwrite to replace its plots")
+    out_path = check_output_file(out, overwrite=overwrite)  # before any work
+    if plots is not None:
+        check_output_dir(plots, overwrite=overwrite)
     model, scaler, record = load_kcae(model_dir)
     frame = read_compendium(expression, genes_in_rows=genes_in_rows)
     if scaler is None:
@@ -977,15 +812,18 @@ def run_predict(
         pcc = per_phenotype_pcc(renamed, predicted)
         summary["pcc"] = {k: float(v) for k, v in pcc.items()}
         if plots is not None:
-            folder = Path(plots)
-            folder.mkdir(parents=True, exist_ok=True)
-            for column in renamed.columns:
-                values = renamed[column].dropna()
-                plot_predicted_vs_measured(
-                    values.rename(column),
-                    predicted[column],
-                    folder / f"predicted_vs_measured_{column}.png",
-                )
-            plot_phenotype_pcc(pcc, folder / "phenotype_pcc.png")
-            summary["plots"] = str(folder)
+            from omicsnet.kcae.plots import plot_phenotype_pcc, plot_predicted_vs_measured
+            from omicsnet.utils.output import atomic_directory
+
+            command = "omicsnet kcae predict"
+            with atomic_directory(plots, overwrite=overwrite, command=command) as tmp:
+                for column in renamed.columns:
+                    values = renamed[column].dropna()
+                    plot_predicted_vs_measured(
+                        values.rename(column),
+                        predicted[column],
+                        tmp / f"predicted_vs_measured_{column}.png",
+                    )
+                plot_phenotype_pcc(pcc, tmp / "phenotype_pcc.png")
+            summary["plots"] = str(plots)
     return summary

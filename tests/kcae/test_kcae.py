@@ -9,9 +9,10 @@ import pytest
 import torch
 
 import omicsnet
-from omicsnet.data.compendium import synthetic_compendium
 from omicsnet.errors import CheckpointError, ConfigError, DataError
-from omicsnet.kcae_workflows import (
+from omicsnet.kcae.compendium import synthetic_compendium
+from omicsnet.kcae.model import kcae_from_graph
+from omicsnet.kcae.workflows import (
     PhenotypePlan,
     finetune,
     phenotype_metrics,
@@ -20,7 +21,6 @@ from omicsnet.kcae_workflows import (
     pretrain,
     reconstruction_pcc,
 )
-from omicsnet.models.kcae import kcae_from_graph
 
 
 @pytest.fixture(scope="module")
@@ -305,7 +305,7 @@ def test_cli_pretrain_finetune_predict(graph, tmp_path, one_torch_thread):
 @pytest.mark.slow
 def test_ijo1366_precise278_one_study_fold(shared_data, one_torch_thread):
     """The benchmark's setting in small: iJO1366 graph, PRECISE-278, one held-out study."""
-    from omicsnet.data.compendium import load_precise278
+    from omicsnet.kcae.compendium import load_precise278
     from omicsnet.knowledge.phenotype_graph import load_phenotype_graph
 
     graph = load_phenotype_graph("iJO1366", progress=False)
