@@ -2,7 +2,7 @@
 
 What is compared
 ----------------
-* **pseudo-images of a cohort** — :func:`omicsnet.data.pseudo_images.pseudo_images_from_arrays`
+* **pseudo-images of a cohort** — :func:`omicsnet.lcms_image.pseudo_images.pseudo_images_from_arrays`
   (the histograms of all samples as cumulative-sum run totals over a fixed grid, one
   float32 ``gaussian_filter`` over the stack)
   against the per-sample loop of the DeepLCMS code: for each matrix, select the cells
@@ -93,7 +93,7 @@ def bench_lcms_image(ctx: BenchContext) -> BenchResult:
     """Pseudo-image speed (serum arrays, 500 x 500) and LayerCAM vs RISE time."""
     import torch
 
-    from omicsnet.data.pseudo_images import PseudoImageParams, pseudo_images_from_arrays
+    from omicsnet.lcms_image.pseudo_images import PseudoImageParams, pseudo_images_from_arrays
     from omicsnet.explain import cam_maps, rise_maps
     from omicsnet.models import create_model
 

@@ -101,7 +101,7 @@ def test_layer_resolution_defaults_and_errors():
 
 
 def test_binary_frozen_model_gives_two_named_maps_on_image_axes():
-    from omicsnet.data.pseudo_images import PseudoImageParams, pseudo_images_from_arrays
+    from omicsnet.lcms_image.pseudo_images import PseudoImageParams, pseudo_images_from_arrays
 
     model = omicsnet.create_model(
         "lcms_image",
@@ -127,7 +127,7 @@ def test_binary_frozen_model_gives_two_named_maps_on_image_axes():
 
 
 def test_a_trained_model_looks_at_its_class_blob(one_torch_thread):
-    from omicsnet.lcms_image_workflows import fit_lcms_image
+    from omicsnet.lcms_image.workflows import fit_lcms_image
 
     from .test_lcms_image import _blob_data
 

@@ -3,7 +3,8 @@
 from omicsnet.families import FamilySpec
 
 SPEC = FamilySpec(
-    models=("omicsnet.models.lcms_image",),
-    commands="omicsnet.commands.lcms_images",
+    models=("omicsnet.lcms_image.model",),
+    commands="omicsnet.lcms_image.cli",
     command_groups={"lcms": "raw LC-MS data: conversion, models, studies"},
+    search_tasks={"lcms_image": "omicsnet.lcms_image.workflows:run_trial"},
 )

@@ -89,6 +89,7 @@ def save(
     *,
     overwrite: bool = False,
     metadata: dict[str, Any] | None = None,
+    extra_files: dict[str, str | bytes] | None = None,
 ) -> Path:
     """Save a zoo model to the folder ``path`` (written atomically).
 
@@ -103,6 +104,9 @@ def save(
     metadata
         Extra JSON-serialisable provenance stored in ``metadata.json`` (e.g. the
         training data's checksum, metrics).
+    extra_files
+        Further files written into the same folder, in the same atomic step
+        (``{"history.csv": text}``); plain names only.
 
     Returns
     -------
@@ -147,7 +151,15 @@ def save(
     except (TypeError, ValueError) as err:
         raise CheckpointError(f"model config or metadata is not JSON-serialisable: {err}") from err
 
+    files = dict(extra_files or {})
+    reserved_files = {CONFIG_FILE, WEIGHTS_FILE, METADATA_FILE}
+    for name in files:
+        if name in reserved_files or Path(name).name != name or name in ("", ".", ".."):
+            raise CheckpointError(f"extra file name {name!r} is not a plain, free file name")
     with atomic_directory(path, overwrite=overwrite) as tmp:
+        for name, content in files.items():
+            data = content.encode("utf-8") if isinstance(content, str) else bytes(content)
+            (tmp / name).write_bytes(data)
         (tmp / CONFIG_FILE).write_text(config_text, encoding="utf-8")
         save_model(model, str(tmp / WEIGHTS_FILE), metadata={"format": "pt"})
         import torch

@@ -91,8 +91,8 @@ def add_commands(groups: CommandGroups) -> None:
 
 
 def cmd_lcms_images(args: argparse.Namespace) -> int:
-    from omicsnet.data.pseudo_images import PseudoImageParams
-    from omicsnet.lcms_image_workflows import make_pseudo_images
+    from omicsnet.lcms_image.pseudo_images import PseudoImageParams
+    from omicsnet.lcms_image.workflows import make_pseudo_images
 
     params = PseudoImageParams(
         n_rt=args.rt_bins or args.bins,
@@ -127,7 +127,7 @@ def _json_option(text: str, name: str) -> dict:
 
 
 def cmd_lcms_image_train(args: argparse.Namespace) -> int:
-    from omicsnet.lcms_image_workflows import train_lcms_image
+    from omicsnet.lcms_image.workflows import train_lcms_image
 
     cv: int | str | None = None
     if args.cv:
@@ -177,7 +177,7 @@ def cmd_lcms_image_train(args: argparse.Namespace) -> int:
 
 
 def cmd_lcms_image_predict(args: argparse.Namespace) -> int:
-    from omicsnet.lcms_image_workflows import predict_lcms_image
+    from omicsnet.lcms_image.workflows import predict_lcms_image
 
     frame = predict_lcms_image(args.model, args.images, args.out, overwrite=args.overwrite)
     print(frame["predicted"].value_counts().to_string())
@@ -186,7 +186,7 @@ def cmd_lcms_image_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_explain_cam(args: argparse.Namespace) -> int:
-    from omicsnet.lcms_image_workflows import explain_lcms_image
+    from omicsnet.lcms_image.workflows import explain_lcms_image
 
     regions = explain_lcms_image(
         args.model,

@@ -12,7 +12,7 @@ import torch
 import omicsnet
 from omicsnet.cli import main
 from omicsnet.errors import ConfigError, DataError
-from omicsnet.lcms_image_workflows import (
+from omicsnet.lcms_image.workflows import (
     cross_validate_lcms_image,
     fit_lcms_image,
     predict_lcms_image,
@@ -142,12 +142,12 @@ def test_training_separates_positional_classes(one_torch_thread):
 
 
 def test_run_trial_is_a_search_task(tmp_path, one_torch_thread):
-    from omicsnet.data.pseudo_images import pseudo_images_from_arrays
+    from omicsnet.lcms_image.pseudo_images import pseudo_images_from_arrays
 
     data = _blob_data(n_per_class=4, size=16)
     images = pseudo_images_from_arrays(
         data.x * 1e4,
-        omicsnet.data.pseudo_images.PseudoImageParams(n_rt=16, n_mz=16, blur_sigma=0.5),
+        omicsnet.lcms_image.pseudo_images.PseudoImageParams(n_rt=16, n_mz=16, blur_sigma=0.5),
         sample_ids=data.sample_ids,
     )
     images.save(tmp_path / "img.npz")
@@ -215,7 +215,7 @@ def test_cli_end_to_end_from_mzml(tmp_path, capsys, one_torch_thread):
 
 
 def test_predict_refuses_images_of_another_size(tmp_path):
-    from omicsnet.data.pseudo_images import PseudoImageParams, pseudo_images_from_arrays
+    from omicsnet.lcms_image.pseudo_images import PseudoImageParams, pseudo_images_from_arrays
 
     model = omicsnet.create_model("lcms_image", **TINY, input_size=[32, 32])
     omicsnet.save(model, tmp_path / "m")
@@ -236,7 +236,7 @@ def test_fit_refuses_model_config_keys_from_the_data():
 
 @pytest.mark.slow
 def test_real_serum_pseudo_images_cross_validate(shared_data, one_torch_thread):
-    from omicsnet.data.pseudo_images import PseudoImageParams, pseudo_images_from_arrays
+    from omicsnet.lcms_image.pseudo_images import PseudoImageParams, pseudo_images_from_arrays
     from omicsnet.ms.arrays import load_deepmsprofiler_arrays
 
     arrays = load_deepmsprofiler_arrays(shared_data)

@@ -9,7 +9,8 @@ import pytest
 import torch
 from scipy.ndimage import gaussian_filter
 
-from omicsnet.data.pseudo_images import (
+from omicsnet.errors import ConfigError, DataError
+from omicsnet.lcms_image.pseudo_images import (
     ColorJitter,
     PseudoImageParams,
     PseudoImageSet,
@@ -22,7 +23,6 @@ from omicsnet.data.pseudo_images import (
     pseudo_images_from_matrices,
     shifted_copies,
 )
-from omicsnet.errors import ConfigError, DataError
 from omicsnet.ms.arrays import AugmentedDataset, Compose, LCMSArrays, RandomErasing
 
 RANGES = {"rt_range": (0.0, 10.0), "mz_range": (100.0, 200.0)}

@@ -1,7 +1,7 @@
 """Pseudo-image classifiers with partial freezing (DeepLCMS transfer learning).
 
 DeepLCMS (Cseresznye et al. 2023) fine-tunes an image CNN on LC-MS pseudo-images
-(:mod:`omicsnet.data.pseudo_images`) with everything frozen but the head, a binary head
+(:mod:`omicsnet.lcms_image.pseudo_images`) with everything frozen but the head, a binary head
 trained with BCE-with-logits, Adamax and a cosine schedule, and early stopping.
 :class:`LCMSImageClassifier` (``"lcms_image"`` in the zoo) is that model on the zoo's parts:
 
@@ -19,7 +19,7 @@ trained with BCE-with-logits, Adamax and a cosine schedule, and early stopping.
   saved model reloads frozen the same way.
 
 Train it with :class:`~omicsnet.train.trainer.Trainer` (``optimizer="adamax",
-scheduler="cosine", early_stopping=...``); :mod:`omicsnet.lcms_image_workflows` does
+scheduler="cosine", early_stopping=...``); :mod:`omicsnet.lcms_image.workflows` does
 that, cross-validation and the optimiser × scheduler search.
 
 Examples
@@ -47,6 +47,7 @@ from torch import Tensor, nn
 
 from omicsnet.errors import CheckpointError, ConfigError, DataError, DataNotFoundError
 from omicsnet.models.base import OmicsModel
+from omicsnet.models.inference import predict_proba
 from omicsnet.models.lcms import TRANSFORMS, intensity_transform
 from omicsnet.models.registry import register_model
 from omicsnet.nn.densenet import DENSENET121_BLOCKS, DenseNetBackbone, load_densenet_weights
@@ -397,7 +398,6 @@ class LCMSImageClassifier(OmicsModel):
         pooled = nn.functional.adaptive_avg_pool2d(self.feature_maps(x), self.pool_size)
         return self.head(self.dropout(torch.flatten(pooled, 1)))
 
-    @torch.no_grad()
     def predict_proba(self, x: Any, *, batch_size: int = 64) -> Any:
         """Class probabilities ``(n, n_classes)`` (binary: ``[1 - p, p]``), in eval mode.
 
@@ -408,20 +408,7 @@ class LCMSImageClassifier(OmicsModel):
         >>> p.shape, bool(abs(p.sum(1) - 1).max() < 1e-6)
         ((3, 2), True)
         """
-        import numpy as np
-
-        was_training = self.training
-        self.eval()
-        try:
-            device = next(self.parameters()).device
-            tensor = torch.as_tensor(np.asarray(x) if not isinstance(x, Tensor) else x)
-            out = [
-                self.probabilities(self(tensor[i : i + batch_size].float().to(device))).cpu()
-                for i in range(0, len(tensor), batch_size)
-            ]
-        finally:
-            self.train(was_training)
-        return torch.cat(out).numpy()
+        return predict_proba(self, x, batch_size=batch_size)  # uses self.probabilities
 
     def probabilities(self, logits: Tensor) -> Tensor:
         """Probabilities of every class from the model's outputs (sigmoid or softmax)."""

@@ -3,7 +3,7 @@
 Behind ``omicsnet lcms images|image-train|image-predict`` and ``omicsnet explain cam``:
 
 * :func:`make_pseudo_images` — mzML/mzXML files, saved matrices (``.npz``) or ``.npy``
-  arrays → one :class:`~omicsnet.data.pseudo_images.PseudoImageSet` file and a preview;
+  arrays → one :class:`~omicsnet.lcms_image.pseudo_images.PseudoImageSet` file and a preview;
 * :func:`fit_lcms_image` — one ``lcms_image`` model through the shared
   :class:`~omicsnet.train.trainer.Trainer` (Adamax + cosine + early stopping by default,
   DeepLCMS augmentations), batch-norm statistics recomputed afterwards;
@@ -13,7 +13,7 @@ Behind ``omicsnet lcms images|image-train|image-predict`` and ``omicsnet explain
 * :func:`predict_lcms_image`, :func:`explain_lcms_image` (Grad-CAM/LayerCAM, optionally
   RISE on the same samples and a comparison table and figure);
 * :func:`run_trial` — the optimiser × scheduler search task for ``omicsnet.search``
-  (``"omicsnet.lcms_image_workflows:run_trial"``).
+  (``"omicsnet.lcms_image.workflows:run_trial"``).
 """
 
 from __future__ import annotations
@@ -29,13 +29,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from omicsnet.errors import ConfigError, DataError, DataNotFoundError
-from omicsnet.utils.io import OutputExistsError, atomic_write_text
-from omicsnet.utils.output import atomic_directory
+from omicsnet.utils.io import atomic_write_text
+from omicsnet.utils.output import atomic_directory, check_output_dir, check_output_file
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from omicsnet.data.pseudo_images import PseudoImageParams, PseudoImageSet
+    from omicsnet.lcms_image.pseudo_images import PseudoImageParams, PseudoImageSet
     from omicsnet.ms.arrays import LCMSArrays
 
 logger = logging.getLogger(__name__)
@@ -120,7 +120,7 @@ def make_pseudo_images(
     out
         ``.npz`` file for the images (a ``.png`` preview of the first one beside it).
     params
-        :class:`~omicsnet.data.pseudo_images.PseudoImageParams` or its dict.
+        :class:`~omicsnet.lcms_image.pseudo_images.PseudoImageParams` or its dict.
 
     Examples
     --------
@@ -133,7 +133,7 @@ def make_pseudo_images(
     >>> images.sample_ids, images.images.shape
     (['S0', 'S1'], (2, 10, 10))
     """
-    from omicsnet.data.pseudo_images import (
+    from omicsnet.lcms_image.pseudo_images import (
         PseudoImageParams,
         plot_pseudo_image,
         pseudo_images_from_arrays,
@@ -146,9 +146,9 @@ def make_pseudo_images(
         params = PseudoImageParams.from_dict(params)
     target = Path(out) if out is not None else None
     preview_path = target.with_suffix(".png") if target is not None and preview else None
-    for path in (target, preview_path):
-        if path is not None and path.exists() and not overwrite:
-            raise OutputExistsError(f"{path} already exists; add --overwrite to replace it")
+    for path in (target, preview_path):  # before any work
+        if path is not None:
+            check_output_file(path, overwrite=overwrite)
     kind, files = collect_inputs(inputs)
     if kind == "mzml":  # DeepLCMS works on the data points themselves, not on binned matrices
         images = pseudo_images_from_files(files, params, progress=progress)
@@ -176,7 +176,7 @@ def make_pseudo_images(
 
 
 def _label_table(labels: Any) -> dict[str, str]:
-    from omicsnet.data.pseudo_images import _stem
+    from omicsnet.lcms_image.pseudo_images import _stem
     from omicsnet.ms.arrays import read_labels
 
     if isinstance(labels, (str, os.PathLike)):
@@ -194,7 +194,7 @@ def load_image_data(
 
     Label file names may carry ``.mzML``/``.mzML.gz``/``.npy``/``.npz`` suffixes.
     """
-    from omicsnet.data.pseudo_images import PseudoImageSet
+    from omicsnet.lcms_image.pseudo_images import PseudoImageSet
 
     image_set = images if isinstance(images, PseudoImageSet) else PseudoImageSet.load(images)
     return image_set, image_set.to_arrays(_label_table(labels), classes=classes)
@@ -227,7 +227,7 @@ def fit_lcms_image(
     ----------
     data
         Labelled images (:meth:`PseudoImageSet.to_arrays
-        <omicsnet.data.pseudo_images.PseudoImageSet.to_arrays>`).
+        <omicsnet.lcms_image.pseudo_images.PseudoImageSet.to_arrays>`).
     model_config
         ``lcms_image`` options (``head``, ``backbone``, ``backbone_config``, ``freeze``,
         ``trainable_blocks``, ...); ``n_classes``, ``classes`` and ``input_size`` come from
@@ -235,7 +235,7 @@ def fit_lcms_image(
     trainer_kwargs
         :class:`~omicsnet.train.trainer.Trainer` options over :data:`DEFAULT_TRAINER`.
     augment
-        ``True``: :func:`~omicsnet.data.pseudo_images.deeplcms_augmentation`; a callable:
+        ``True``: :func:`~omicsnet.lcms_image.pseudo_images.deeplcms_augmentation`; a callable:
         that augmentation; ``False``: none.
     val_fraction
         Hold out this stratified fraction of ``data`` to monitor (early stopping on
@@ -262,11 +262,11 @@ def fit_lcms_image(
     >>> result.model.task, result.model.class_names, len(result.history)
     ('binary', ['no', 'yes'], 2)
     """
-    from omicsnet.data.pseudo_images import deeplcms_augmentation
+    from omicsnet.lcms_image.pseudo_images import deeplcms_augmentation
     from omicsnet.models.registry import create_model
     from omicsnet.ms.arrays import AugmentedDataset
+    from omicsnet.train.defaults import make_trainer
     from omicsnet.train.seeding import seed_everything
-    from omicsnet.train.trainer import Trainer
 
     config = dict(model_config or {})
     for key in ("n_classes", "classes", "input_size"):
@@ -295,7 +295,7 @@ def fit_lcms_image(
         model.load_pretrained(pretrained)
     transform = deeplcms_augmentation() if augment is True else (augment or None)
     train_data = AugmentedDataset(train, transform) if transform is not None else train
-    trainer = Trainer(**kwargs)
+    trainer = make_trainer(None, kwargs, model=model, n_train=len(train))
     result = trainer.fit(model, train_data, val)
     from omicsnet.train.batchnorm import recalibrate_batchnorm
 
@@ -320,6 +320,9 @@ class ImageCVResult:
         True class codes; fold of each sample.
     histories
         Each fold's training history.
+    cv
+        The :class:`~omicsnet.train.cv.CVResult`: per-fold accuracy of the model and the
+        baseline side by side, the splits.
     """
 
     proba: pd.DataFrame
@@ -327,6 +330,7 @@ class ImageCVResult:
     y: np.ndarray
     folds: np.ndarray
     histories: list[pd.DataFrame] = field(default_factory=list)
+    cv: Any = None
 
     def reports(self, *, n_boot: int = 1000, seed: int = 0) -> dict[str, Any]:
         """Classification reports (bootstrap CIs) of the model and of the baseline."""
@@ -379,10 +383,12 @@ def cross_validate_lcms_image(
     augment: bool | Any = True,
     val_fraction: float = 0.0,
     seed: int = 0,
+    progress: bool = False,
 ) -> ImageCVResult:
     """Stratified k-fold (or ``"loo"``) CV of ``lcms_image``, with a nearest-centroid baseline.
 
-    Both see exactly the same folds. Augmentations apply to training folds only.
+    Both see exactly the same folds (the one CV loop, :func:`omicsnet.train.cv.cross_validate`).
+    Augmentations apply to training folds only.
 
     Examples
     --------
@@ -400,38 +406,57 @@ def cross_validate_lcms_image(
     """
     import pandas as pd
 
-    from omicsnet.data.splits import stratified_folds
+    from omicsnet.train.cv import FoldOutput, Split, cross_validate, stratified_kfold
 
     y = np.asarray(data.y).astype(int)
-    folds = stratified_folds(y, n_splits, seed=seed)
+    splits = stratified_kfold(y, n_splits, seed=seed)
+    position = {split.name: k for k, split in enumerate(splits)}
     n_classes = len(data.class_names)
-    proba = np.zeros((len(y), n_classes))
-    baseline = np.zeros((len(y), n_classes))
-    histories = []
     x = data.x
-    for fold in range(int(folds.max()) + 1):
-        test_idx, train_idx = np.flatnonzero(folds == fold), np.flatnonzero(folds != fold)
+
+    def fit_predict(split: Split) -> dict[str, FoldOutput]:
+        fold = position[split.name]
         result = fit_lcms_image(
-            data.subset(train_idx),
+            data.subset(split.train),
             model_config=model_config,
             trainer_kwargs=trainer_kwargs,
             augment=augment,
             val_fraction=val_fraction,
             seed=seed + fold,
         )
-        proba[test_idx] = result.model.predict_proba(x[test_idx])
-        baseline[test_idx] = nearest_centroid_proba(
-            x[train_idx], y[train_idx], x[test_idx], n_classes
-        )
-        histories.append(result.history.assign(fold=fold))
-        logger.info("lcms_image CV fold %d: %d train, %d test", fold, len(train_idx), len(test_idx))
+        baseline = nearest_centroid_proba(x[split.train], y[split.train], x[split.test], n_classes)
+        return {
+            "lcms_image": FoldOutput(
+                predictions=result.model.predict_proba(x[split.test]),
+                records=result.history.assign(fold=fold),
+            ),
+            "nearest_centroid": baseline,
+        }
+
+    def score(name: str, split: Split, proba: np.ndarray) -> dict[str, float]:
+        return {"accuracy": float((np.asarray(proba).argmax(1) == y[split.test]).mean())}
+
+    cv = cross_validate(
+        splits,
+        fit_predict,
+        score=score,
+        n_samples=len(y),
+        sample_ids=list(data.sample_ids),
+        progress=progress,
+        desc="lcms_image CV",
+    )
     index = pd.Index(data.sample_ids, name="sample")
+    histories = [
+        group.drop(columns=["model", "split"]).reset_index(drop=True)
+        for _, group in cv.records.groupby("split", sort=False)
+    ]
     return ImageCVResult(
-        pd.DataFrame(proba, index=index, columns=data.class_names),
-        pd.DataFrame(baseline, index=index, columns=data.class_names),
+        pd.DataFrame(cv.out_of_fold("lcms_image"), index=index, columns=data.class_names),
+        pd.DataFrame(cv.out_of_fold("nearest_centroid"), index=index, columns=data.class_names),
         y,
-        folds,
+        cv.fold_of(),
         histories,
+        cv,
     )
 
 
@@ -459,8 +484,7 @@ def train_lcms_image(
     from omicsnet.models.serialization import save
 
     out = Path(out)
-    if out.exists() and not overwrite:
-        raise OutputExistsError(f"{out} already exists; choose another --out or add --overwrite")
+    check_output_dir(out, overwrite=overwrite)  # before any work
     image_set, data = load_image_data(images, labels)
     summary: dict[str, Any] = {
         "samples": len(data),
@@ -513,8 +537,8 @@ def train_lcms_image(
             "pseudo_image_params": image_set.params.to_dict(),
             "best_epoch": result.best_epoch,
         },
+        extra_files={"history.csv": result.history.to_csv(index=False)},
     )
-    atomic_write_text(out / "history.csv", result.history.to_csv(index=False), overwrite=True)
     summary["best_epoch"] = result.best_epoch
     summary["epochs"] = len(result.history)
     return summary
@@ -550,7 +574,7 @@ def predict_lcms_image(
     """Class probabilities of every pseudo-image, with the predicted class; CSV if ``out``."""
     import pandas as pd
 
-    from omicsnet.data.pseudo_images import PseudoImageSet
+    from omicsnet.lcms_image.pseudo_images import PseudoImageSet
 
     image_set = PseudoImageSet.load(images)
     model = _load_image_model(model_dir, image_set)
@@ -592,15 +616,14 @@ def explain_lcms_image(
     import pandas as pd
     import torch
 
-    from omicsnet.data.pseudo_images import PseudoImageSet
     from omicsnet.explain.cam import cam_maps, compare_maps, plot_comparison
     from omicsnet.explain.maps import top_regions
     from omicsnet.explain.rise import rise_maps
+    from omicsnet.lcms_image.pseudo_images import PseudoImageSet
     from omicsnet.utils.plotting import save_figure
 
     out = Path(out)
-    if out.exists() and not overwrite:
-        raise OutputExistsError(f"{out} already exists; choose another --out or add --overwrite")
+    check_output_dir(out, overwrite=overwrite)  # before any work
     image_set = PseudoImageSet.load(images)
     if samples:
         image_set = image_set.subset(list(samples))
@@ -695,7 +718,7 @@ def _trial_options(context: Any) -> tuple[dict[str, Any], dict[str, Any]]:
 def run_trial(parameters: Mapping[str, Any], context: Any) -> dict[str, float]:
     """One optimiser × scheduler trial: CV of ``lcms_image`` → metrics (a search task).
 
-    Name it in a campaign config as ``task: omicsnet.lcms_image_workflows:run_trial``
+    Name it in a campaign config as ``task: omicsnet.lcms_image.workflows:run_trial``
     (example: ``docs/examples/lcms_image_search.yaml``).
 
     Parameters
