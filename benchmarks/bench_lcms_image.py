@@ -2,7 +2,8 @@
 
 What is compared
 ----------------
-* **pseudo-images of a cohort** — :func:`omicsnet.lcms_image.pseudo_images.pseudo_images_from_arrays`
+* **pseudo-images of a cohort** —
+  :func:`omicsnet.lcms_image.pseudo_images.pseudo_images_from_arrays`
   (the histograms of all samples as cumulative-sum run totals over a fixed grid, one
   float32 ``gaussian_filter`` over the stack)
   against the per-sample loop of the DeepLCMS code: for each matrix, select the cells
@@ -93,8 +94,8 @@ def bench_lcms_image(ctx: BenchContext) -> BenchResult:
     """Pseudo-image speed (serum arrays, 500 x 500) and LayerCAM vs RISE time."""
     import torch
 
-    from omicsnet.lcms_image.pseudo_images import PseudoImageParams, pseudo_images_from_arrays
     from omicsnet.explain import cam_maps, rise_maps
+    from omicsnet.lcms_image.pseudo_images import PseudoImageParams, pseudo_images_from_arrays
     from omicsnet.models import create_model
 
     repeats = 1 if ctx.quick else max(1, min(ctx.repeats, 3))

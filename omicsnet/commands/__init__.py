@@ -19,8 +19,6 @@ from omicsnet.utils.cli import CommandGroups
 #: (``FamilySpec.commands``) follow, in the order of the family list.
 CORE_COMMAND_MODULES: tuple[str, ...] = (
     "omicsnet.commands.core",
-    "omicsnet.commands.explain",
-    "omicsnet.commands.lcms_study",
     "omicsnet.commands.network",
     "omicsnet.commands.search",
     "omicsnet.commands.bench",

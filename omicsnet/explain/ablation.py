@@ -48,7 +48,8 @@ from torch import nn
 
 from omicsnet.errors import ConfigError, DataError
 from omicsnet.explain.maps import SaliencyBatch, SaliencyMap, _label_indices
-from omicsnet.explain.rise import _eval_mode, _model_device, _positive_int, image_batch, make_scorer
+from omicsnet.explain.rise import _positive_int, image_batch, make_scorer
+from omicsnet.models.inference import eval_mode, model_device
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from matplotlib.figure import Figure
@@ -99,11 +100,11 @@ def as_predict_proba(
     """
     batch_size = _positive_int(batch_size, "batch_size")
     scorer = make_scorer(model, activation)
-    run_device = _model_device(model, device)
+    run_device = model_device(model, device)
 
     def predict_proba(x: Any) -> np.ndarray:
         images = image_batch(x)[0]
-        with _eval_mode(model), torch.no_grad():
+        with eval_mode(model, no_grad=False), torch.no_grad():
             parts = [
                 scorer(images[i : i + batch_size].to(run_device)).cpu()
                 for i in range(0, len(images), batch_size)

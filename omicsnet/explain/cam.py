@@ -192,7 +192,8 @@ def cam_maps(
     """
     from tqdm.auto import tqdm
 
-    from omicsnet.explain.rise import _eval_mode, _model_device, image_batch
+    from omicsnet.explain.rise import image_batch
+    from omicsnet.models.inference import eval_mode, model_device
 
     if method not in CAM_METHODS:
         raise ConfigError(f"CAM method must be one of {CAM_METHODS}, got {method!r}")
@@ -201,7 +202,7 @@ def cam_maps(
     images, matrix_axes, matrix_ids = image_batch(x)
     n, _, height, width = images.shape
     name, module = resolve_layer(model, layer)
-    run_device = _model_device(model, device)
+    run_device = model_device(model, device)
     saved: dict[str, torch.Tensor] = {}
 
     def hook(_module: nn.Module, _inputs: Any, output: Any) -> torch.Tensor:
@@ -219,7 +220,7 @@ def cam_maps(
     n_outputs = 0
     handle = module.register_forward_hook(hook)
     try:
-        with _eval_mode(model), torch.enable_grad():
+        with eval_mode(model, no_grad=False), torch.enable_grad():
             for start in tqdm(
                 range(0, n, int(batch_size)), desc=method, unit="batch", disable=not progress
             ):

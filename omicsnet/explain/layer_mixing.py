@@ -316,15 +316,12 @@ class LayerMixingResult:
         return wide.reset_index().sort_values("depth").reset_index(drop=True)
 
     def save(self, folder: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
-        """Write ``scores.csv`` (long), ``scores_wide.csv`` and ``pca.csv``; plots if possible."""
-        from omicsnet.utils.io import OutputExistsError, atomic_write_text
+        """Write ``scores.csv`` (long), ``scores_wide.csv`` and ``pca.csv``; plots if possible.
 
-        out = Path(folder)
-        if out.exists() and (not out.is_dir() or any(out.iterdir())) and not overwrite:
-            raise OutputExistsError(f"{out} already exists; choose another folder or overwrite")
-        out.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(out / "scores.csv", self.table.to_csv(index=False))
-        atomic_write_text(out / "scores_wide.csv", self.wide().to_csv(index=False))
+        The folder is written as one unit (see :mod:`omicsnet.utils.output`).
+        """
+        from omicsnet.utils.output import atomic_directory
+
         frames = []
         for layer, coords in self.embeddings.items():
             frame = pd.DataFrame(coords[:, :2], columns=["pc1", "pc2"][: coords.shape[1]])
@@ -332,17 +329,20 @@ class LayerMixingResult:
             frame.insert(1, "sample", self.sample_ids or list(range(len(coords))))
             frame["batch"], frame["class"] = self.batches, self.classes
             frames.append(frame)
-        atomic_write_text(out / "pca.csv", pd.concat(frames).to_csv(index=False))
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
-            logger.info("matplotlib not installed: no plots")
-            return out
-        from omicsnet.utils.plotting import save_figure
+        with atomic_directory(folder, overwrite=overwrite) as tmp:
+            self.table.to_csv(tmp / "scores.csv", index=False)
+            self.wide().to_csv(tmp / "scores_wide.csv", index=False)
+            pd.concat(frames).to_csv(tmp / "pca.csv", index=False)
+            try:
+                import matplotlib  # noqa: F401
+            except ImportError:
+                logger.info("matplotlib not installed: no plots")
+            else:
+                from omicsnet.utils.plotting import save_figure
 
-        save_figure(self.plot_scores(), out / "association_by_depth.png")
-        save_figure(self.plot_pca(), out / "pca_by_layer.png")
-        return out
+                save_figure(self.plot_scores(), tmp / "association_by_depth.png")
+                save_figure(self.plot_pca(), tmp / "pca_by_layer.png")
+        return Path(folder)
 
     def plot_scores(
         self, metrics: Sequence[str] = ("nmi_kmeans", "ari_kmeans", "silhouette", "lisi_scaled")

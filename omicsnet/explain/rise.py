@@ -47,10 +47,9 @@ True
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -59,6 +58,7 @@ from torch import nn
 
 from omicsnet.errors import ConfigError
 from omicsnet.explain.maps import SaliencyBatch
+from omicsnet.models.inference import eval_mode, model_device
 
 logger = logging.getLogger(__name__)
 
@@ -304,9 +304,9 @@ def rise_maps(
     images, matrix_axes, matrix_ids = image_batch(x)
     n_samples, channels, height, width = images.shape
     sampler = MaskSampler(n_masks, (height, width), grid_size=grid_size, p=p, seed=seed)
-    run_device = _model_device(model, device)
+    run_device = model_device(model, device)
     fill = float(fill_value)
-    with _eval_mode(model), torch.inference_mode():
+    with eval_mode(model, no_grad=False), torch.inference_mode():
         scorer = make_scorer(model, activation)
         probabilities = torch.cat(
             [
@@ -488,29 +488,6 @@ def make_scorer(model: nn.Module | Callable[[torch.Tensor], Any], activation: st
         return out
 
     return score
-
-
-def _model_device(model: Any, device: torch.device | str | None) -> torch.device:
-    if device is not None:
-        return torch.device(device)
-    owner = model if isinstance(model, nn.Module) else getattr(model, "__self__", None)
-    if isinstance(owner, nn.Module):  # a module, or a bound method such as predict_proba
-        for tensor in (*owner.parameters(), *owner.buffers()):
-            return tensor.device
-    return torch.device("cpu")
-
-
-@contextlib.contextmanager
-def _eval_mode(model: Any) -> Iterator[None]:
-    if not isinstance(model, nn.Module):
-        yield
-        return
-    was_training = model.training
-    model.eval()
-    try:
-        yield
-    finally:
-        model.train(was_training)
 
 
 def _default_classes(model: Any, n_classes: int) -> list[str] | None:

@@ -286,7 +286,7 @@ def shap_values(
     """
     import torch
 
-    from omicsnet.explain.rise import _eval_mode, _model_device
+    from omicsnet.models.inference import eval_mode, model_device
 
     if method not in METHODS:
         raise ConfigError(f"SHAP method must be one of {METHODS}, not {method!r}")
@@ -315,9 +315,9 @@ def shap_values(
         keep = np.sort(rng.choice(len(bg_array), size=max_background, replace=False))
         bg_array = bg_array[keep]
 
-    target = _model_device(model, device)
+    target = model_device(model, device)
     bg_tensor = torch.as_tensor(bg_array, dtype=torch.float32, device=target)
-    with torch.no_grad(), _eval_mode(model):
+    with torch.no_grad(), eval_mode(model, no_grad=False):
         n_model_outputs = int(model(bg_tensor[:1]).shape[1])
     all_output_names = _names(
         output_names, None, model, "output_features", n_model_outputs, "output"
@@ -336,7 +336,7 @@ def shap_values(
     ]
     sample_starts = list(range(0, n_samples, sample_chunk))
     bar = _progress(len(out_chunks) * len(sample_starts), progress)
-    with _eval_mode(model), _numpy_seed(seed):
+    with eval_mode(model, no_grad=False), _numpy_seed(seed):
         for start, chunk in out_chunks:
             selected = _SelectOutputs(model, chunk)
             explainer = _make_explainer(method, selected, bg_tensor)

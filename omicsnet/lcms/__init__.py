@@ -7,11 +7,8 @@ vs class association, m/z whitelist ablations and annotated-feature overlays.
 from omicsnet.families import FamilySpec
 
 SPEC = FamilySpec(
-    models=("omicsnet.models.lcms", "omicsnet.models.lcms_dual", "omicsnet.models.lcms_cnn"),
-    commands="omicsnet.commands.lcms",
-    command_groups={
-        "lcms": "raw LC-MS data: conversion, models, studies",
-        "explain": "explain a model's predictions",
-    },
-    demo="omicsnet.lcms_workflows:demo_lcms",
+    models=("omicsnet.lcms.densenet", "omicsnet.lcms.dual", "omicsnet.lcms.cnn"),
+    commands="omicsnet.lcms.cli",
+    command_groups={"lcms": "raw LC-MS data: conversion, models, studies"},
+    demo="omicsnet.lcms.demo:demo_lcms",
 )

@@ -48,9 +48,9 @@ from torch import Tensor, nn
 from omicsnet.errors import CheckpointError, ConfigError, DataError, DataNotFoundError
 from omicsnet.models.base import OmicsModel
 from omicsnet.models.inference import predict_proba
-from omicsnet.models.lcms import TRANSFORMS, intensity_transform
 from omicsnet.models.registry import register_model
 from omicsnet.nn.densenet import DENSENET121_BLOCKS, DenseNetBackbone, load_densenet_weights
+from omicsnet.nn.intensity import TRANSFORMS, intensity_transform
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ class LCMSImageClassifier(OmicsModel):
         Nominal ``[RT, m/z]`` size (examples and the size check).
     transform
         Intensity transform applied first (see
-        :func:`omicsnet.models.lcms.intensity_transform`); ``"none"`` for pseudo-images.
+        :func:`omicsnet.nn.intensity.intensity_transform`); ``"none"`` for pseudo-images.
     freeze
         Parameter-name patterns (``fnmatch``) to freeze, e.g. ``["backbone.*"]``.
     trainable_blocks

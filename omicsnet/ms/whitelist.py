@@ -12,7 +12,7 @@ removed. This module turns a list of biomarkers into m/z targets and masks matri
   around any target; a column is the half-open bin ``[lower edge, upper edge)``;
 * :func:`apply_whitelist` — zero every other column.
 
-:func:`omicsnet.lcms_study.whitelist_ablation` then cross-validates the same
+:func:`omicsnet.lcms.study.whitelist_ablation` then cross-validates the same
 ensemble on the full and on the whitelisted matrices with the same folds.
 
 Examples

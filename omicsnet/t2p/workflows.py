@@ -350,11 +350,11 @@ def predict(model: Any, x: np.ndarray, *, batch_size: int = 256) -> np.ndarray:
     """
     import torch
 
-    from omicsnet.explain.rise import _eval_mode, _model_device
+    from omicsnet.models.inference import eval_mode, model_device
 
-    device = _model_device(model, None)
+    device = model_device(model, None)
     parts = []
-    with torch.no_grad(), _eval_mode(model):
+    with torch.no_grad(), eval_mode(model, no_grad=False):
         for start in range(0, len(x), batch_size):
             batch = torch.as_tensor(x[start : start + batch_size], dtype=torch.float32)
             parts.append(model(batch.to(device)).cpu().numpy())

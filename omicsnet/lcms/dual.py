@@ -34,12 +34,12 @@ import torch
 from torch import Tensor, nn
 
 from omicsnet.errors import ConfigError, DataError
-from omicsnet.models.base import OmicsModel
-from omicsnet.models.lcms import (
+from omicsnet.lcms.densenet import (
     check_lcms_options,
     pool_and_transform,
     random_raw_intensities,
 )
+from omicsnet.models.base import OmicsModel
 from omicsnet.models.registry import register_model
 from omicsnet.nn.densenet import DENSENET121_BLOCKS, DenseNetBackbone
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from omicsnet.commands.lcms import add_input_arguments, binning_from_args, inputs_from_args
+from omicsnet.lcms.cli_args import add_input_arguments, binning_from_args, inputs_from_args
 from omicsnet.utils.cli import CommandGroups
 
 
@@ -92,7 +92,7 @@ def add_commands(groups: CommandGroups) -> None:
 
 
 def cmd_batch_effects(args: argparse.Namespace) -> int:
-    from omicsnet.lcms_study import batch_effects
+    from omicsnet.lcms.study import batch_effects
 
     result = batch_effects(
         args.model,
@@ -143,15 +143,14 @@ def cmd_whitelist(args: argparse.Namespace) -> int:
     import numpy as np
 
     from omicsnet.errors import ConfigError
-    from omicsnet.lcms_study import whitelist_ablation
-    from omicsnet.lcms_workflows import _member_config
+    from omicsnet.lcms.study import whitelist_ablation
+    from omicsnet.lcms.workflows import TRAINER_DEFAULTS, _member_config
     from omicsnet.ms.arrays import load_lcms_arrays
     from omicsnet.ms.whitelist import hmdb_masses_from_graph, whitelist_targets
-    from omicsnet.utils.io import OutputExistsError, atomic_write_text
+    from omicsnet.utils.output import atomic_directory, check_output_dir
 
     out = Path(args.out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not args.overwrite:
-        raise OutputExistsError(f"{out} already exists; choose another --out or --overwrite")
+    check_output_dir(out, overwrite=args.overwrite)  # before any work
     if args.cv != "loo" and not (args.cv.isdigit() and int(args.cv) >= 2):
         raise ConfigError(f"--cv takes a number of folds (>= 2) or 'loo', not {args.cv!r}")
     hmdb = None
@@ -197,15 +196,15 @@ def cmd_whitelist(args: argparse.Namespace) -> int:
         trainer_kwargs={
             "max_epochs": args.epochs,
             "batch_size": args.batch_size,
-            "drop_last": True,  # a last batch of one sample breaks batch norm in training
+            **TRAINER_DEFAULTS,
             "progress": not args.quiet,
             "seed": args.seed,
         },
         seed=args.seed,
     )
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / "whitelist_targets.csv", targets.to_csv(index=False))
-    atomic_write_text(out / "whitelist_cv.csv", table.to_csv(index=False))
+    with atomic_directory(out, overwrite=args.overwrite, command="omicsnet lcms whitelist") as tmp:
+        targets.to_csv(tmp / "whitelist_targets.csv", index=False)
+        table.to_csv(tmp / "whitelist_cv.csv", index=False)
     shown = table[table["metric"].isin(["accuracy", "balanced_accuracy", "f1_macro"])]
     print(
         shown[["input", "metric", "estimate", "ci_lower", "ci_upper"]]
@@ -218,7 +217,7 @@ def cmd_whitelist(args: argparse.Namespace) -> int:
 
 
 def cmd_overlay(args: argparse.Namespace) -> int:
-    from omicsnet.lcms_study import overlay
+    from omicsnet.lcms.study import overlay
 
     hits = overlay(
         args.maps,

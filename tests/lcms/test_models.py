@@ -14,8 +14,8 @@ from torch.nn import functional as F
 import omicsnet
 from omicsnet.data.splits import stratified_folds
 from omicsnet.errors import CheckpointError, ConfigError, DataError, DataNotFoundError
+from omicsnet.lcms.densenet import intensity_transform
 from omicsnet.models.ensemble import Ensemble, load_ensemble, read_ensemble_manifest, save_ensemble
-from omicsnet.models.lcms import intensity_transform
 from omicsnet.nn.densenet import DenseNetBackbone, load_densenet_weights
 from omicsnet.train.batchnorm import recalibrate_batchnorm
 from omicsnet.train.ensemble import train_ensemble

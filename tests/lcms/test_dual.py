@@ -8,8 +8,8 @@ import torch
 
 import omicsnet
 from omicsnet.errors import DataError
+from omicsnet.lcms.dual import pair_polarities
 from omicsnet.models import create_model
-from omicsnet.models.lcms_dual import pair_polarities
 from omicsnet.models.serialization import load, save
 from omicsnet.train.ensemble import train_ensemble
 

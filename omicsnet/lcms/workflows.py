@@ -23,8 +23,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from omicsnet.utils.io import OutputExistsError, atomic_write_text
-from omicsnet.utils.output import atomic_directory
+from omicsnet.models.inference import predict_proba
+from omicsnet.utils.io import atomic_write_text
+from omicsnet.utils.output import atomic_directory, check_output_dir
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +33,12 @@ logger = logging.getLogger(__name__)
 ARCHITECTURES = ("lcms_densenet", "lcms_cnn", "lcms_dual")
 """Member models ``train_lcms`` builds: DeepMSProfiler's DenseNet, the small
 position-aware CNN for coarse matrices and quick runs, or the dual-polarity DenseNet
-(positive- and negative-mode runs paired by sample; see :mod:`omicsnet.data.dual_polarity`)."""
+(positive- and negative-mode runs paired by sample; see :mod:`omicsnet.lcms.dual_polarity`)."""
+
+
+#: The family's trainer defaults: a last batch of one sample breaks batch norm, so every
+#: incomplete last batch is dropped (DenseNets train on a dozen runs per fold).
+TRAINER_DEFAULTS: dict[str, Any] = {"drop_last": True}
 
 
 def _member_config(
@@ -80,7 +86,7 @@ def train_lcms(
         ``lcms_dual`` the table has one row per run with ``sample`` and ``polarity``
         columns too: each sample's positive- and negative-mode runs are paired into one
         ``(2, RT, m/z)`` input and must have the same label
-        (:func:`~omicsnet.data.dual_polarity.pair_lcms_arrays`).
+        (:func:`~omicsnet.lcms.dual_polarity.pair_lcms_arrays`).
     out
         Output folder: the saved ensemble (``ensemble.json`` + members), or with ``cv`` the
         cross-validation tables (``cv_summary.csv``, ``cv_per_class.csv``,
@@ -96,9 +102,9 @@ def train_lcms(
         A very small DenseNet (smoke runs).
     architecture
         ``"lcms_densenet"`` (DeepMSProfiler's DenseNet-121, default), ``"lcms_cnn"``
-        (small position-aware CNN for coarse matrices; see :mod:`omicsnet.models.lcms_cnn`)
+        (small position-aware CNN for coarse matrices; see :mod:`omicsnet.lcms.cnn`)
         or ``"lcms_dual"`` (one DenseNet branch per polarity; see
-        :mod:`omicsnet.models.lcms_dual`).
+        :mod:`omicsnet.lcms.dual`).
     binning, cache_dir, workers
         mzML inputs only: binning parameters (default: the DeepMSProfiler preset), the
         conversion cache and worker processes.
@@ -116,14 +122,13 @@ def train_lcms(
     from omicsnet.train.metrics import classification_report
 
     out = Path(out)
-    if out.exists() and not overwrite:
-        raise OutputExistsError(f"{out} already exists; choose another --out or add --overwrite")
+    check_output_dir(out, overwrite=overwrite)  # before any work
     data = load_lcms_arrays(
         arrays, labels, binning=binning, cache_dir=cache_dir, workers=workers, progress=progress
     )
     n_runs = len(data)
     if architecture == "lcms_dual":
-        from omicsnet.data.dual_polarity import pair_lcms_arrays
+        from omicsnet.lcms.dual_polarity import pair_lcms_arrays
         from omicsnet.ms.arrays import _label_path
 
         data = pair_lcms_arrays(data, _label_path(arrays, labels))
@@ -135,12 +140,11 @@ def train_lcms(
         },
     }
     rates = lrs or [1e-3 / (2**i) for i in range(n_models)]
-    # drop_last: a last batch of one sample breaks batch norm in training mode
     trainer_kwargs = {
+        **TRAINER_DEFAULTS,
         "max_epochs": epochs,
         "batch_size": batch_size,
         "progress": progress,
-        "drop_last": True,
         "seed": seed,
     }
     summary: dict[str, Any] = {
@@ -288,19 +292,17 @@ def _read_inputs(arrays: str | os.PathLike[str]) -> tuple[list[str], np.ndarray]
 
 def is_dual_polarity(model: Any) -> bool:
     """Whether a loaded model (or any member of an ensemble) is ``lcms_dual``."""
-    from omicsnet.models.lcms_dual import LCMSDualPolarity
+    from omicsnet.lcms.dual import LCMSDualPolarity
 
     members = list(getattr(model, "members", [])) or [model]
     return any(isinstance(m, LCMSDualPolarity) for m in members)
 
 
 def _probabilities(model: Any, x: np.ndarray) -> np.ndarray:
-    import torch
-
+    """Class probabilities: an ensemble's own average of its members', else softmax."""
     if hasattr(model, "predict_proba"):
-        return np.asarray(model.predict_proba(torch.from_numpy(x)))
-    with torch.no_grad():
-        return torch.softmax(model(torch.from_numpy(x)), dim=1).numpy()
+        return np.asarray(model.predict_proba(x))
+    return predict_proba(model, x, activation="softmax")
 
 
 def predict_lcms(
@@ -358,7 +360,7 @@ def predict_lcms(
     )
     x, ids = data.x, data.sample_ids
     if dual:
-        from omicsnet.data.dual_polarity import pair_runs, read_pairing_table
+        from omicsnet.lcms.dual_polarity import pair_runs, read_pairing_table
 
         x, ids, _ = pair_runs(x, ids, read_pairing_table(pairs), Path(pairs).name)
     proba = _probabilities(model, x)
@@ -422,6 +424,7 @@ def explain_rise(
     from omicsnet.explain import plot_maps, rise_maps, save_figure, top_regions
     from omicsnet.models.serialization import load
 
+    check_output_dir(out, overwrite=overwrite)  # before any work
     model = load(model_dir)
     data = read_model_inputs(
         model_dir, arrays, binning=binning, cache_dir=cache_dir, workers=workers, progress=progress
@@ -575,6 +578,7 @@ def explain_background(
     )
     from omicsnet.models.serialization import load
 
+    check_output_dir(out, overwrite=overwrite)  # before any work
     model = load(model_dir)
     classes = list(model.output_features)
     data = read_model_inputs(
@@ -670,93 +674,3 @@ def planted_peak_recall(
         found.append(bool(hit.any()))
     table = planted.assign(found=found)
     return (float(np.mean(found)) if found else float("nan")), table
-
-
-def demo_lcms(
-    out_dir: str | os.PathLike[str], *, quick: bool = False, progress: bool = False
-) -> Any:
-    """``omicsnet demo`` LC-MS step: generated mzML cohort → matrices → ensemble → RISE.
-
-    Writes a cohort of mzML runs with class-specific planted peaks and two batches (RT
-    shift 0.3 min, intensities × 0.6), converts them to ``.npz`` matrices, trains a small
-    ensemble of tiny ``lcms_densenet`` members on two thirds of each class, predicts the
-    held-out runs, and checks whether RISE's top regions (class profiles of correctly
-    predicted samples) recover the planted peaks.
-    """
-    import time
-
-    from omicsnet.families import DemoStep
-    from omicsnet.ms.arrays import sample_id
-    from omicsnet.ms.binning import convert_files
-    from omicsnet.ms.synthetic import write_synthetic_cohort
-
-    started = time.perf_counter()
-    out = Path(out_dir)
-    cohort = write_synthetic_cohort(
-        out / "runs",
-        n_per_class=4 if quick else 9,
-        rt_range=(0.5, 6.5),
-        scan_interval=0.2 if quick else 0.1,
-        noise_peaks=10,
-        overwrite=True,
-        seed=0,
-    )
-    result = convert_files(cohort.files, cohort.binning, use_cache=False, workers=1, progress=False)
-    matrices = out / "matrices"
-    for path, matrix in result.matrices.items():
-        matrix.save(matrices / f"{Path(path).name}.npz")  # as `omicsnet lcms convert` names them
-    # two thirds of each class train, the rest is held out (both batches in each part)
-    labels = cohort.labels.assign(
-        part=lambda t: np.where(t.groupby("label").cumcount() % 3 == 2, "test", "train")
-    )
-    labels.to_csv(out / "labels.csv", index=False)
-    labels[labels.part == "train"].to_csv(out / "train_labels.csv", index=False)
-    train_files = [matrices / f"{f}.npz" for f in labels.loc[labels.part == "train", "file"]]
-    test_files = [matrices / f"{f}.npz" for f in labels.loc[labels.part == "test", "file"]]
-    members = 2
-    train_lcms(
-        train_files,
-        out / "ensemble",
-        labels=out / "train_labels.csv",
-        n_models=members,
-        lrs=[1e-2, 5e-3],
-        epochs=10 if quick else 40,
-        batch_size=4,
-        pre_pool=1,
-        architecture="lcms_cnn",
-        augment=False,
-        overwrite=True,
-        progress=progress,
-    )
-    predicted = predict_lcms(out / "ensemble", test_files, out / "predictions.csv", overwrite=True)
-    truth = labels.set_index(labels["file"].map(sample_id))["label"]
-    accuracy = float((predicted["predicted"] == truth.loc[predicted.index]).mean())
-    regions = explain_rise(
-        out / "ensemble",
-        [matrices / f"{f}.npz" for f in labels["file"]],
-        out / "rise",
-        n_masks=100 if quick else 500,
-        normalize="coverage",
-        top=3,
-        labels=out / "labels.csv",
-        overwrite=True,
-        progress=progress,
-    )
-    shifts = cohort.labels["rt_offset"].abs().max()
-    recall, _ = planted_peak_recall(
-        regions,
-        cohort.planted,
-        rt_tolerance=float(shifts + cohort.binning.rt_step),
-        mz_tolerance=cohort.binning.mz_step,
-    )
-    n_train, n_test = len(train_files), len(test_files)
-    lines = [
-        f"omicsnet demo lcms: {len(cohort.files)} generated mzML runs, 3 classes, 2 batches "
-        f"(RT shift 0.3 min, intensity x0.6) -> 64 x 64 matrices",
-        f"  ensemble of {members} lcms_cnn members trained on {n_train} runs; "
-        f"held-out accuracy {accuracy:.2f} on {n_test} runs (chance 0.33)",
-        f"  RISE top-3 regions per class recover {recall:.0%} of the "
-        f"{len(cohort.planted)} planted peaks ({time.perf_counter() - started:.1f} s)",
-        f"  files in {out}: runs/, matrices/, ensemble/, predictions.csv, rise/",
-    ]
-    return DemoStep("lcms", lines, ok=len(predicted) == n_test and result.ok)

@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from omicsnet.errors import ConfigError
-from omicsnet.lcms_workflows import planted_peak_recall
+from omicsnet.lcms.workflows import planted_peak_recall
 from omicsnet.ms.arrays import load_lcms_arrays, read_labels
 from omicsnet.ms.binning import convert_files
 from omicsnet.ms.synthetic import write_synthetic_cohort

@@ -122,13 +122,12 @@ def batch_effects(
     LayerMixingResult
     """
     from omicsnet.explain.layer_mixing import layer_mixing
+    from omicsnet.lcms.workflows import saved_input_record
     from omicsnet.ms.arrays import _label_path, load_lcms_arrays
-    from omicsnet.utils.io import OutputExistsError
+    from omicsnet.utils.output import check_output_dir
 
     target = Path(out)
-    if target.exists() and (not target.is_dir() or any(target.iterdir())) and not overwrite:
-        raise OutputExistsError(f"{target} already exists; choose another --out or --overwrite")
-    from omicsnet.lcms_workflows import saved_input_record
+    check_output_dir(target, overwrite=overwrite)  # before any work
 
     if binning is None:
         binning = saved_input_record(model_dir).get("binning")
@@ -320,7 +319,8 @@ def overlay(
     from omicsnet.explain.maps import SaliencyBatch, SaliencyMap
     from omicsnet.explain.overlay import overlay_features, plot_overlay
     from omicsnet.ms.feature_tables import read_annotated_features
-    from omicsnet.utils.io import OutputExistsError, atomic_write_text
+    from omicsnet.utils.io import atomic_write_text
+    from omicsnet.utils.output import check_output_dir, check_output_file, output_dir
     from omicsnet.utils.plotting import save_figure
 
     source = Path(maps_path)
@@ -330,8 +330,10 @@ def overlay(
         raise DataError(f"no saved maps at {source}")
     target = Path(out)
     outputs = [target / "overlay_hits.csv", target / "overlay.png"]
-    if any(p.exists() for p in outputs) and not overwrite:
-        raise OutputExistsError(f"{target} already holds overlay results; add --overwrite")
+    # added beside earlier omicsnet results (e.g. the RISE maps) in a folder of omicsnet's
+    check_output_dir(target, resume=True)
+    for path in outputs:
+        check_output_file(path, overwrite=overwrite)
     try:
         smap = SaliencyMap.load(source)
     except DataError:  # not a single map: a batch of per-sample maps (else this raises)
@@ -349,11 +351,11 @@ def overlay(
             raise DataError(f"sample {sample!r} not in {source} (samples: {ids[:10]})") from None
     table = read_annotated_features(features, columns=dict(columns or {}), rt_unit=rt_unit)
     hits = overlay_features(smap, table, classes=classes, top=top, quantile=quantile)
-    target.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(outputs[0], hits.to_csv(index=False), overwrite=overwrite)
-    save_figure(
-        plot_overlay(smap, hits, classes=classes, top=top, quantile=quantile),
-        outputs[1],
-        overwrite=overwrite,
-    )
+    with output_dir(target, resume=True, command="omicsnet lcms overlay"):
+        atomic_write_text(outputs[0], hits.to_csv(index=False), overwrite=overwrite)
+        save_figure(
+            plot_overlay(smap, hits, classes=classes, top=top, quantile=quantile),
+            outputs[1],
+            overwrite=overwrite,
+        )
     return hits

@@ -30,12 +30,12 @@ import torch
 from torch import Tensor, nn
 
 from omicsnet.errors import ConfigError, DataError
-from omicsnet.models.base import OmicsModel
-from omicsnet.models.lcms import (
+from omicsnet.lcms.densenet import (
     check_lcms_options,
     pool_and_transform,
     random_raw_intensities,
 )
+from omicsnet.models.base import OmicsModel
 from omicsnet.models.registry import register_model
 
 
@@ -54,7 +54,7 @@ class LCMSCNN(OmicsModel):
         Max-pool factor applied first (1 = none).
     transform
         Intensity transform inside the model (see
-        :func:`~omicsnet.models.lcms.intensity_transform`).
+        :func:`~omicsnet.lcms.densenet.intensity_transform`).
     channels
         Output channels of each ``conv 3×3 → ReLU → max-pool`` block.
     pool

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from omicsnet.cli import main
-from omicsnet.data.dual_polarity import write_dual_polarity_cohort
-from omicsnet.lcms_workflows import saved_input_record
-from omicsnet.models.lcms_dual import LCMSDualPolarity
+from omicsnet.lcms.dual import LCMSDualPolarity
+from omicsnet.lcms.dual_polarity import write_dual_polarity_cohort
+from omicsnet.lcms.workflows import saved_input_record
 from omicsnet.models.serialization import load
 
 TINY = ["--arch", "lcms_dual", "--tiny", "--models", "1", "--epochs", "2", "--pre-pool", "1"]

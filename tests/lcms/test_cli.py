@@ -6,8 +6,7 @@ import numpy as np
 
 from omicsnet.ms.binning import LCMSMatrix
 from omicsnet.ms.synthetic import write_synthetic_mzml
-
-from .conftest import run_cli
+from tests.conftest import run_cli
 
 
 def test_convert_writes_matrices_reports_failures_and_reuses_the_cache(tmp_path):

@@ -11,7 +11,7 @@ run is::
 
 Rows are joined to input files by run name (:func:`~omicsnet.ms.arrays.sample_id`),
 runs are paired by ``sample`` with
-:func:`~omicsnet.models.lcms_dual.pair_polarities` (clear errors for unpaired runs), and the
+:func:`~omicsnet.lcms.dual.pair_polarities` (clear errors for unpaired runs), and the
 two runs of a sample must carry the same ``label``.
 """
 
@@ -103,7 +103,7 @@ def pair_runs(
     >>> x.shape, ids, first, float(x[0, 0].sum())
     ((1, 2, 2, 2), ['s1'], [1], 4.0)
     """
-    from omicsnet.models.lcms_dual import pair_polarities
+    from omicsnet.lcms.dual import pair_polarities
     from omicsnet.ms.arrays import _id_list
 
     no_row = sorted(set(run_ids) - set(table.index))

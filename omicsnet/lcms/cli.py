@@ -5,6 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
+from omicsnet.lcms import cli_explain, cli_study
+from omicsnet.lcms.cli_args import (
+    add_binning_arguments,
+    add_input_arguments,
+    binning_from_args,
+    inputs_from_args,
+)
 from omicsnet.utils.cli import CommandGroups
 
 EXIT_USER_ERROR = 2
@@ -75,63 +82,8 @@ def add_commands(groups: CommandGroups) -> None:
     )
     lcms_predict.add_argument("--overwrite", action="store_true")
     lcms_predict.set_defaults(func=cmd_lcms_predict)
-
-
-def add_binning_arguments(
-    parser: argparse.ArgumentParser, *, default_preset: str | None, model_binning: bool = False
-) -> None:
-    """``--preset``, ``--param``, ``--workers``, ``--cache-dir``: how mzML runs are binned."""
-    default = (
-        "the model's training binning, else deepmsprofiler"
-        if model_binning
-        else (default_preset or "deepmsprofiler")
-    )
-    parser.add_argument("--preset", default=default_preset, help=f"binning preset ({default})")
-    parser.add_argument(
-        "--param",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a binning parameter, e.g. --param n_rt=512 --param transform=log1p",
-    )
-    parser.add_argument("--workers", type=int, default=2, help="conversion worker processes")
-    parser.add_argument("--cache-dir", help="conversion cache (default: $OMICSNET_CACHE/lcms)")
-
-
-def add_input_arguments(parser: argparse.ArgumentParser, *, model_binning: bool = False) -> None:
-    """``--arrays`` (folder or files of .npy/.npz/mzML) and the mzML binning options."""
-    parser.add_argument(
-        "--arrays",
-        "--inputs",
-        dest="arrays",
-        nargs="+",
-        required=True,
-        help="a folder, or files, of one kind: .npy arrays, .npz matrices from "
-        "'omicsnet lcms convert', or mzML/mzXML runs (converted with the cache)",
-    )
-    add_binning_arguments(parser, default_preset=None, model_binning=model_binning)
-
-
-def binning_from_args(args: argparse.Namespace) -> object | None:
-    """The BinningParams given by ``--preset``/``--param``, or None when neither was given."""
-    from omicsnet.config import parse_scalar
-    from omicsnet.errors import ConfigError
-    from omicsnet.ms.binning import BinningParams
-
-    if args.preset is None and not args.param:
-        return None
-    overrides: dict[str, object] = {"preset": args.preset or "deepmsprofiler"}
-    for item in args.param:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise ConfigError(f"--param expects KEY=VALUE, got {item!r}")
-        overrides[key.strip()] = parse_scalar(value.strip())
-    return BinningParams.from_dict(overrides)
-
-
-def inputs_from_args(args: argparse.Namespace) -> object:
-    """One folder/file as given, several as a list."""
-    return args.arrays[0] if len(args.arrays) == 1 else list(args.arrays)
+    cli_study.add_commands(groups)
+    cli_explain.add_commands(groups)
 
 
 def cmd_lcms_convert(args: argparse.Namespace) -> int:
@@ -140,9 +92,10 @@ def cmd_lcms_convert(args: argparse.Namespace) -> int:
     from omicsnet.errors import ConfigError
     from omicsnet.ms.binning import convert_files
     from omicsnet.utils.io import OutputExistsError
+    from omicsnet.utils.output import check_output_dir, output_dir
 
     params = binning_from_args(args)
-    out = Path(args.out)
+    out = check_output_dir(args.out, resume=True)  # adding runs to an earlier conversion is fine
     targets: dict[str, Path] = {}
     for name in args.files:
         target = out / f"{Path(name).name.removesuffix('.gz')}.npz"  # run.mzML -> run.mzML.npz
@@ -151,21 +104,22 @@ def cmd_lcms_convert(args: argparse.Namespace) -> int:
         if target.exists() and not args.overwrite:
             raise OutputExistsError(f"{target} already exists; add --overwrite to replace it")
         targets[name] = target
-    result = convert_files(
-        list(targets),
-        params,
-        cache_dir=args.cache_dir,
-        use_cache=not args.no_cache,
-        workers=args.workers,
-        progress=not args.quiet,
-    )
-    for record in result.records:
-        matrix = result.matrices.get(record.path)
-        if matrix is not None:
-            matrix.save(targets[record.path], overwrite=args.overwrite)
+    with output_dir(out, resume=True, command="omicsnet lcms convert"):
+        result = convert_files(
+            list(targets),
+            params,
+            cache_dir=args.cache_dir,
+            use_cache=not args.no_cache,
+            workers=args.workers,
+            progress=not args.quiet,
+        )
+        for record in result.records:
+            matrix = result.matrices.get(record.path)
+            if matrix is not None:
+                matrix.save(targets[record.path], overwrite=args.overwrite)
     print(
         f"{result.n_converted} converted, {result.n_cached} from cache, {result.n_failed} failed;"
-        f" matrices in {out}"
+        f" matrices in {args.out}"
     )
     for _, reason in result.failures:
         print(f"failed: {reason}", file=sys.stderr)
@@ -173,7 +127,7 @@ def cmd_lcms_convert(args: argparse.Namespace) -> int:
 
 
 def cmd_lcms_train(args: argparse.Namespace) -> int:
-    from omicsnet.lcms_workflows import train_lcms
+    from omicsnet.lcms.workflows import train_lcms
 
     cv: int | str | None = None
     if args.cv:
@@ -214,7 +168,7 @@ def cmd_lcms_train(args: argparse.Namespace) -> int:
 
 
 def cmd_lcms_predict(args: argparse.Namespace) -> int:
-    from omicsnet.lcms_workflows import predict_lcms
+    from omicsnet.lcms.workflows import predict_lcms
 
     frame = predict_lcms(
         args.model,

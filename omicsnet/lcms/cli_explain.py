@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from omicsnet.commands.lcms import add_input_arguments, binning_from_args, inputs_from_args
+from omicsnet.lcms.cli_args import add_input_arguments, binning_from_args, inputs_from_args
 from omicsnet.utils.cli import CommandGroups
 
 
@@ -78,7 +78,7 @@ def add_commands(groups: CommandGroups) -> None:
 
 
 def cmd_explain_rise(args: argparse.Namespace) -> int:
-    from omicsnet.lcms_workflows import explain_rise
+    from omicsnet.lcms.workflows import explain_rise
 
     regions = explain_rise(
         args.model,
@@ -103,7 +103,7 @@ def cmd_explain_rise(args: argparse.Namespace) -> int:
 
 
 def cmd_explain_background(args: argparse.Namespace) -> int:
-    from omicsnet.lcms_workflows import explain_background
+    from omicsnet.lcms.workflows import explain_background
 
     _, summary = explain_background(
         args.model,
