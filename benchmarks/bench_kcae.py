@@ -573,7 +573,7 @@ def bench_kcae(ctx: BenchContext) -> BenchResult:
 def _plots(
     runner: Runner, predictions: dict[str, pd.Series], metrics: dict[str, Any], folder: Path
 ) -> None:
-    from omicsnet.kcae.workflows import plot_phenotype_pcc, plot_predicted_vs_measured
+    from omicsnet.kcae.plots import plot_phenotype_pcc, plot_predicted_vs_measured
 
     for method in ("C", "random_forest"):
         pred = predictions[method].dropna()

@@ -177,7 +177,7 @@ def _campaign(
 ) -> Any:
     """Run one campaign of the paper's space on the given data."""
     from omicsnet.search import run_campaign
-    from omicsnet.t2p.search_task import paper_campaign
+    from omicsnet.t2p.space import paper_campaign
 
     config = paper_campaign(
         {
@@ -213,7 +213,7 @@ def bench_t2p(ctx: BenchContext) -> BenchResult:
     import torch
 
     from omicsnet.t2p.ablation import ablation_variants
-    from omicsnet.t2p.search_task import trial_parameters
+    from omicsnet.t2p.space import trial_parameters
     from omicsnet.t2p.workflows import best_config, cross_validate, cv_summary, load_data
 
     settings = QUICK if ctx.quick else FULL

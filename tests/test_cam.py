@@ -128,7 +128,6 @@ def test_binary_frozen_model_gives_two_named_maps_on_image_axes():
 
 def test_a_trained_model_looks_at_its_class_blob(one_torch_thread):
     from omicsnet.lcms_image.workflows import fit_lcms_image
-
     from tests.lcms_image.test_model import _blob_data
 
     data = _blob_data(n_per_class=8, size=24)

@@ -1,15 +1,15 @@
 """Transcript → protein prediction (Cranney & Meyer 2024, rebuilt): training, baselines, evaluation.
 
-The data side lives in :mod:`omicsnet.data.t2p` (alignment, splits, leak-free scaling) and
-:mod:`omicsnet.data.cptac` (CPTAC tables); the model is the registered ``residual_mlp``.
+The data side lives in :mod:`omicsnet.t2p.data` (alignment, splits, leak-free scaling) and
+:mod:`omicsnet.t2p.cptac` (CPTAC tables); the model is the registered ``residual_mlp``.
 """
 
 from omicsnet.families import FamilySpec
 from omicsnet.utils.lazy import lazy_exports
 
 SPEC = FamilySpec(
-    models=("omicsnet.models.residual_mlp",),
-    commands="omicsnet.commands.t2p",
+    models=("omicsnet.t2p.model",),
+    commands="omicsnet.t2p.cli",
     command_groups={"t2p": "transcript -> protein prediction"},
     demo="omicsnet.t2p.demo:demo_t2p",
     search_tasks={"t2p": "omicsnet.t2p.search_task:run_trial"},
@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 _LAZY = {
-    "MaskedRegressionPlan": "omicsnet.t2p.train",
+    "MaskedRegressionPlan": "omicsnet.t2p.plans",
     "T2PTrainResult": "omicsnet.t2p.train",
     "build_t2p_model": "omicsnet.t2p.train",
     "train_t2p": "omicsnet.t2p.train",

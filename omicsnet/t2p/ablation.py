@@ -17,7 +17,7 @@ draws them.
 
 Examples
 --------
->>> from omicsnet.t2p.search_task import PAPER_BEST
+>>> from omicsnet.t2p.space import PAPER_BEST
 >>> sorted(ablation_variants(PAPER_BEST, activations=["tanh"], dropouts=[0.0]))
 ['activation=tanh', 'dropout=0.0', 'full', 'no_block1', 'no_block2', 'no_block3', 'no_residual']
 """
@@ -37,8 +37,8 @@ from omicsnet.errors import ConfigError, DataError
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from matplotlib.figure import Figure
 
-    from omicsnet.data.t2p import T2PData
-    from omicsnet.t2p.search_task import T2PTrialConfig
+    from omicsnet.t2p.data import T2PData
+    from omicsnet.t2p.space import T2PTrialConfig
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def ablation_variants(
     Returns
     -------
     dict
-        Variant name → :class:`~omicsnet.t2p.search_task.T2PTrialConfig`, ``"full"`` first.
+        Variant name → :class:`~omicsnet.t2p.space.T2PTrialConfig`, ``"full"`` first.
 
     Examples
     --------
@@ -90,7 +90,7 @@ def ablation_variants(
     >>> v["no_block1"].model["blocks"], v["dropout=0.5"].model["blocks"][0]["dropout"]
     ([], 0.5)
     """
-    from omicsnet.t2p.search_task import RESIDUAL_SETS
+    from omicsnet.t2p.space import RESIDUAL_SETS
     from omicsnet.t2p.workflows import as_trial_config
 
     base = as_trial_config(config)
@@ -123,7 +123,7 @@ def ablation_variants(
         if enabled and name != base.residual_set:
             variants[f"residual={name}"] = changed(residual_set=name)
     for name in activations:
-        from omicsnet.models.residual_mlp import block_activation
+        from omicsnet.t2p.model import block_activation
 
         block_activation(str(name))  # unknown names fail here, not in training
         if blocks and any(b.get("activation") != name for b in blocks):

@@ -14,59 +14,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
-from torch import Tensor
 
 from omicsnet.errors import ConfigError
-from omicsnet.train.plans import RegressionPlan
+from omicsnet.t2p.plans import MaskedRegressionPlan
 
 logger = logging.getLogger(__name__)
-
-
-class MaskedRegressionPlan(RegressionPlan):
-    """Mean squared error over measured targets only; per-protein metrics.
-
-    Missing targets are ``NaN`` in the target tensor, or have ``mask`` 0 when the batch
-    carries a ``"mask"`` (as :meth:`omicsnet.data.t2p.ScaledT2P.dataset` makes). They add
-    nothing to the loss or its gradient. Metrics: ``mse``, and median and mean per-protein
-    Pearson r and R² (see :mod:`omicsnet.t2p.evaluate`).
-
-    Examples
-    --------
-    >>> import torch
-    >>> plan = MaskedRegressionPlan()
-    >>> outputs = torch.tensor([[1.0, 5.0], [2.0, 0.0]])
-    >>> target = torch.tensor([[2.0, float("nan")], [2.0, 0.0]])
-    >>> float(plan.compute_loss(outputs, target))  # (1 + 0 + 0) / 3 measured values
-    0.3333333432674408
-    """
-
-    name = "masked_regression"
-
-    def target(self, batch: dict[str, Tensor]) -> Tensor:
-        target = batch["y"]
-        if "mask" in batch:
-            target = torch.where(batch["mask"] > 0, target, torch.full_like(target, float("nan")))
-        return target
-
-    def compute_loss(self, outputs: Tensor, target: Tensor) -> Tensor:
-        target = target.to(outputs.dtype).view_as(outputs)
-        observed = torch.isfinite(target)
-        filled = torch.where(observed, target, outputs.detach())
-        return ((outputs - filled) ** 2).sum() / observed.sum().clamp_min(1)
-
-    def metrics(self, outputs: Tensor, target: Tensor) -> dict[str, float]:
-        from omicsnet.t2p.evaluate import per_protein_metrics, summarize_metrics
-
-        truth = target.double().reshape(len(target), -1).numpy()
-        pred = outputs.double().reshape(len(outputs), -1).numpy()
-        summary = summarize_metrics(per_protein_metrics(truth, pred))
-        return {
-            "mse": summary["mse"],
-            "pearson": summary["pearson_r_mean"],
-            "pearson_median": summary["pearson_r_median"],
-            "r2": summary["r2_mean"],
-            "r2_median": summary["r2_median"],
-        }
 
 
 @dataclass
@@ -122,23 +74,23 @@ def build_t2p_model(
         ``indices: None`` (or absent) uses ``residual_set``. ``linear_path: true`` adds a
         linear path with one unit per training sample (see ``residual_init``).
     scaled
-        A :class:`~omicsnet.data.t2p.ScaledT2P`.
+        A :class:`~omicsnet.t2p.data.ScaledT2P`.
     residual_set
         ``"own"``, ``"correlated"``, ``"uncorrelated"`` or ``"random"`` (see
-        :func:`omicsnet.data.t2p.residual_indices`).
+        :func:`omicsnet.t2p.data.residual_indices`).
     residual_init
         ``"fit"`` (default): with the residual path on, the network starts as the
         one-to-one linear model: each residual gain is the least-squares slope of the
         protein on its residual transcript over the training samples, the output layer's
         bias the matching intercept and its weights zero (they receive gradients from the
         first step, as in zero-initialised residual branches). With a linear path, the
-        start is the two-stage :func:`~omicsnet.t2p.baselines.own_residual_ridge` fit
+        start is the two-stage :func:`~omicsnet.t2p.linear.own_residual_ridge` fit
         instead, its ridge frozen in the linear path, so the blocks learn only what a
         well-regularised linear model misses. ``"ones"``: gains 1, the default
         initialisation of the output layer, and a trainable linear path.
     """
-    from omicsnet.data.t2p import residual_indices
     from omicsnet.models import create_model
+    from omicsnet.t2p.data import residual_indices
 
     config = dict(model_config)
     for key in ("in_features", "out_features"):
@@ -176,13 +128,13 @@ def _start_from_linear_fit(model: Any, scaled: Any, indices: np.ndarray) -> None
     """Set the residual gains, output bias and linear path to the closed-form linear fit.
 
     Without a linear path: each protein's least-squares fit on its residual transcript
-    (:func:`~omicsnet.t2p.baselines.own_mrna_fit`). With one: the two-stage
-    :func:`~omicsnet.t2p.baselines.own_residual_ridge`, whose ridge (solved in sample
+    (:func:`~omicsnet.t2p.linear.own_mrna_fit`). With one: the two-stage
+    :func:`~omicsnet.t2p.linear.own_residual_ridge`, whose ridge (solved in sample
     space) becomes the linear path — inputs → one unit per training sample (the centred
     training inputs) → outputs (the dual coefficients) — and is frozen. The output layer's
     weights start at zero, so the untrained network predicts exactly that linear fit.
     """
-    from omicsnet.t2p.baselines import own_mrna_fit, own_residual_ridge
+    from omicsnet.t2p.linear import own_mrna_fit, own_residual_ridge
 
     x = scaled.x_train.astype(np.float64)
     y = scaled.y_train.astype(np.float64)
@@ -232,7 +184,7 @@ def train_t2p(
     model_config
         Blocks and residual of the network (see :func:`build_t2p_model`).
     scaled
-        A :class:`~omicsnet.data.t2p.ScaledT2P` (validation samples drive early stopping
+        A :class:`~omicsnet.t2p.data.ScaledT2P` (validation samples drive early stopping
         and the best epoch; without them the training loss does).
     batch_size, lr
         Mini-batch size and learning rate, passed to the trainer and really used (the
@@ -256,7 +208,7 @@ def train_t2p(
     Examples
     --------
     >>> import numpy as np, pandas as pd
-    >>> from omicsnet.data.t2p import t2p_from_tables, t2p_splits
+    >>> from omicsnet.t2p.data import t2p_from_tables, t2p_splits
     >>> rng = np.random.default_rng(0)
     >>> rna = pd.DataFrame(rng.normal(size=(40, 6)), columns=list("ABCDEF"))
     >>> protein = rna[["A", "B"]] + 0.1 * rng.normal(size=(40, 2))
@@ -268,7 +220,7 @@ def train_t2p(
     True
     """
     from omicsnet.t2p.evaluate import per_protein_metrics, summarize_metrics
-    from omicsnet.train import Trainer
+    from omicsnet.train.defaults import make_trainer
 
     options = dict(trainer_config or {})
     for key in ("batch_size", "lr"):
@@ -284,19 +236,20 @@ def train_t2p(
     )
     train_data = scaled.dataset("train")
     val_data = scaled.dataset("val") if len(scaled.val_ids) else None
-    uses_batch_norm = any(spec["batch_norm"] for spec in model.block_specs)
-    # a batch-norm layer cannot train on a last batch of one sample
-    drop_last = uses_batch_norm and len(train_data) % int(batch_size) == 1
-    options.setdefault("drop_last", drop_last)
-    trainer = Trainer(
-        batch_size=int(batch_size),
-        lr=float(lr),
-        max_epochs=int(max_epochs),
-        early_stopping=early_stopping if val_data is not None else None,
-        seed=seed,
-        device=device,
-        progress=progress,
-        **options,
+    trainer = make_trainer(
+        None,
+        {
+            "batch_size": int(batch_size),
+            "lr": float(lr),
+            "max_epochs": int(max_epochs),
+            "early_stopping": early_stopping if val_data is not None else None,
+            "seed": seed,
+            "device": device,
+            "progress": progress,
+            **options,
+        },
+        model=model,  # with batch norm, a last batch of one sample is dropped
+        n_train=len(train_data),
     )
     fit = trainer.fit(model, train_data, val_data, plan=MaskedRegressionPlan())
     model = fit.model

@@ -9,7 +9,7 @@ and the demo share:
   the inputs optionally restricted by :func:`restrict_transcripts` (the most variable
   transcripts on the training samples, plus every protein's own mRNA);
 * :func:`fit_config` — train a ``residual_mlp`` from a trial config (a point of the search
-  space, e.g. :data:`~omicsnet.t2p.search_task.PAPER_BEST`, or a campaign's best);
+  space, e.g. :data:`~omicsnet.t2p.space.PAPER_BEST`, or a campaign's best);
 * :func:`cross_validate` — k×2 cross-validation of baselines and networks on the same
   splits, one row per (model, split), and :func:`cv_summary` (median per-protein r,
   spread over splits, MSE);
@@ -28,7 +28,6 @@ True
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import time
@@ -40,10 +39,11 @@ import numpy as np
 import pandas as pd
 
 from omicsnet.errors import ConfigError
+from omicsnet.t2p.data import restrict_transcripts
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
-    from omicsnet.data.t2p import ScaledT2P, T2PData, T2PSplit
-    from omicsnet.t2p.search_task import T2PTrialConfig
+    from omicsnet.t2p.data import ScaledT2P, T2PData, T2PSplit
+    from omicsnet.t2p.space import T2PTrialConfig
     from omicsnet.t2p.train import T2PTrainResult
 
 logger = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ def synthetic_t2p(
     ((20, 8), (20, 3), ['G0000', 'G0001', 'G0002'])
     """
     from omicsnet.data.builtin_datasets import synthetic_omics
-    from omicsnet.data.t2p import t2p_from_tables
+    from omicsnet.t2p.data import t2p_from_tables
 
     generated = synthetic_omics(
         n_samples=n_samples, n_genes=n_genes, n_proteins=n_proteins, noise=noise, seed=seed
@@ -108,7 +108,7 @@ def load_data(
         One of
 
         * ``{"cohorts": "ucec", ...}`` (or just ``"ucec"``): CPTAC cohorts through
-          :func:`omicsnet.data.t2p.load_t2p` (``source``, ``release``, ``max_missing``,
+          :func:`omicsnet.t2p.data.load_t2p` (``source``, ``release``, ``max_missing``,
           ``tumour_only``, ``duplicates`` are passed on);
         * ``{"rna": FILE, "protein": FILE, "genes_in_rows": true}``: your own tables
           (paths relative to ``base_dir``, or ``data:...`` in the data directory);
@@ -133,7 +133,7 @@ def load_data(
     (30, 2)
     """
     from omicsnet.config import check_keys, resolve_config_path
-    from omicsnet.data.t2p import load_t2p, t2p_from_tables
+    from omicsnet.t2p.data import load_t2p, t2p_from_tables
 
     if isinstance(spec, str):
         spec = {"cohorts": spec}
@@ -190,7 +190,7 @@ def get_split(data: T2PData, spec: Mapping[str, Any] | None = None) -> T2PSplit:
     '2x2/r1/f1'
     """
     from omicsnet.config import check_keys
-    from omicsnet.data.t2p import t2p_splits
+    from omicsnet.t2p.data import t2p_splits
 
     options = dict(spec or {})
     check_keys(options, SPLIT_KEYS, "split")
@@ -202,45 +202,6 @@ def get_split(data: T2PData, spec: Mapping[str, Any] | None = None) -> T2PSplit:
             return split
         count = i + 1
     raise ConfigError(f"split.index {index} is beyond the {count} splits of that scheme")
-
-
-def restrict_transcripts(scaled: ScaledT2P, top_variable: int | None) -> ScaledT2P:
-    """Keep the ``top_variable`` transcripts most variable on the training samples, plus
-    every protein's own mRNA; ``None`` keeps all.
-
-    Only training statistics choose the inputs (``scaled.transcript_variance``), so the
-    test samples play no part. Column order is kept and ``own_index`` is remapped.
-
-    Examples
-    --------
-    >>> data = synthetic_t2p(n_samples=40, n_genes=20, n_proteins=3)
-    >>> scaled = prepare_split(data, {"seed": 0})
-    >>> small = restrict_transcripts(scaled, 5)
-    >>> small.x_train.shape[1] <= 8, bool(small.own_index.min() >= 0)
-    (True, True)
-    """
-    if top_variable is None:
-        return scaled
-    if isinstance(top_variable, bool) or not isinstance(top_variable, int) or top_variable < 1:
-        raise ConfigError(f"top_variable must be a positive integer or None, got {top_variable!r}")
-    variance = scaled.transcript_variance.reindex(scaled.transcripts).to_numpy(dtype=float)
-    order = np.argsort(-np.nan_to_num(variance, nan=-1.0), kind="stable")[:top_variable]
-    keep = np.zeros(len(scaled.transcripts), dtype=bool)
-    keep[order] = True
-    own = np.asarray(scaled.own_index)
-    keep[own[own >= 0]] = True
-    columns = np.flatnonzero(keep)
-    new_position = np.full(len(scaled.transcripts), -1, dtype=np.int64)
-    new_position[columns] = np.arange(len(columns))
-    return dataclasses.replace(
-        scaled,
-        x_train=np.ascontiguousarray(scaled.x_train[:, columns]),
-        x_val=np.ascontiguousarray(scaled.x_val[:, columns]),
-        x_test=np.ascontiguousarray(scaled.x_test[:, columns]),
-        transcripts=[scaled.transcripts[i] for i in columns],
-        own_index=np.where(own >= 0, new_position[np.clip(own, 0, None)], -1),
-        transcript_variance=scaled.transcript_variance.iloc[columns],
-    )
 
 
 def prepare_split(
@@ -259,7 +220,7 @@ def prepare_split(
     >>> scaled.x_train.shape, float(abs(scaled.x_train.mean(0)).max()) < 1e-5
     ((40, 12), True)
     """
-    from omicsnet.data.t2p import T2PSplit
+    from omicsnet.t2p.data import T2PSplit
 
     chosen = split if isinstance(split, T2PSplit) else get_split(data, split)
     return restrict_transcripts(data.scaled(chosen), top_variable)
@@ -267,7 +228,7 @@ def prepare_split(
 
 # ---------------------------------------------------------------------------- models
 def as_trial_config(config: Any) -> T2PTrialConfig:
-    """A :class:`~omicsnet.t2p.search_task.T2PTrialConfig` from a trial config, its
+    """A :class:`~omicsnet.t2p.space.T2PTrialConfig` from a trial config, its
     ``as_dict()`` form, or flat search parameters.
 
     Examples
@@ -275,7 +236,7 @@ def as_trial_config(config: Any) -> T2PTrialConfig:
     >>> as_trial_config({"lr": 0.01, "batch_size": 8}).batch_size
     8
     """
-    from omicsnet.t2p.search_task import T2PTrialConfig, trial_config, trial_parameters
+    from omicsnet.t2p.space import T2PTrialConfig, trial_config, trial_parameters
 
     if isinstance(config, T2PTrialConfig):
         return config
@@ -342,24 +303,20 @@ def fit_config(
 def predict(model: Any, x: np.ndarray, *, batch_size: int = 256) -> np.ndarray:
     """Predictions of a trained model on a scaled input array, in eval mode, no gradients.
 
+    :func:`omicsnet.models.inference.predict`; an empty input gives an empty array.
+
     Examples
     --------
     >>> import torch
     >>> predict(torch.nn.Linear(3, 2), np.zeros((5, 3), dtype="float32")).shape
     (5, 2)
     """
-    import torch
+    from omicsnet.models.inference import predict as batched_predict
 
-    from omicsnet.models.inference import eval_mode, model_device
-
-    device = model_device(model, None)
-    parts = []
-    with torch.no_grad(), eval_mode(model, no_grad=False):
-        for start in range(0, len(x), batch_size):
-            batch = torch.as_tensor(x[start : start + batch_size], dtype=torch.float32)
-            parts.append(model(batch.to(device)).cpu().numpy())
-    width = parts[0].shape[1] if parts else 0
-    return np.concatenate(parts) if parts else np.zeros((0, width), dtype=np.float32)
+    if len(x) == 0:
+        width = int(getattr(model, "n_outputs", 0) or 0)
+        return np.zeros((0, width), dtype=np.float32)
+    return batched_predict(model, x, batch_size=batch_size)
 
 
 # ---------------------------------------------------------------------------- evaluation
@@ -415,9 +372,11 @@ def cross_validate(
     Returns
     -------
     DataFrame
-        One row per (model, split): ``model``, ``split``, ``seconds`` and the
-        :func:`~omicsnet.t2p.evaluate.summarize_metrics` columns (``pearson_r_median``,
-        ``mse``...). The raw own-mRNA correlation is the row model ``mrna_protein_r``.
+        The table of the one CV loop (:func:`omicsnet.train.cv.cross_validate`): one row
+        per (model, split) with ``model``, ``split``, ``n_train``, ``n_test``, ``seconds``
+        and the :func:`~omicsnet.t2p.evaluate.summarize_metrics` columns
+        (``pearson_r_median``, ``mse``...). The raw own-mRNA correlation is the row model
+        ``mrna_protein_r``.
 
     Examples
     --------
@@ -431,38 +390,53 @@ def cross_validate(
     >>> sorted(set(table["model"]))
     ['linear', 'linear [2-seed ensemble]', 'mrna_protein_r']
     """
-    from tqdm.auto import tqdm
-
-    from omicsnet.data.t2p import t2p_splits
     from omicsnet.t2p.baselines import baseline_summary, fit_baselines
+    from omicsnet.t2p.data import t2p_splits
     from omicsnet.t2p.evaluate import per_protein_metrics, summarize_metrics
+    from omicsnet.train.cv import FoldOutput, Split
+    from omicsnet.train.cv import cross_validate as run_cv
 
     if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
         raise ConfigError(f"seeds must be a whole number >= 1, got {seeds!r}")
-    rows: list[dict[str, Any]] = []
     options = dict(baseline_options or {})
     if top_variable is not None:  # baselines that restrict their inputs see the networks'
         options.setdefault("top_variable", top_variable)
-    splits = list(t2p_splits(data, scheme="kx2", k=k, seed=seed, val=val))
-    for split in tqdm(splits, desc="k x 2 CV", disable=not progress):
-        scaled = data.scaled(split)
+    t2p_list = list(t2p_splits(data, scheme="kx2", k=k, seed=seed, val=val))
+    ids = [str(s) for s in data.rna.index]
+    position = {sample: i for i, sample in enumerate(ids)}
+    by_name = {s.name: s for s in t2p_list}
+
+    def positions(samples: Sequence[str]) -> np.ndarray:
+        return np.asarray([position[s] for s in samples], dtype=np.int64)
+
+    splits = [
+        Split(s.name, positions(s.train), positions(s.test), positions(s.val)) for s in t2p_list
+    ]
+
+    def summary_outputs(summary: pd.DataFrame, suffix: str = "") -> dict[str, FoldOutput]:
+        outputs = {}
+        for name, row in summary.iterrows():
+            metrics = row.to_dict()
+            seconds = metrics.pop("seconds", np.nan)
+            outputs[f"{name}{suffix}"] = FoldOutput(metrics=metrics, info={"seconds": seconds})
+        return outputs
+
+    def fit_predict(split: Split) -> dict[str, FoldOutput]:
+        t2p_split = by_name[split.name]
+        scaled = data.scaled(t2p_split)
+        outputs: dict[str, FoldOutput] = {}
         if baselines:
             predictions = fit_baselines(
                 scaled, list(baselines), seed=seed, device=device, **options
             )
-            summary = baseline_summary(scaled, predictions)
-            for name, row in summary.iterrows():
-                rows.append({"model": str(name), "split": split.name, **row.to_dict()})
+            outputs.update(summary_outputs(baseline_summary(scaled, predictions)))
         else:
             from omicsnet.t2p.evaluate import mrna_protein_correlation
 
             raw = mrna_protein_correlation(scaled.x_test, scaled.y_test, scaled.own_index).dropna()
-            rows.append(
-                {
-                    "model": "mrna_protein_r",
-                    "split": split.name,
-                    "pearson_r_median": float(raw.median()) if len(raw) else np.nan,
-                }
+            median = float(raw.median()) if len(raw) else np.nan
+            outputs["mrna_protein_r"] = FoldOutput(
+                metrics={"pearson_r_median": median}, info={"seconds": np.nan}
             )
         restricted = restrict_transcripts(scaled, top_variable)
         if restricted_baselines:
@@ -474,11 +448,9 @@ def cross_validate(
                 **options,
             )
             summary = baseline_summary(restricted, predictions).drop(index="mrna_protein_r")
-            suffix = f"@top{top_variable}" if top_variable else ""
-            for name, row in summary.iterrows():
-                rows.append({"model": f"{name}{suffix}", "split": split.name, **row.to_dict()})
+            outputs.update(summary_outputs(summary, f"@top{top_variable}" if top_variable else ""))
         for name, config in (networks or {}).items():
-            predictions, seconds, epochs = [], [], []
+            predictions_, seconds, epochs = [], [], []
             for member in range(seeds):
                 started = time.perf_counter()
                 result = fit_config(
@@ -486,29 +458,29 @@ def cross_validate(
                     restricted,
                     max_epochs=max_epochs,
                     early_stopping=early_stopping,
-                    seed=seed + (split.repeat or 0) + _ENSEMBLE_SEED_STEP * member,
+                    seed=seed + (t2p_split.repeat or 0) + _ENSEMBLE_SEED_STEP * member,
                     device=device,
                 )
-                predictions.append(result.predictions.to_numpy())
+                predictions_.append(result.predictions.to_numpy())
                 seconds.append(time.perf_counter() - started)
                 epochs.append(len(result.history))
-            members = [(name, predictions[:1], seconds[:1], epochs[0])]
+            members = [(name, predictions_[:1], seconds[:1], epochs[0])]
             if seeds > 1:
-                members.append((ensemble_name(name, seeds), predictions, seconds, epochs[0]))
+                members.append((ensemble_name(name, seeds), predictions_, seconds, epochs[0]))
             for label, chosen, spent, epoch_count in members:
                 table = per_protein_metrics(
                     restricted.y_test, np.mean(chosen, axis=0), restricted.proteins
                 )
-                rows.append(
-                    {
-                        "model": label,
-                        "split": split.name,
-                        **summarize_metrics(table),
-                        "seconds": float(sum(spent)),
-                        "epochs": epoch_count,
-                    }
+                outputs[label] = FoldOutput(
+                    metrics=summarize_metrics(table),
+                    info={"seconds": float(sum(spent)), "epochs": epoch_count},
                 )
-    return pd.DataFrame(rows)
+        return outputs
+
+    result = run_cv(
+        splits, fit_predict, n_samples=len(ids), sample_ids=ids, progress=progress, desc="k x 2 CV"
+    )
+    return result.table
 
 
 _ENSEMBLE_SEED_STEP = 1000
@@ -691,27 +663,6 @@ def best_config(campaign: Any) -> T2PTrialConfig:
 RUN_FILE = "t2p_run.json"
 
 
-def check_output(path: str | os.PathLike[str], *, overwrite: bool) -> Path:
-    """Refuse an existing output before any work is done (unless ``overwrite``).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> check_output(tempfile.mkdtemp(), overwrite=False)  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    omicsnet.utils.io.OutputExistsError: ... already exists; pass overwrite=True ...
-    """
-    from omicsnet.utils.io import OutputExistsError
-
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise OutputExistsError(
-            f"{path} already exists; pass overwrite=True (--overwrite) to replace it"
-        )
-    return path
-
-
 def train_and_save(
     data: T2PData,
     config: Any,
@@ -745,9 +696,9 @@ def train_and_save(
     from omicsnet.models.serialization import save
     from omicsnet.t2p.baselines import fit_baselines
     from omicsnet.t2p.evaluate import per_protein_metrics, summarize_metrics
-    from omicsnet.utils.output import atomic_directory
+    from omicsnet.utils.output import atomic_directory, check_output_dir
 
-    check_output(out, overwrite=overwrite)
+    check_output_dir(out, overwrite=overwrite)  # before any work
     trial = as_trial_config(config)
     split_spec = dict(split or {"scheme": "standard", "seed": seed})
     scaled = prepare_split(data, split_spec, top_variable=top_variable)
@@ -823,10 +774,10 @@ def explain_saved(
     from omicsnet.errors import DataError, DataNotFoundError
     from omicsnet.explain.shap_attribution import plot_shap_vs_spearman
     from omicsnet.models.serialization import load
-    from omicsnet.utils.output import atomic_directory
+    from omicsnet.utils.output import atomic_directory, check_output_dir
     from omicsnet.utils.plotting import save_figure
 
-    check_output(out, overwrite=overwrite)
+    check_output_dir(out, overwrite=overwrite)  # before any work
     run_dir = Path(run_dir)
     record_path = run_dir / RUN_FILE
     if not record_path.is_file():

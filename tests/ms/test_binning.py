@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from omicsnet.data import lcms_matrix
 from omicsnet.errors import ConfigError, DataError, DataNotFoundError
+from omicsnet.ms import binning as lcms_matrix
 from omicsnet.ms.binning import (
     PRESETS,
     BinningParams,

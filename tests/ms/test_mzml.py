@@ -11,8 +11,8 @@ import zlib
 import numpy as np
 import pytest
 
-from omicsnet.data import mzml
 from omicsnet.errors import DataError, DataNotFoundError
+from omicsnet.ms import mzml
 from omicsnet.ms.mzml import MSRun, read_ms_run, sniff_format
 from omicsnet.ms.synthetic import PlantedPeak, write_synthetic_mzml
 

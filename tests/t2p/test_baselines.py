@@ -7,23 +7,16 @@ import pandas as pd
 import pytest
 from scipy.stats import pearsonr
 
-from omicsnet.data.t2p import t2p_from_tables, t2p_splits
 from omicsnet.errors import ConfigError, DataError
-from omicsnet.t2p.baselines import (
-    BASELINES,
-    KernelRidge,
-    baseline_summary,
-    fit_baselines,
-    handbuilt_config,
-    own_mrna_fit,
-    ridge_with_unpenalised_own,
-)
+from omicsnet.t2p.baselines import BASELINES, baseline_summary, fit_baselines, handbuilt_config
+from omicsnet.t2p.data import t2p_from_tables, t2p_splits
 from omicsnet.t2p.evaluate import (
     masked_mse,
     mrna_protein_correlation,
     per_protein_metrics,
     summarize_metrics,
 )
+from omicsnet.t2p.linear import KernelRidge, own_mrna_fit, ridge_with_unpenalised_own
 
 
 def test_per_protein_metrics_match_scipy_and_skip_missing():
@@ -180,7 +173,7 @@ def test_kernel_ridge_shared_penalty_minimises_the_summed_leave_one_out_error():
 def test_own_residual_ridge_is_own_fit_then_ridge_on_what_it_leaves():
     from sklearn.linear_model import Ridge
 
-    from omicsnet.t2p.baselines import own_residual_ridge
+    from omicsnet.t2p.linear import own_residual_ridge
 
     rng = np.random.default_rng(6)
     x = rng.normal(size=(40, 10))
@@ -197,7 +190,7 @@ def test_own_residual_ridge_is_own_fit_then_ridge_on_what_it_leaves():
 
 
 def test_ridge_own_residual_baseline_uses_the_networks_inputs():
-    from omicsnet.t2p.baselines import own_residual_ridge
+    from omicsnet.t2p.linear import own_residual_ridge
     from omicsnet.t2p.workflows import restrict_transcripts
 
     scaled = make_scaled()

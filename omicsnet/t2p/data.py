@@ -13,7 +13,7 @@ Missing values
   :attr:`T2PData.report`).
 * Proteins: a protein missing in more than ``max_missing`` of the kept samples is dropped.
   Remaining missing values stay ``NaN`` in the targets: they are **masked** in the loss
-  (:class:`omicsnet.t2p.train.MaskedRegressionPlan`) and in every metric
+  (:class:`omicsnet.t2p.plans.MaskedRegressionPlan`) and in every metric
   (:mod:`omicsnet.t2p.evaluate`), never imputed. Baselines that cannot take missing
   targets (ridge, random forest) are fitted with them set to the protein's training mean.
 
@@ -41,6 +41,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from collections.abc import Iterator, Mapping, Sequence
@@ -543,7 +544,7 @@ def load_t2p(
     release
         A folder or ``cptac`` 0.4.1 wheel with the UCEC files (overrides ``data_dir``).
     cache
-        Cache folder of the package source (see :func:`omicsnet.data.cptac.cache_dir`).
+        Cache folder of the package source (see :func:`omicsnet.t2p.cptac.cache_dir`).
     max_missing, tumour_only, duplicates
         See :func:`align_t2p`.
 
@@ -553,7 +554,7 @@ def load_t2p(
     >>> data.rna.shape, data.protein.shape  # doctest: +SKIP
     ((101, 25886), (101, 9102))
     """
-    from omicsnet.data.cptac import load_cptac_package, read_ucec_release
+    from omicsnet.t2p.cptac import load_cptac_package, read_ucec_release
 
     if source not in ("auto", "files", "package"):
         raise ConfigError(f"source must be 'auto', 'files' or 'package', got {source!r}")
@@ -780,3 +781,43 @@ def residual_indices(
         else:
             chosen[start : start + chunk] = np.abs(corr).argmin(0)
     return [int(i) for i in chosen]
+
+
+def restrict_transcripts(scaled: ScaledT2P, top_variable: int | None) -> ScaledT2P:
+    """Keep the ``top_variable`` transcripts most variable on the training samples, plus
+    every protein's own mRNA; ``None`` keeps all.
+
+    Only training statistics choose the inputs (``scaled.transcript_variance``), so the
+    test samples play no part. Column order is kept and ``own_index`` is remapped.
+
+    Examples
+    --------
+    >>> from omicsnet.t2p.workflows import prepare_split, synthetic_t2p
+    >>> data = synthetic_t2p(n_samples=40, n_genes=20, n_proteins=3)
+    >>> scaled = prepare_split(data, {"seed": 0})
+    >>> small = restrict_transcripts(scaled, 5)
+    >>> small.x_train.shape[1] <= 8, bool(small.own_index.min() >= 0)
+    (True, True)
+    """
+    if top_variable is None:
+        return scaled
+    if isinstance(top_variable, bool) or not isinstance(top_variable, int) or top_variable < 1:
+        raise ConfigError(f"top_variable must be a positive integer or None, got {top_variable!r}")
+    variance = scaled.transcript_variance.reindex(scaled.transcripts).to_numpy(dtype=float)
+    order = np.argsort(-np.nan_to_num(variance, nan=-1.0), kind="stable")[:top_variable]
+    keep = np.zeros(len(scaled.transcripts), dtype=bool)
+    keep[order] = True
+    own = np.asarray(scaled.own_index)
+    keep[own[own >= 0]] = True
+    columns = np.flatnonzero(keep)
+    new_position = np.full(len(scaled.transcripts), -1, dtype=np.int64)
+    new_position[columns] = np.arange(len(columns))
+    return dataclasses.replace(
+        scaled,
+        x_train=np.ascontiguousarray(scaled.x_train[:, columns]),
+        x_val=np.ascontiguousarray(scaled.x_val[:, columns]),
+        x_test=np.ascontiguousarray(scaled.x_test[:, columns]),
+        transcripts=[scaled.transcripts[i] for i in columns],
+        own_index=np.where(own >= 0, new_position[np.clip(own, 0, None)], -1),
+        transcript_variance=scaled.transcript_variance.iloc[columns],
+    )

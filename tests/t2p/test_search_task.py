@@ -10,12 +10,12 @@ import torch
 from omicsnet.errors import ConfigError
 from omicsnet.search import SearchSpace, TrialContext
 from omicsnet.search.settings import CampaignSettings
-from omicsnet.t2p.search_task import (
+from omicsnet.t2p.search_task import run_trial
+from omicsnet.t2p.space import (
     PAPER_BEST,
     paper_campaign,
     paper_space,
     paper_space_path,
-    run_trial,
     trial_config,
     trial_parameters,
 )
@@ -207,7 +207,7 @@ def test_data_specs_are_checked():
 
 
 def test_linear_path_parameter_round_trips_and_stays_out_of_the_paper_space():
-    from omicsnet.t2p.search_task import PAPER_BEST, trial_config, trial_parameters
+    from omicsnet.t2p.space import PAPER_BEST, trial_config, trial_parameters
 
     with_path = trial_config({**PAPER_BEST, "linear_path": "true"})
     assert with_path.model["linear_path"] is True

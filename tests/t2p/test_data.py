@@ -6,14 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from omicsnet.data.t2p import (
+from omicsnet.errors import ConfigError, DataError
+from omicsnet.t2p.data import (
     T2PSplit,
     align_t2p,
     residual_indices,
     t2p_from_tables,
     t2p_splits,
 )
-from omicsnet.errors import ConfigError, DataError
 
 
 def make_cohort(
@@ -251,7 +251,7 @@ def test_masked_dataset_and_residual_sets(two_cohorts):
 
 
 def test_real_ucec_matches_the_issue_protocol(shared_data):
-    from omicsnet.data.t2p import load_t2p
+    from omicsnet.t2p.data import load_t2p
 
     data = load_t2p("ucec", data_dir=shared_data, max_missing=0.2, tumour_only=True)
     assert data.rna.shape == (101, 25886)

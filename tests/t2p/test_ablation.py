@@ -15,14 +15,14 @@ from omicsnet.t2p.ablation import (
     plot_ablation,
     run_ablation,
 )
-from omicsnet.t2p.search_task import PAPER_BEST
+from omicsnet.t2p.space import PAPER_BEST
 from omicsnet.t2p.workflows import cv_summary
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _flat(variant):
-    from omicsnet.t2p.search_task import trial_parameters
+    from omicsnet.t2p.space import trial_parameters
 
     return trial_parameters(variant)
 
@@ -109,7 +109,7 @@ def test_cv_summary_skips_models_without_correlation_quietly():
 
 
 def test_removing_the_residual_path_hurts_when_proteins_follow_their_mrna(tmp_path):
-    from omicsnet.data.t2p import t2p_from_tables
+    from omicsnet.t2p.data import t2p_from_tables
 
     rng = np.random.default_rng(0)
     samples = [f"S{i}" for i in range(80)]

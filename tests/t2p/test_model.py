@@ -10,8 +10,9 @@ import torch
 import omicsnet
 from omicsnet.errors import ConfigError
 from omicsnet.models import create_model
-from omicsnet.models.residual_mlp import DenseBlock, ResidualBlock
-from omicsnet.t2p.train import MaskedRegressionPlan, build_t2p_model, train_t2p
+from omicsnet.t2p.model import DenseBlock, ResidualBlock
+from omicsnet.t2p.plans import MaskedRegressionPlan
+from omicsnet.t2p.train import build_t2p_model, train_t2p
 from omicsnet.train.callbacks import Callback
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -152,7 +153,7 @@ def test_masked_plan_ignores_missing_targets():
 
 
 def synthetic_scaled(n=60, seed=0):
-    from omicsnet.data.t2p import t2p_from_tables, t2p_splits
+    from omicsnet.t2p.data import t2p_from_tables, t2p_splits
 
     rng = np.random.default_rng(seed)
     rna = pd.DataFrame(rng.normal(size=(n, 8)), columns=[f"G{i}" for i in range(8)])
@@ -275,8 +276,8 @@ def test_linear_path_starts_as_the_two_stage_ridge_and_stays_frozen(tmp_path):
 
 
 def test_linear_path_without_the_residual_and_for_a_protein_without_mrna(tmp_path):
-    from omicsnet.data.t2p import t2p_from_tables, t2p_splits
-    from omicsnet.t2p.baselines import own_residual_ridge
+    from omicsnet.t2p.data import t2p_from_tables, t2p_splits
+    from omicsnet.t2p.linear import own_residual_ridge
 
     rng = np.random.default_rng(1)
     rna = pd.DataFrame(rng.normal(size=(60, 8)), columns=[f"G{i}" for i in range(8)])

@@ -176,7 +176,7 @@ def _architecture(args: argparse.Namespace) -> object:
     from omicsnet.errors import ConfigError, DataNotFoundError
 
     if getattr(args, "paper", False):
-        from omicsnet.t2p.search_task import PAPER_BEST
+        from omicsnet.t2p.space import PAPER_BEST
 
         return dict(PAPER_BEST)
     if getattr(args, "campaign", None):
@@ -214,7 +214,7 @@ def _fmt(value: object) -> str:
 def cmd_t2p_space(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from omicsnet.t2p.search_task import paper_space_path
+    from omicsnet.t2p.space import paper_space_path
     from omicsnet.utils.io import atomic_write_text
 
     text = paper_space_path().read_text(encoding="utf-8")
@@ -262,10 +262,10 @@ def cmd_t2p_train(args: argparse.Namespace) -> int:
 
 
 def cmd_t2p_evaluate(args: argparse.Namespace) -> int:
-    from omicsnet.t2p.workflows import check_output, cross_validate, cv_summary
-    from omicsnet.utils.output import atomic_directory
+    from omicsnet.t2p.workflows import cross_validate, cv_summary
+    from omicsnet.utils.output import atomic_directory, check_output_dir
 
-    check_output(args.out, overwrite=args.overwrite)
+    check_output_dir(args.out, overwrite=args.overwrite)  # before any work
     data, _ = _load(args)
     networks = {}
     if args.config or args.campaign or args.paper:
@@ -331,11 +331,10 @@ def cmd_t2p_explain(args: argparse.Namespace) -> int:
 
 def cmd_t2p_ablate(args: argparse.Namespace) -> int:
     from omicsnet.t2p.ablation import ablation_summary, plot_ablation, run_ablation
-    from omicsnet.t2p.workflows import check_output
-    from omicsnet.utils.output import atomic_directory
+    from omicsnet.utils.output import atomic_directory, check_output_dir
     from omicsnet.utils.plotting import save_figure
 
-    check_output(args.out, overwrite=args.overwrite)
+    check_output_dir(args.out, overwrite=args.overwrite)  # before any work
     data, _ = _load(args)
     table = run_ablation(
         data,

@@ -190,7 +190,7 @@ class ResidualMLP(OmicsModel):
     residual
         ``{"enabled": bool, "indices": [input column per output, -1 for none] or None}``.
         ``None`` indices mean output ``k`` uses input ``k`` (needs ``out_features <=
-        in_features``); :func:`omicsnet.data.t2p.residual_indices` gives own-mRNA,
+        in_features``); :func:`omicsnet.t2p.data.residual_indices` gives own-mRNA,
         correlated and uncorrelated sets.
     linear_rank
         Rank of the linear path added to the output (``0``: none).
@@ -269,7 +269,7 @@ class ResidualMLP(OmicsModel):
 
     def training_plan(self) -> Any:
         """Masked MSE: missing targets (``NaN``, or ``mask`` 0 in the batch) are skipped."""
-        from omicsnet.t2p.train import MaskedRegressionPlan
+        from omicsnet.t2p.plans import MaskedRegressionPlan
 
         return MaskedRegressionPlan()
 

@@ -11,15 +11,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from omicsnet.data.cptac import (
+from omicsnet.errors import ConfigError, DataError, DataNotFoundError
+from omicsnet.t2p.cptac import (
     WHEEL_DATA_DIR,
     cache_dir,
     find_ucec_release,
     load_cptac_package,
     read_ucec_release,
 )
-from omicsnet.data.t2p import load_t2p
-from omicsnet.errors import ConfigError, DataError, DataNotFoundError
+from omicsnet.t2p.data import load_t2p
 
 SAMPLES = ["S001", "S002", "S003", "S004", "S005"]
 

@@ -25,7 +25,7 @@ def _data():
 
 
 def test_ensemble_row_is_the_mean_of_independently_seeded_networks():
-    from omicsnet.data.t2p import t2p_splits
+    from omicsnet.t2p.data import t2p_splits
     from omicsnet.t2p.evaluate import per_protein_metrics, summarize_metrics
 
     data = _data()
