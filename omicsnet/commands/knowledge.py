@@ -104,7 +104,7 @@ def cmd_knowledge_build(args: argparse.Namespace) -> int:
         graph_params,
         resolve_model,
     )
-    from omicsnet.utils.io import OutputExistsError
+    from omicsnet.utils.output import check_output_dir
 
     if args.out is not None:
         root = Path(args.out)
@@ -123,8 +123,7 @@ def cmd_knowledge_build(args: argparse.Namespace) -> int:
         "fixed_uptake": fixed,
     }
     folder = root / artefact_folder_name(name, graph_params(name, **options))
-    if folder.exists() and not args.overwrite:
-        raise OutputExistsError(f"{folder} already exists; add --overwrite to replace it")
+    check_output_dir(folder, overwrite=args.overwrite)  # before the (long) screen
     start = time.perf_counter()
     graph = build_phenotype_graph(
         model,

@@ -50,11 +50,10 @@ def cmd_network_infer(args: argparse.Namespace) -> int:
     from omicsnet.knowledge.metabolic_graph import load_cobra_graph, load_human_gem
     from omicsnet.networks.enrichment import read_gmt
     from omicsnet.networks.infer import infer_network, read_signals
-    from omicsnet.utils.io import OutputExistsError
+    from omicsnet.utils.output import check_output_dir
 
     out = Path(args.out)
-    if out.exists() and not args.overwrite:
-        raise OutputExistsError(f"{out} already exists; choose another --out or add --overwrite")
+    check_output_dir(out, overwrite=args.overwrite)  # before any work
     signals = read_signals(args.signals)
     if args.model == "human-gem":
         graph = load_human_gem(args.data_dir)

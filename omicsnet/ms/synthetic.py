@@ -518,8 +518,9 @@ def write_synthetic_cohort(
     ConfigError
         Invalid design (no classes, repeated class names, wrong number of intensity
         scales, an RT range too short for the shifts, ...).
-    omicsnet.utils.io.OutputExistsError
-        A file exists and ``overwrite`` is false.
+    omicsnet.errors.OutputExistsError
+        ``out_dir`` holds files omicsnet did not write, or an earlier run and
+        ``overwrite`` is false (see :mod:`omicsnet.utils.output`).
 
     Examples
     --------
@@ -536,7 +537,7 @@ def write_synthetic_cohort(
     import pandas as pd
 
     from omicsnet.ms.binning import BinningParams
-    from omicsnet.utils.io import OutputExistsError
+    from omicsnet.utils.output import check_output_dir, output_dir
 
     names = [str(c) for c in classes]
     if not names or len(set(names)) != len(names):
@@ -590,7 +591,7 @@ def write_synthetic_cohort(
         }
     )
     root = Path(out_dir)
-    root.mkdir(parents=True, exist_ok=True)
+    check_output_dir(root, overwrite=overwrite)  # before any work
     suffix = ".mzML.gz" if gzip_files else ".mzML"
     rows = []
     for label in names:
@@ -598,40 +599,35 @@ def write_synthetic_cohort(
             rows.append(
                 {"file": f"{label}_{i + 1}{suffix}", "label": label, "batch": i % n_batches}
             )
-    existing = [r["file"] for r in rows if (root / r["file"]).exists()]
-    if existing and not overwrite:
-        raise OutputExistsError(
-            f"{root} already holds {', '.join(existing[:5])}"
-            f"{' ...' if len(existing) > 5 else ''}; pass overwrite=True to replace them"
-        )
     scan_times = np.arange(rt_range[0], rt_range[1] + scan_interval / 2, scan_interval)
     files = []
-    for index, row in enumerate(rows):
-        batch = row["batch"]
-        own = planted[planted["label"] == row["label"]]
-        peaks_of_run = pd.concat([common, own[["rt", "mz", "intensity"]]], ignore_index=True)
-        drift = offsets[batch] + float(rng.normal(0.0, rt_jitter))
-        gains = scales[batch] * np.exp(jitter * rng.standard_normal(len(peaks_of_run)))
-        peaks = [
-            PlantedPeak(float(mz), float(rt) + drift, float(height * gain), rt_width)
-            for (rt, mz, height), gain in zip(
-                peaks_of_run[["rt", "mz", "intensity"]].to_numpy(), gains, strict=True
+    with output_dir(root, overwrite=overwrite, command="write_synthetic_cohort"):
+        for index, row in enumerate(rows):
+            batch = row["batch"]
+            own = planted[planted["label"] == row["label"]]
+            peaks_of_run = pd.concat([common, own[["rt", "mz", "intensity"]]], ignore_index=True)
+            drift = offsets[batch] + float(rng.normal(0.0, rt_jitter))
+            gains = scales[batch] * np.exp(jitter * rng.standard_normal(len(peaks_of_run)))
+            peaks = [
+                PlantedPeak(float(mz), float(rt) + drift, float(height * gain), rt_width)
+                for (rt, mz, height), gain in zip(
+                    peaks_of_run[["rt", "mz", "intensity"]].to_numpy(), gains, strict=True
+                )
+            ]
+            path = root / row["file"]
+            write_synthetic_mzml(
+                path,
+                peaks=peaks,
+                scan_times=scan_times,
+                mz_range=mz_range,
+                noise_peaks=noise_peaks,
+                noise_level=noise_level * scales[batch],
+                chromatogram=False,
+                seed=seed * 100_003 + index + 1,
             )
-        ]
-        path = root / row["file"]
-        write_synthetic_mzml(
-            path,
-            peaks=peaks,
-            scan_times=scan_times,
-            mz_range=mz_range,
-            noise_peaks=noise_peaks,
-            noise_level=noise_level * scales[batch],
-            chromatogram=False,
-            seed=seed * 100_003 + index + 1,
-        )
-        row["rt_offset"] = offsets[batch]
-        row["intensity_scale"] = scales[batch]
-        files.append(path)
+            row["rt_offset"] = offsets[batch]
+            row["intensity_scale"] = scales[batch]
+            files.append(path)
     labels = pd.DataFrame(rows, columns=["file", "label", "batch", "rt_offset", "intensity_scale"])
     n_rt, n_mz = 64, 64
     binning = BinningParams(

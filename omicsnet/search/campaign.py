@@ -37,7 +37,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from omicsnet.errors import ConfigError, OmicsnetError
+from omicsnet.errors import ConfigError, OmicsnetError, OutputExistsError
 from omicsnet.search.settings import CampaignSettings
 from omicsnet.search.storage import (
     TABLE_FILE,
@@ -51,7 +51,8 @@ from omicsnet.search.storage import (
     write_result,
 )
 from omicsnet.search.tasks import BUILTIN_TASKS, TrialContext, task_reference
-from omicsnet.utils.io import OutputExistsError, atomic_write_text
+from omicsnet.utils.io import atomic_write_text
+from omicsnet.utils.output import output_dir, read_marker
 
 logger = logging.getLogger(__name__)
 
@@ -222,15 +223,16 @@ def run_campaign(
     settings = settings.with_overrides(trials=trials, workers=workers, backend=backend, task=task)
     directory = Path(output) if output is not None else settings.output_dir()
     client = _new_client(settings)  # Ax checks the config before anything is written
-    if directory.exists() and any(directory.iterdir()):
-        if not overwrite:
-            raise OutputExistsError(
-                f"{directory} already holds files; resume it with `omicsnet search resume "
-                f"{directory}`, or pass overwrite=True (--overwrite) to start again"
-            )
-        _clear_campaign(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    with CampaignLock(directory):
+    if read_marker(directory) is not None and not overwrite:
+        raise OutputExistsError(
+            f"{directory} already holds files; resume it with `omicsnet search resume "
+            f"{directory}`, or pass overwrite=True (--overwrite) to start again"
+        )
+    # a folder of the user's is refused; --overwrite removes only what omicsnet wrote there
+    with (
+        output_dir(directory, overwrite=overwrite, command="omicsnet search run"),
+        CampaignLock(directory),
+    ):
         write_campaign_file(directory, settings.to_dict(), settings.base_dir)
         save_snapshot(client, directory / settings.storage)
         campaign = Campaign(directory, settings, client)
@@ -300,25 +302,6 @@ def _settings(config: Any, base_dir: Any) -> CampaignSettings:
     if isinstance(config, (str, os.PathLike)):
         return CampaignSettings.from_file(config)
     raise ConfigError(f"config must be a file path or a mapping, got {type(config).__name__}")
-
-
-def _clear_campaign(directory: Path) -> None:
-    import shutil
-
-    from omicsnet.search.storage import CAMPAIGN_FILE
-
-    if not (directory / CAMPAIGN_FILE).is_file():
-        raise OutputExistsError(
-            f"{directory} holds files but is not a search campaign; refusing to delete them"
-        )
-    with CampaignLock(directory):
-        for child in directory.iterdir():
-            if child.name == ".lock":
-                continue
-            if child.is_dir():
-                shutil.rmtree(child)
-            else:
-                child.unlink()
 
 
 def _quiet_ax() -> None:

@@ -20,6 +20,7 @@ data unless the model config sets them.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -31,8 +32,9 @@ import numpy as np
 import pandas as pd
 
 from omicsnet.config import check_keys, resolve_config_path
-from omicsnet.errors import ConfigError
-from omicsnet.utils.io import OutputExistsError, atomic_write_text
+from omicsnet.errors import ConfigError, OutputExistsError
+from omicsnet.utils.io import atomic_write_text
+from omicsnet.utils.output import check_output_dir, output_dir, read_marker
 
 logger = logging.getLogger(__name__)
 
@@ -137,11 +139,12 @@ def run_experiment(
 
     check_keys(config, SECTIONS, "config")
     out_dir = _output_dir(config, base_dir, output)
-    if out_dir.exists() and any(out_dir.iterdir()) and not (resume or overwrite):
+    if read_marker(out_dir) is not None and not (resume or overwrite):
         raise OutputExistsError(
             f"output folder {out_dir} already holds a run; use --resume to continue it or "
-            "--overwrite to replace it"
+            "--overwrite to replace what omicsnet wrote there"
         )
+    check_output_dir(out_dir, overwrite=overwrite, resume=resume)  # a folder of yours: refused
     seed = int(config.get("seed", 0))
     data_cfg = dict(config.get("data") or {})
     check_keys(data_cfg, DATA_KEYS, "data")
@@ -200,12 +203,20 @@ def run_experiment(
     trainer_cfg.setdefault("seed", seed)
     trainer = Trainer(checkpoint_dir=out_dir / "checkpoints", overwrite=overwrite, **trainer_cfg)
     has_val = len(val_idx) > 0
-    fit = trainer.fit(model, datasets["train"], datasets["val"] if has_val else None, resume=resume)
-    test_metrics = trainer.evaluate(fit.model, datasets["test"]) if len(test_idx) else {}
+    folder = (  # under torchrun, only rank 0 claims the folder and writes
+        output_dir(out_dir, overwrite=overwrite, resume=resume, command="omicsnet train")
+        if is_main_process()
+        else contextlib.nullcontext(out_dir)
+    )
+    with folder:
+        fit = trainer.fit(
+            model, datasets["train"], datasets["val"] if has_val else None, resume=resume
+        )
+        test_metrics = trainer.evaluate(fit.model, datasets["test"]) if len(test_idx) else {}
+        if is_main_process():
+            splits = (train_idx, val_idx, test_idx)
+            _write_outputs(config, out_dir, fit, model_cfg["name"], table, test_metrics, splits)
     model_dir = out_dir / "model"
-    if is_main_process():  # under torchrun, only rank 0 writes
-        splits = (train_idx, val_idx, test_idx)
-        _write_outputs(config, out_dir, fit, model_cfg["name"], table, test_metrics, splits)
     return ExperimentResult(
         out_dir, model_dir, fit.history, test_metrics, fit.best_epoch, fit.model
     )
