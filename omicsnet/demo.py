@@ -184,15 +184,12 @@ def _baseline_r2(result: Any, data: Any) -> tuple[float, float]:
 
 def _plot_history(history: Any, path: Path) -> None:
     try:
-        import matplotlib
+        from omicsnet.utils.plotting import pyplot, save_figure
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        plt = pyplot()
     except ImportError:
         logger.info("matplotlib not installed: skipping the learning-curve plot")
         return
-    from omicsnet.utils.io import atomic_write_bytes
-
     fig, ax = plt.subplots(figsize=(5, 3.2), dpi=120)
     ax.plot(history["epoch"], history["train_loss"], label="train")
     if "val_loss" in history:
@@ -206,12 +203,7 @@ def _plot_history(history: Any, path: Path) -> None:
     ax.legend(frameon=False)
     ax.set_title("omicsnet demo: learning curve")
     fig.tight_layout()
-    import io
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    plt.close(fig)
-    atomic_write_bytes(path, buffer.getvalue())
+    save_figure(fig, path, dpi=120)
 
 
 def _default_output() -> Path:

@@ -95,9 +95,7 @@ def repo_knowledge_dir() -> Path | None:
     >>> folder is None or (folder / "README.md").is_file()
     True
     """
-    import omicsnet
-
-    folder = Path(omicsnet.__file__).resolve().parent.parent / "knowledge"
+    folder = Path(__file__).resolve().parents[2] / "knowledge"  # omicsnet/knowledge/ -> repo
     return folder if (folder / "README.md").is_file() else None
 
 

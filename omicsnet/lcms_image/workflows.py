@@ -406,7 +406,13 @@ def cross_validate_lcms_image(
     """
     import pandas as pd
 
-    from omicsnet.train.cv import FoldOutput, Split, cross_validate, stratified_kfold
+    from omicsnet.train.cv import (
+        FoldOutput,
+        Split,
+        classification_scorer,
+        cross_validate,
+        stratified_kfold,
+    )
 
     y = np.asarray(data.y).astype(int)
     splits = stratified_kfold(y, n_splits, seed=seed)
@@ -433,13 +439,10 @@ def cross_validate_lcms_image(
             "nearest_centroid": baseline,
         }
 
-    def score(name: str, split: Split, proba: np.ndarray) -> dict[str, float]:
-        return {"accuracy": float((np.asarray(proba).argmax(1) == y[split.test]).mean())}
-
     cv = cross_validate(
         splits,
         fit_predict,
-        score=score,
+        score=classification_scorer(y),
         n_samples=len(y),
         sample_ids=list(data.sample_ids),
         progress=progress,

@@ -536,6 +536,7 @@ def write_synthetic_cohort(
     """
     import pandas as pd
 
+    from omicsnet.errors import OutputExistsError
     from omicsnet.ms.binning import BinningParams
     from omicsnet.utils.output import check_output_dir, output_dir
 
@@ -591,7 +592,6 @@ def write_synthetic_cohort(
         }
     )
     root = Path(out_dir)
-    check_output_dir(root, overwrite=overwrite)  # before any work
     suffix = ".mzML.gz" if gzip_files else ".mzML"
     rows = []
     for label in names:
@@ -599,6 +599,13 @@ def write_synthetic_cohort(
             rows.append(
                 {"file": f"{label}_{i + 1}{suffix}", "label": label, "batch": i % n_batches}
             )
+    existing = [r["file"] for r in rows if (root / r["file"]).exists()]
+    if existing and not overwrite:
+        raise OutputExistsError(
+            f"{root} already holds {', '.join(existing[:5])}"
+            f"{' ...' if len(existing) > 5 else ''}; pass overwrite=True to replace them"
+        )
+    check_output_dir(root, overwrite=overwrite)  # before any work: a folder of yours is refused
     scan_times = np.arange(rt_range[0], rt_range[1] + scan_interval / 2, scan_interval)
     files = []
     with output_dir(root, overwrite=overwrite, command="write_synthetic_cohort"):

@@ -293,12 +293,11 @@ def plot_network(inference: NetworkInference, path: Path, *, max_labels: int = 4
 
     Node size follows the prize; the ``max_labels`` highest-prized nodes are labelled.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import networkx as nx
 
+    from omicsnet.utils.plotting import pyplot, save_figure
+
+    plt = pyplot()
     from omicsnet.networks.pcsf import to_networkx
 
     graph = to_networkx(inference.pcsf, node_attributes=inference.node_info)
@@ -343,5 +342,4 @@ def plot_network(inference: NetworkInference, path: Path, *, max_labels: int = 4
     )
     ax.axis("off")
     fig.tight_layout()
-    fig.savefig(path, format="png")
-    plt.close(fig)
+    save_figure(fig, path, dpi=120)

@@ -40,6 +40,8 @@ import numpy as np
 import pandas as pd
 
 from omicsnet.errors import CheckpointError, ConfigError, DataError
+from omicsnet.models.registry import create_model
+from omicsnet.models.serialization import load, save
 
 logger = logging.getLogger(__name__)
 
@@ -279,7 +281,6 @@ def train_peak_model(
     """
     import torch
 
-    import omicsnet
     from omicsnet.data.datasets import ArrayDataset
     from omicsnet.data.splits import train_val_test_split
     from omicsnet.train.defaults import make_trainer
@@ -298,17 +299,14 @@ def train_peak_model(
     position = {fid: i for i, fid in enumerate(matrices.feature_ids)}
     order = [fid for fid in matrices.feature_ids if fid in set(known)]
     if base_model is not None:
-        if hasattr(base_model, "freeze"):
-            model = base_model
-        else:
-            model = omicsnet.load(_model_folder(base_model))
+        model = base_model if hasattr(base_model, "freeze") else load(_model_folder(base_model))
         if getattr(model, "model_name", None) != "peak_cnn":
             raise CheckpointError(f"{base_model} is not a peak_cnn model")
         model.unfreeze()
         check_model_shape(model, matrices.shape, what="the base model")
     else:
         config = {"n_points": matrices.n_points, **(model_config or {})}
-        model = omicsnet.create_model("peak_cnn", **config)
+        model = create_model("peak_cnn", **config)
     class_names = list(model.output_features)
     codes = np.array([class_names.index(labelled[fid]) for fid in order], dtype=np.int64)
     counts = np.bincount(codes, minlength=len(class_names))
@@ -398,7 +396,6 @@ def save_peak_model(
     The threshold and the peak-matrix parameters go into the model's ``metadata.json`` so
     that :func:`predict_feature_table` uses them.
     """
-    import omicsnet
     from omicsnet.utils.output import atomic_directory
 
     out = Path(out)
@@ -416,7 +413,7 @@ def save_peak_model(
         **(extra or {}),
     }
     with atomic_directory(out, overwrite=overwrite) as tmp:
-        omicsnet.save(result.model, tmp / MODEL_DIR, metadata={"peak_quality": record})
+        save(result.model, tmp / MODEL_DIR, metadata={"peak_quality": record})
         result.history.to_csv(tmp / "history.csv", index=False)
         result.sweep.to_csv(tmp / "threshold_sweep.csv", index=False)
         split = pd.DataFrame(
@@ -564,14 +561,13 @@ def predict_feature_table(
         ``n_points`` differs from the model's input (both shapes named), or the table
         cannot be read.
     """
-    import omicsnet
     from omicsnet.models.serialization import read_model_files
     from omicsnet.ms.feature_tables import read_feature_table
     from omicsnet.peaks.matrices import build_peak_matrices
 
     folder = _model_folder(model_dir)
     _, metadata = read_model_files(folder)
-    model = omicsnet.load(folder)
+    model = load(folder)
     if getattr(model, "model_name", None) != "peak_cnn":
         raise CheckpointError(f"{folder} holds a {model.model_name!r} model, not peak_cnn")
     record = metadata.get("peak_quality", {})

@@ -50,7 +50,7 @@ from omicsnet.search.storage import (
     write_campaign_file,
     write_result,
 )
-from omicsnet.search.tasks import BUILTIN_TASKS, TrialContext, task_reference
+from omicsnet.search.tasks import TrialContext, builtin_tasks, task_reference
 from omicsnet.utils.io import atomic_write_text
 from omicsnet.utils.output import output_dir, read_marker
 
@@ -218,7 +218,7 @@ def run_campaign(
         More trials failed than ``max_failures`` allows.
     """
     settings = _settings(config, base_dir)
-    task = settings.task if settings.task in BUILTIN_TASKS else task_reference(settings.task)
+    task = settings.task if settings.task in builtin_tasks() else task_reference(settings.task)
     # a name registered in this process is stored as "module:function" for later resumes
     settings = settings.with_overrides(trials=trials, workers=workers, backend=backend, task=task)
     directory = Path(output) if output is not None else settings.output_dir()

@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from omicsnet.search.storage import TABLE_FILE, read_result
-from omicsnet.utils.io import atomic_write_bytes, atomic_write_text
+from omicsnet.utils.io import atomic_write_text
+from omicsnet.utils.plotting import pyplot, save_figure
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -163,11 +164,7 @@ def best_so_far(table: pd.DataFrame, objective: Objective) -> pd.Series:
 
 def plot_progress(table: pd.DataFrame, objectives: list[Objective]) -> Any:
     """Figure: each objective per trial (dots), best so far (line), failures (crosses)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, axes = plt.subplots(
         len(objectives), 1, figsize=(7, 2.8 * len(objectives)), squeeze=False, sharex=True
     )
@@ -192,11 +189,7 @@ def plot_progress(table: pd.DataFrame, objectives: list[Objective]) -> Any:
 
 def plot_pareto(table: pd.DataFrame, objectives: list[Objective]) -> Any:
     """Figure: completed trials on the first two objectives, the Pareto front marked."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     first, second = objectives[0], objectives[1]
     done = _completed(table, objectives)
     front = pareto_front(table, objectives)
@@ -208,17 +201,6 @@ def plot_pareto(table: pd.DataFrame, objectives: list[Objective]) -> Any:
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
-
-
-def _save_figure(fig: Any, path: Path) -> Path:
-    import io
-
-    import matplotlib.pyplot as plt
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110)
-    plt.close(fig)
-    return atomic_write_bytes(path, buffer.getvalue())
 
 
 def write_report(campaign: Campaign, *, plots: bool = True) -> dict[str, Path]:
@@ -234,11 +216,11 @@ def write_report(campaign: Campaign, *, plots: bool = True) -> dict[str, Path]:
         logger.info("matplotlib is not installed; no plots (pip install 'omicsnet[plot]')")
         return written
     objectives = campaign.settings.objectives
-    written["progress"] = _save_figure(
-        plot_progress(table, objectives), campaign.directory / PROGRESS_PLOT
+    written["progress"] = save_figure(
+        plot_progress(table, objectives), campaign.directory / PROGRESS_PLOT, dpi=110
     )
     if len(objectives) > 1:
-        written["pareto"] = _save_figure(
+        written["pareto"] = save_figure(
             plot_pareto(table, objectives), campaign.directory / PARETO_PLOT
         )
     return written

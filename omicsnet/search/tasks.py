@@ -54,15 +54,30 @@ logger = logging.getLogger(__name__)
 
 TaskFunction = Callable[[dict[str, Any], "TrialContext"], Mapping[str, Any]]
 
-#: Short task names -> "module:function": the core's, then each family's
-#: (``FamilySpec.search_tasks``).
-_TASKS: dict[str, str] = {
+#: The core's short task names -> "module:function".
+CORE_TASKS: dict[str, str] = {
     "analytic": "omicsnet.search.tasks:analytic_task",
     "train": "omicsnet.search.tasks:train_task",
-    **family_search_tasks(),
 }
-#: Names every process knows; names registered at run time are stored resolved.
-BUILTIN_TASKS = frozenset(_TASKS)
+#: Names registered at run time (:func:`register_task`).
+_REGISTERED: dict[str, str] = {}
+
+
+def builtin_tasks() -> dict[str, str]:
+    """Names every process knows: the core's, then each family's (``FamilySpec.search_tasks``).
+
+    Names registered at run time are not among them: campaigns store those resolved.
+
+    Examples
+    --------
+    >>> sorted(builtin_tasks())[:2], "t2p" in builtin_tasks()
+    (['analytic', 'lcms_image'], True)
+    """
+    return {**CORE_TASKS, **family_search_tasks()}
+
+
+def _all_tasks() -> dict[str, str]:
+    return {**builtin_tasks(), **_REGISTERED}
 
 
 @dataclass
@@ -133,9 +148,10 @@ def register_task(name: str, target: str | Callable[..., Any], *, overwrite: boo
         target = task_path(target)
     if not isinstance(target, str) or ":" not in target:
         raise ConfigError(f"task {name!r}: expected 'module:function', got {target!r}")
-    if name in _TASKS and _TASKS[name] != target and not overwrite:
-        raise ConfigError(f"task {name!r} is already registered as {_TASKS[name]}")
-    _TASKS[name] = target
+    known = _all_tasks()
+    if name in known and known[name] != target and not overwrite:
+        raise ConfigError(f"task {name!r} is already registered as {known[name]}")
+    _REGISTERED[name] = target
     return target
 
 
@@ -147,7 +163,7 @@ def list_tasks() -> dict[str, str]:
     >>> list_tasks()["analytic"]
     'omicsnet.search.tasks:analytic_task'
     """
-    return dict(_TASKS)
+    return _all_tasks()
 
 
 def task_path(function: Callable[..., Any]) -> str:
@@ -174,11 +190,12 @@ def task_reference(task: str | Callable[..., Any]) -> str:
         return task_path(task)
     if not isinstance(task, str) or not task:
         raise ConfigError(f"task must be a name or 'module:function', got {task!r}")
-    if task in _TASKS:
-        return _TASKS[task]
+    known = _all_tasks()
+    if task in known:
+        return known[task]
     if ":" not in task:
         raise ConfigError(
-            f"unknown task {task!r}; known: {', '.join(sorted(_TASKS))}, or write 'module:function'"
+            f"unknown task {task!r}; known: {', '.join(sorted(known))}, or write 'module:function'"
         )
     return task
 

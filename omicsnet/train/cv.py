@@ -112,7 +112,7 @@ def stratified_kfold(y: Any, n_splits: int | str, *, seed: int = 0) -> list[Spli
     Examples
     --------
     >>> [s.test.tolist() for s in stratified_kfold([0, 0, 1, 1], 2, seed=0)]
-    [[1, 2], [0, 3]]
+    [[0, 2], [1, 3]]
     """
     from omicsnet.data.splits import stratified_folds
 
@@ -187,6 +187,42 @@ class FoldOutput:
 
 FitPredict = Callable[[Split], Mapping[str, Any]]
 Score = Callable[[str, Split, Any], Mapping[str, float]]
+
+
+def classification_scorer(
+    y: Sequence[int] | np.ndarray, *, members_axis: int | None = None
+) -> Score:
+    """A ``score`` for class probabilities: accuracy and log-loss on each split's test samples.
+
+    Parameters
+    ----------
+    y
+        True class codes of all samples.
+    members_axis
+        Axis of the predictions that holds ensemble members, averaged first (e.g. 1 for
+        ``(samples, members, classes)``).
+
+    Examples
+    --------
+    >>> score = classification_scorer([0, 1, 1])
+    >>> split = Split("s", np.array([0]), np.array([1, 2]))
+    >>> score("m", split, np.array([[0.2, 0.8], [0.6, 0.4]]))["accuracy"]
+    0.5
+    """
+    truth_all = np.asarray(y).astype(int)
+
+    def score(name: str, split: Split, predicted: Any) -> dict[str, float]:
+        proba = np.asarray(predicted, dtype=float)
+        if members_axis is not None:
+            proba = proba.mean(axis=members_axis)
+        truth = truth_all[split.test]
+        picked = np.clip(proba[np.arange(len(truth)), truth], 1e-12, 1.0)
+        return {
+            "accuracy": float((proba.argmax(1) == truth).mean()),
+            "log_loss": float(-np.log(picked).mean()),
+        }
+
+    return score
 
 
 @dataclass
@@ -398,6 +434,7 @@ __all__ = [
     "CVResult",
     "FoldOutput",
     "Split",
+    "classification_scorer",
     "cross_validate",
     "group_kfold",
     "kfold",

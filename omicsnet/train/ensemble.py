@@ -38,7 +38,14 @@ from omicsnet.errors import ConfigError
 from omicsnet.models.ensemble import Ensemble
 from omicsnet.models.registry import create_model
 from omicsnet.train.batchnorm import recalibrate_batchnorm
-from omicsnet.train.cv import CVResult, FoldOutput, Split, cross_validate, stratified_kfold
+from omicsnet.train.cv import (
+    CVResult,
+    FoldOutput,
+    Split,
+    classification_scorer,
+    cross_validate,
+    stratified_kfold,
+)
 from omicsnet.train.plans import TrainingPlan, WeightedClassificationPlan, balanced_class_weights
 from omicsnet.train.seeding import seed_everything
 from omicsnet.train.trainer import Trainer
@@ -329,19 +336,10 @@ def cross_validate_ensemble(
             )
         }
 
-    def score(name: str, split: Split, predicted: np.ndarray) -> dict[str, float]:
-        proba = predicted.mean(axis=1)
-        truth = y[split.test]
-        picked = np.clip(proba[np.arange(len(truth)), truth], 1e-12, 1.0)
-        return {
-            "accuracy": float((proba.argmax(1) == truth).mean()),
-            "log_loss": float(-np.log(picked).mean()),
-        }
-
     result = cross_validate(
         splits,
         fit_predict,
-        score=score,
+        score=classification_scorer(y, members_axis=1),
         n_samples=len(y),
         sample_ids=list(data.sample_ids),
         progress=progress,

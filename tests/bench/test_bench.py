@@ -8,8 +8,7 @@ import pytest
 
 from omicsnet.bench.registry import BenchRow, list_benchmarks, run_benchmark
 from omicsnet.errors import ConfigError
-
-from .conftest import run_cli
+from tests.conftest import run_cli
 
 TOY = """
 from omicsnet.bench.registry import BenchResult, BenchRow, register_benchmark

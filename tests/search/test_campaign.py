@@ -21,7 +21,7 @@ from omicsnet.search.storage import CampaignBusyError, CampaignLock, trial_dir
 # Workers import this module to find the tasks below: keep its top-level imports light
 # (Ax is imported inside the tests that need it).
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 XY = {
     "x1": {"type": "range", "bounds": [0.0, 1.0]},
     "x2": {"type": "range", "bounds": [0.0, 1.0]},

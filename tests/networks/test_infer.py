@@ -11,8 +11,7 @@ import pytest
 from omicsnet.errors import DataError
 from omicsnet.knowledge.metabolic_graph import load_cobra_graph
 from omicsnet.networks.infer import infer_network, read_signals
-
-from .conftest import run_cli
+from tests.conftest import run_cli
 
 PROTON = 1.007276
 

@@ -13,8 +13,7 @@ import torch
 
 import omicsnet
 from omicsnet.train.distributed import epoch_batches
-
-from .conftest import run_cli
+from tests.conftest import run_cli
 
 SCRIPT = Path(__file__).with_name("ddp_script.py")
 

@@ -30,7 +30,7 @@ from omicsnet.utils.io import OutputExistsError  # noqa: E402
 from tests.conftest import run_cli  # noqa: E402
 
 BIOMASS = "Biomass_Ecoli_core"
-REPO_KNOWLEDGE = Path(__file__).resolve().parents[1] / "knowledge" / FOLDER
+REPO_KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge" / FOLDER
 
 
 @pytest.fixture(scope="module")
@@ -199,7 +199,8 @@ def test_checksum_tracks_content(graph):
 def test_artefact_round_trip_and_tamper(graph, tmp_path):
     folder = graph.save(tmp_path / "textbook")
     files = {p.name: p.stat().st_size for p in folder.iterdir()}
-    assert set(files) == {"manifest.json", "data.json.gz"} and max(files.values()) < 300_000
+    assert set(files) == {".omicsnet-output.json", "manifest.json", "data.json.gz"}
+    assert max(files.values()) < 300_000
     loaded = PhenotypeGraph.load(folder)
     assert loaded.checksum == graph.checksum and loaded.params == graph.params
     assert loaded.dropped_phenotypes["EX_o2_e"] == graph.dropped_phenotypes["EX_o2_e"]

@@ -205,7 +205,7 @@ def test_configs_that_ax_refuses_fail_before_anything_is_written(tmp_path):
 def test_the_documented_example_config_binds_every_parameter(tmp_path):
     from omicsnet.search.tasks import TrialContext, train_task
 
-    repo = Path(__file__).resolve().parents[1]
+    repo = Path(__file__).resolve().parents[2]
     settings = CampaignSettings.from_file(repo / "docs" / "examples" / "search_mlp.yaml")
     assert settings.objective_string == "-val_loss, -n_params" and settings.task == "train"
     assert set(settings.task_options["set"]) == set(settings.space.names)
