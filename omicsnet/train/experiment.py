@@ -139,12 +139,13 @@ def run_experiment(
 
     check_keys(config, SECTIONS, "config")
     out_dir = _output_dir(config, base_dir, output)
-    if read_marker(out_dir) is not None and not (resume or overwrite):
-        raise OutputExistsError(
-            f"output folder {out_dir} already holds a run; use --resume to continue it or "
-            "--overwrite to replace what omicsnet wrote there"
-        )
-    check_output_dir(out_dir, overwrite=overwrite, resume=resume)  # a folder of yours: refused
+    if is_main_process():  # under torchrun, rank 0 checks and claims the folder
+        if read_marker(out_dir) is not None and not (resume or overwrite):
+            raise OutputExistsError(
+                f"output folder {out_dir} already holds a run; use --resume to continue it or "
+                "--overwrite to replace what omicsnet wrote there"
+            )
+        check_output_dir(out_dir, overwrite=overwrite, resume=resume)  # yours: refused
     seed = int(config.get("seed", 0))
     data_cfg = dict(config.get("data") or {})
     check_keys(data_cfg, DATA_KEYS, "data")
