@@ -38,7 +38,7 @@ GROUP_HELP: dict[str, str] = {
     "lcms": "raw LC-MS data: conversion, models, studies",
     "explain": "explain a model's predictions",
     "network": "metabolite-protein network inference",
-    "bench": "list or run benchmarks",
+    "bench": "list, run and compare benchmarks",
 }
 
 
