@@ -319,7 +319,8 @@ def builtin_bench_dir() -> Path | None:
 def _module_name(folder: Path, stem: str) -> str:
     # one namespace per folder: two folders may both have a bench_models.py
     digest = hashlib.sha1(str(folder).encode()).hexdigest()[:12]
-    return f"{_MODULE_PREFIX}f{digest}.{stem}"
+    label = re.sub(r"\W", "_", folder.name)
+    return f"{_MODULE_PREFIX}{label}_{digest[:8]}.{stem}"
 
 
 def discover(bench_dir: PathLike | None) -> None:
