@@ -353,9 +353,13 @@ def render_comparison(c: Comparison) -> str:
             continue
         dates = [cell(x.date.replace("T", " ")[:16]) if x else "-" for x in (b.published, b.new)]
         judged_text = "yes" if b.like_for_like else ("no: quick vs full" if b.published else "-")
+        # counts of a benchmark that is not judged are in parentheses, like its rows
+        counts = [
+            str(n) if b.like_for_like else f"({n})"
+            for n in (b.count(s) for s in (REGRESSED, MOVED, NOW_MET, NEW, MISSING))
+        ]
         lines.append(
-            f"| {cell(b.name)} | {len(b.rows)} | {b.count(REGRESSED)} | {b.count(MOVED)} | "
-            f"{b.count(NOW_MET)} | {b.count(NEW)} | {b.count(MISSING)} | {dates[0]} | "
+            f"| {cell(b.name)} | {len(b.rows)} | {' | '.join(counts)} | {dates[0]} | "
             f"{dates[1]} | {judged_text} |"
         )
     for b in c.benchmarks:

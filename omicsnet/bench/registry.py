@@ -661,7 +661,6 @@ def run_benchmark(
     data_dir: PathLike | None = None,
     bench_dir: PathLike | Iterable[PathLike] | None = None,
     builtin: bool = True,
-    publish: bool = False,
 ) -> tuple[BenchResult, Path, str]:
     """Run benchmark ``name`` and write ``results.json`` and ``results.md``.
 
@@ -670,40 +669,29 @@ def run_benchmark(
     name
         Registered benchmark name (see :func:`list_benchmarks`).
     out_dir
-        The report folder; default ``omicsnet-bench/NAME`` in the working directory, or
-        the published ``results/NAME`` beside the benchmark's file with ``publish``.
+        The report folder; default ``omicsnet-bench/NAME`` in the working directory. (To
+        publish, use :func:`omicsnet.bench.runner.run_benchmarks` with ``publish=True``,
+        which also regenerates ``SUMMARY.md``.)
     quick
-        Smaller sizes and fewer repeats (smoke runs; never published).
+        Smaller sizes and fewer repeats (smoke runs).
     data_dir
         Data directory for benchmarks on real data.
     bench_dir
         Folders of ``bench_*.py`` files added to the built-in suites.
     builtin
         Include the built-in suites.
-    publish
-        Write into the published results (and regenerate their ``SUMMARY.md``).
 
     Returns
     -------
     (result, out_dir, markdown)
     """
     entry = get_benchmark(name, bench_dir, builtin=builtin)
-    if publish:
-        if quick:
-            raise ConfigError("--quick runs are smoke runs and are never published")
-        if out_dir is not None:
-            raise ConfigError("give either an output folder or publish, not both")
-        target = claim_folder(published_root(entry), root=True) / name
-    elif out_dir is not None:
+    if out_dir is not None:
         target = claim_folder(out_dir)
     else:
         target = claim_folder(DEFAULT_RUN_ROOT, root=True) / name
     target.mkdir(exist_ok=True)
     result, markdown = run_entry(entry, target, quick=quick, data_dir=data_dir)
-    if publish:
-        from omicsnet.bench.summary import write_summary
-
-        write_summary(target.parent)
     return result, target, markdown
 
 

@@ -8,7 +8,7 @@ import pytest
 
 #: Two toy benchmarks: one whose ratio a test can plant (TOY_FACTOR), one that can fail.
 TOYS = textwrap.dedent(
-    '''
+    """
     import os
     import signal
 
@@ -39,7 +39,7 @@ TOYS = textwrap.dedent(
         value = float(os.environ.get("TOY_R", "0.62"))
         return BenchResult([BenchRow("median r", "model", "ridge", value, 0.5, unit="r",
                                      target=">= 1.0")])
-    '''
+    """
 )
 
 

@@ -24,7 +24,7 @@ def test_published_summary_lists_every_published_row():
         assert result.date in body, f"{name}: date differs; {hint}"
         table = [line for line in body.splitlines() if line.startswith("| ")][1:]
         assert len(table) == len(result.rows), f"{name}: row count differs; {hint}"
-        for line, row in zip(table, result.rows):
+        for line, row in zip(table, result.rows, strict=True):
             met = row.meets_target()
             expected = "-" if met is None else ("yes" if met else "NO")
             cells = [c.strip() for c in line.strip("|").split(" | ")]
@@ -68,4 +68,3 @@ def test_summary_command_regenerates_in_place(tmp_path):
     ran = run_cli("bench", "summary", str(root))
     assert ran.returncode == 0, ran.stderr
     assert "| [toy](#toy) | 0 | - |" in (root / "SUMMARY.md").read_text()
-
