@@ -318,9 +318,9 @@ def builtin_bench_dir() -> Path | None:
 
 def _module_name(folder: Path, stem: str) -> str:
     # one namespace per folder: two folders may both have a bench_models.py
-    digest = hashlib.sha1(str(folder).encode()).hexdigest()[:12]
+    digest = hashlib.sha1(str(folder).encode()).hexdigest()[:8]
     label = re.sub(r"\W", "_", folder.name)
-    return f"{_MODULE_PREFIX}{label}_{digest[:8]}.{stem}"
+    return f"{_MODULE_PREFIX}{label}_{digest}.{stem}"
 
 
 def discover(bench_dir: PathLike | None) -> None:
