@@ -247,6 +247,9 @@ def register_benchmark(
         doc = (func.__doc__ or "").strip().splitlines()
         module = getattr(func, "__module__", "") or ""
         file = getattr(sys.modules.get(module), "__file__", None)
+        if file is None:  # loaded without entering sys.modules: the code knows its file
+            code_file = getattr(getattr(func, "__code__", None), "co_filename", "")
+            file = code_file if code_file and Path(code_file).is_file() else None
         _ENTRIES[(module, name)] = BenchmarkEntry(
             name=name,
             func=func,

@@ -120,3 +120,15 @@ def test_claim_folder_accepts_new_empty_and_own_folders(tmp_path):
     (mine / "data.csv").write_text("a,b\n")
     with pytest.raises(ConfigError, match="holds files omicsnet did not write"):
         claim_folder(mine, root=True)
+
+
+def test_a_builtin_file_also_loaded_by_hand_counts_once():
+    # tests and scripts load bench files directly; that must not look like a second benchmark
+    import importlib.util
+
+    path = REPO / "benchmarks" / "bench_startup.py"
+    spec = importlib.util.spec_from_file_location("bench_startup_by_hand", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # not entered in sys.modules
+    found = find_benchmarks()
+    assert found["startup"].folder == REPO / "benchmarks"
