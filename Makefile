@@ -40,8 +40,7 @@ lint: install
 	$(BIN)/ruff check omicsnet tests benchmarks
 
 bench: install
-	$(BIN)/omicsnet bench run trainer-overhead
-	$(BIN)/omicsnet bench run startup
+	$(BIN)/omicsnet bench run trainer-overhead startup --publish
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -386,7 +386,11 @@ def _metrics(runner: Runner, predictions: pd.Series) -> dict[str, float]:
 
 
 @register_benchmark(
-    "kcae", "KCAE (DeepMetabolism) on iJO1366 + PRECISE-278: reconstruction, growth, speed, noise"
+    "kcae",
+    "KCAE (DeepMetabolism) on iJO1366 + PRECISE-278: reconstruction, growth, speed, noise",
+    suites=("science",),
+    # r: the noise experiment's pooled growth PCCs scatter within ±0.03 of the clean run
+    noise={"r": "value ±0.03", "s": "ratio ±15%"},
 )
 def bench_kcae(ctx: BenchContext) -> BenchResult:
     """Strategies A/B/C against PCA, ridge and random forest on real E. coli data."""

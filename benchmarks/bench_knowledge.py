@@ -65,6 +65,8 @@ def _time_pair(candidate: Any, baseline: Any, repeats: int) -> tuple[float, floa
 @register_benchmark(
     "knowledge-screen",
     "FBA essentiality screen: exact pruning vs every LP, 2 workers vs 1 (e_coli_core, iJO1366)",
+    suites=("speed",),
+    noise="ratio ±15%",
 )
 def bench_knowledge_screen(ctx: BenchContext) -> BenchResult:
     """Time the screen's pruning and workers; check all variants call the same pairs.

@@ -261,6 +261,9 @@ def _markdown(table: pd.DataFrame, sentence: str) -> str:
     "lcms",
     "LC-MS classification: CV metrics of DenseNet/CNN ensembles vs nearest centroid, "
     "logistic regression and random forest on the same folds (real 18 arrays, mzML cohort)",
+    suites=("science",),
+    # acc: two samples of the 18 real arrays; s: one training per model
+    noise={"acc": "value ±0.12", "s": "ratio ±25%"},
 )
 def bench_lcms(ctx: BenchContext) -> BenchResult:
     """Cross-validated ensembles vs baselines on the 18 real arrays and a generated cohort."""

@@ -88,7 +88,10 @@ def _cohort(ctx: BenchContext) -> tuple[np.ndarray, str]:
 
 
 @register_benchmark(
-    "lcms_image", "DeepLCMS pseudo-images: vectorised vs per-sample histogram2d; CAM vs RISE"
+    "lcms_image",
+    "DeepLCMS pseudo-images: vectorised vs per-sample histogram2d; CAM vs RISE",
+    suites=("speed",),
+    noise="ratio ±15%",
 )
 def bench_lcms_image(ctx: BenchContext) -> BenchResult:
     """Pseudo-image speed (serum arrays, 500 x 500) and LayerCAM vs RISE time."""

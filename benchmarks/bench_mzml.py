@@ -169,6 +169,8 @@ def _timed(func: Any) -> float:
     "mzml-convert",
     "mzML/mzXML → 1024x1024 RT x m/z matrix: fast reader + vectorised binning vs "
     "DeepMSProfiler's algorithm, pyteomics and pyOpenMS; 1 → 2 process batch scaling",
+    suites=("speed",),
+    noise="ratio ±15%",
 )
 def bench_mzml_convert(ctx: BenchContext) -> BenchResult:
     """Time and check the conversion on every readable shared mzML/mzXML file.

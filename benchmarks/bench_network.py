@@ -445,6 +445,9 @@ def _load_average() -> list[float] | None:
     "network",
     "PCSF: solve_pcsf vs bare pcst_fast on iRefIndex, randomisations on 2 processes, "
     "planted-module recovery",
+    suites=("science", "speed"),
+    # fraction: recall/precision of the planted module, mean over seeds
+    noise={"fraction": "value ±0.05", "s": "ratio ±15%"},
 )
 def bench_network(ctx: BenchContext) -> BenchResult:
     """Run the network benchmark (see the module docstring).

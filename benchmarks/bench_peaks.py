@@ -265,7 +265,11 @@ def _accuracy(peak_set: Any, matrices: Any, epochs: int, seed: int = 0) -> dict[
 
 
 @register_benchmark(
-    "peaks", "NeatMS peak matrices: vectorised vs per-peak; peak_cnn vs logistic regression"
+    "peaks",
+    "NeatMS peak matrices: vectorised vs per-peak; peak_cnn vs logistic regression",
+    suites=("science", "speed"),
+    # error: two of the 150 test peaks
+    noise={"error": "value ±0.014", "s": "ratio ±15%"},
 )
 def bench_peaks(ctx: BenchContext) -> BenchResult:
     """Peak-matrix construction speed and peak_cnn accuracy on generated labelled peaks."""

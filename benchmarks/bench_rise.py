@@ -300,7 +300,11 @@ def time_rise(
 
 
 @register_benchmark(
-    "rise", "RISE: batched masks vs one mask per forward pass; masks for a stable map"
+    "rise",
+    "RISE: batched masks vs one mask per forward pass; masks for a stable map",
+    suites=("speed",),
+    # r: map correlations, mean over 3 samples; masks: any change of the stable N is news
+    noise={"r": "value ±0.03", "masks": "value ±0", "s": "ratio ±15%"},
 )
 def bench_rise(ctx: BenchContext) -> BenchResult:
     """Speed of batched RISE and the mask count a stable map needs (small CNN, 128 x 128)."""

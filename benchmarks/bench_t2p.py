@@ -206,6 +206,9 @@ def _campaign(
     "t2p",
     "transcript -> protein on CPTAC UCEC, 5x2 CV: baselines vs the NAS-best network, its "
     "residual ablation, NAS throughput with 1 vs 2 workers",
+    suites=("science",),
+    # CV metric rows carry their own band, the spread of their splits (see _rows)
+    noise={"r": "value ±0.015", "MSE": "value ±0.1", "s": "ratio ±15%"},
 )
 def bench_t2p(ctx: BenchContext) -> BenchResult:
     """Run the t2p benchmark (see the module docstring)."""
@@ -375,6 +378,30 @@ def bench_t2p(ctx: BenchContext) -> BenchResult:
     return BenchResult(rows, details)
 
 
+def _split_band(details: dict, models: list[str], column: str) -> str:
+    """Noise band of a CV row: the largest standard deviation over splits of its models.
+
+    Examples
+    --------
+    >>> cv = [{"model": "a", "mse": v} for v in (1.0, 1.2)] + [{"model": "b", "mse": 2.0}]
+    >>> _split_band({"cv": cv}, ["a", "b"], "mse")
+    'value ±0.1'
+    >>> _split_band({}, ["a"], "mse")
+    ''
+    """
+    spreads = []
+    for model in models:
+        values = [
+            float(rec[column])
+            for rec in details.get("cv", [])
+            if rec.get("model") == model and rec.get(column) is not None
+        ]
+        values = [v for v in values if not np.isnan(v)]
+        if len(values) > 1:
+            spreads.append(float(np.std(values)))
+    return f"value ±{max(spreads):.3g}" if spreads else ""
+
+
 def _rows(
     summary: Any,
     ablation_name: str,
@@ -398,6 +425,7 @@ def _rows(
             unit="r",
             target=">= 1.0",
             notes=f"median over {n_splits} CV splits of each split's median per-protein r",
+            noise=_split_band(details, ["nas_best"], "pearson_r_median"),
         )
     ]
     if ensemble in summary.index:
@@ -412,6 +440,7 @@ def _rows(
                 target=">= 1.0",
                 notes=f"{ensemble}: the mean prediction of {ensemble_seeds} NAS-best networks "
                 "trained with different seeds (not the single network)",
+                noise=_split_band(details, [ensemble], "pearson_r_median"),
             )
         )
     for name in summary.index:
@@ -428,6 +457,7 @@ def _rows(
                 unit="r",
                 target=">= 1.0",
                 notes=f"{name}: splits {row['r_min']:.3f}-{row['r_max']:.3f}",
+                noise=_split_band(details, ["nas_best", str(name)], "pearson_r_median"),
             )
         )
     for name in summary.index:
@@ -444,6 +474,7 @@ def _rows(
                 float(summary.loc[name, "mse_mean"]),
                 unit="MSE",
                 target="<= 1.0",
+                noise=_split_band(details, ["nas_best", str(name)], "mse"),
             )
         )
     ablations = [

@@ -330,6 +330,9 @@ def bench_case(case: Case, *, epochs: int, repeats: int) -> tuple[BenchRow, dict
 @register_benchmark(
     "trainer-overhead",
     "Seconds per epoch of Trainer.fit vs a minimal hand-written PyTorch loop (mlp, CPU)",
+    suites=("speed",),
+    # candidate and baseline alternate within one process: their ratio is steadier
+    noise="ratio ±10%",
 )
 def bench_trainer_overhead(ctx: BenchContext) -> BenchResult:
     """Run every case and collect the rows.

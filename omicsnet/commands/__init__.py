@@ -31,7 +31,7 @@ CORE_GROUP_HELP: dict[str, str] = {
     "search": "neural architecture / hyperparameter search campaigns (Ax)",
     "explain": "explain a model's predictions",
     "network": "metabolite-protein network inference",
-    "bench": "list or run benchmarks",
+    "bench": "list, run and compare benchmarks",
 }
 
 

@@ -416,6 +416,52 @@ def output_dir(
     _write_marker(target, record)
 
 
+def claim_output_dir(
+    path: str | os.PathLike[str],
+    *,
+    command: str | None = None,
+    adopt: Any = None,
+) -> Path:
+    """Take a folder that a tool keeps adding results to (benchmark runs, conversions).
+
+    The folder must be new, empty or omicsnet's (see :func:`check_output_dir`); it is
+    created and marked, and what it holds already stays. ``adopt(path) -> bool`` may
+    recognise an unmarked folder of omicsnet's own results written before markers
+    existed (published benchmark results, for instance): it is marked and taken.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> claim_output_dir(root / "runs").name, is_omicsnet_output(root / "runs")
+    ('runs', True)
+    >>> (root / "old").mkdir(); _ = (root / "old" / "results.json").write_text("{}")
+    >>> claim_output_dir(root / "old", adopt=lambda p: (p / "results.json").is_file()).name
+    'old'
+    """
+    target = Path(path).expanduser().resolve()
+    marker = read_marker(target) if target.is_dir() else None
+    if marker is None and target.is_dir() and adopt is not None and adopt(target):
+        marker = {"kept": [], "written": _entries(target)}
+        logger.info("%s holds omicsnet results written before output markers: marking it", target)
+    elif marker is None:
+        check_output_dir(target)  # new or empty, or refused
+    target.mkdir(parents=True, exist_ok=True)
+    _check_writable(target)
+    kept = list((marker or {}).get("kept", []))
+    record = {
+        "format": MARKER_FORMAT,
+        "version": 1,
+        "command": command or (marker or {}).get("command"),
+        "created": (marker or {}).get("created") or _now(),
+        "status": "complete",
+        "written": sorted(set(_entries(target)) - set(kept)),
+        "kept": kept,
+    }
+    _write_marker(target, record)
+    return target
+
+
 def is_omicsnet_output(path: str | os.PathLike[str]) -> bool:
     """True when ``path`` is a folder carrying omicsnet's marker.
 
@@ -435,6 +481,7 @@ __all__ = [
     "atomic_directory",
     "check_output_dir",
     "check_output_file",
+    "claim_output_dir",
     "is_omicsnet_output",
     "output_dir",
     "read_marker",
