@@ -133,7 +133,7 @@ def run_experiment(
     ['loss', 'mse', 'pearson', 'r2']
     """
     from omicsnet.data.datasets import ArrayDataset
-    from omicsnet.models.registry import create_model
+    from omicsnet.models.registry import check_model_size, create_model
     from omicsnet.train.distributed import is_main_process
     from omicsnet.train.trainer import Trainer
 
@@ -192,6 +192,7 @@ def run_experiment(
     outputs = table.classes if table.task == "classification" else list(table.y.columns)
     import torch
 
+    check_model_size(model_cfg["name"], options)  # a config file must not allocate gigabytes
     torch.manual_seed(seed)
     model = create_model(
         model_cfg["name"], input_features=list(x.columns), output_features=outputs, **options
