@@ -322,4 +322,10 @@ def load(
             f"weights in {weights} do not fit model {config['model']!r}: "
             f"missing {sorted(missing)[:5]}, unexpected {sorted(unexpected)[:5]}"
         )
+    for name, tensor in model.state_dict().items():
+        if tensor.is_floating_point() and not bool(tensor.isfinite().all()):
+            raise CheckpointError(
+                f"{weights}: {name} holds NaN or infinite values; the model cannot predict "
+                "(was training diverging?)"
+            )
     return model.to(resolve_device(device)).eval()

@@ -59,7 +59,7 @@ from typing import Any
 
 import numpy as np
 
-from omicsnet.errors import ConfigError, DataError, DataNotFoundError, OmicsnetError
+from omicsnet.errors import ConfigError, DataError, DataNotFoundError, OmicsnetError, shown
 from omicsnet.ms.mzml import MSRun, _ragged_index, read_ms_run
 from omicsnet.utils.io import atomic_write_bytes, sha256_file
 
@@ -666,6 +666,7 @@ def bin_run(
         )
     if not np.isfinite(run.rt).all():
         raise DataError(f"{run.path}: some scan start times are not finite numbers")
+    _check_peaks(run)
 
     mz_edges = params.mz_edges()
     warnings: list[str] = []
@@ -739,6 +740,24 @@ def bin_run(
         sha256=run.sha256,
         info=info,
     )
+
+
+def _check_peaks(run: MSRun) -> None:
+    """Refuse non-finite or negative m/z values and non-finite intensities.
+
+    A NaN intensity would silently disable the ``max`` scaling, and a NaN or negative m/z
+    would land outside every bin: the error names the file and the first spectrum.
+    """
+    for name, values, negative_ok in (("m/z", run.mz, False), ("intensity", run.intensity, True)):
+        bad = ~np.isfinite(values) if negative_ok else ~np.isfinite(values) | (values < 0)
+        if bad.any():
+            first = int(np.flatnonzero(bad)[0])
+            spectrum = int(np.searchsorted(run.offsets, first, side="right") - 1)
+            kind = "not a finite number" if not np.isfinite(values[first]) else "negative"
+            raise DataError(
+                f"{run.path}: spectrum {shown(run.ids[spectrum])} (number {spectrum}) has "
+                f"{int(bad.sum())} bad {name} value(s), the first {kind}; the file is damaged"
+            )
 
 
 def convert_file(

@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from omicsnet.errors import DataError
+from omicsnet.errors import DataError, shown
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +103,10 @@ class NetworkInference:
         return Path(folder)
 
 
+#: Largest signal score accepted: prizes are scores times b, and must stay far from overflow.
+MAX_SCORE = 1e12
+
+
 def read_signals(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a table of scored m/z signals (CSV or TSV): columns ``mz`` and ``score``.
 
@@ -136,14 +141,31 @@ def read_signals(path: str | os.PathLike[str]) -> pd.DataFrame:
         else pd.Series([f"signal_{i}" for i in range(len(frame))])
     )
     out = pd.DataFrame({"peak_id": ids.to_numpy()})
+    repeated = out["peak_id"][out["peak_id"].duplicated()]
+    if len(repeated):
+        raise DataError(f"{path}: signal ID {shown(repeated.iloc[0])} appears more than once")
     for name in ("mz", "score"):
-        values = pd.to_numeric(frame[columns[name]], errors="coerce")
-        if values.isna().any():
-            row = int(values.isna().to_numpy().nonzero()[0][0])
-            raise DataError(
-                f"{path}: non-numeric {name} in row {row + 1} (signal {out['peak_id'][row]!r})"
-            )
-        out[name] = values.to_numpy(dtype=float)
+        values = pd.to_numeric(frame[columns[name]], errors="coerce").to_numpy(dtype=float)
+        problems = (
+            ("non-numeric", np.isnan(values)),
+            ("infinite", np.isinf(values)),
+            ("negative" if name == "score" else "non-positive",
+             values < 0 if name == "score" else values <= 0),
+            (f"too large (above {MAX_SCORE:g})", np.abs(values) > MAX_SCORE),
+        )  # fmt: skip
+        for problem, bad in problems:
+            if bad.any():
+                row = int(bad.nonzero()[0][0])
+                hint = (
+                    "; scores must be >= 0 (e.g. |log fold change|)"
+                    if problem == "negative"
+                    else ""
+                )
+                raise DataError(
+                    f"{path}: {problem} {name} in row {row + 1} "
+                    f"(signal {shown(out['peak_id'][row])}){hint}"
+                )
+        out[name] = values
     return out
 
 

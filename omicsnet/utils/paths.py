@@ -62,7 +62,7 @@ def confine(path: str | os.PathLike[str], root: str | os.PathLike[str], *, what:
     >>> confine(root / "escape" / "passwd", root, what="data.features")
     Traceback (most recent call last):
     ...
-    omicsnet.errors.ConfigError: data.features: ... leads outside ... through a symbolic link; refusing it
+    omicsnet.errors.ConfigError: data.features: ... through a symbolic link; refusing it
     """
     base = Path(root).resolve()
     resolved = Path(path).resolve()

@@ -63,13 +63,15 @@ def run_guarded(
     cwd: Path | None = None,
     env: dict[str, str] | None = None,
     timeout: float = TIME_LIMIT,
+    python: str | None = None,
 ) -> Outcome:
-    """Run ``omicsnet ARGS`` with bounded memory and time; the outcome, never a hang."""
+    """Run ``omicsnet ARGS`` (or the Python code ``python``) with bounded memory and time."""
     full_env = {**os.environ, "PYTHONWARNINGS": "ignore", **(env or {})}
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
+    command = [sys.executable, "-c", python] if python else [sys.executable, "-m", "omicsnet"]
     done = subprocess.run(
-        [sys.executable, "-m", "omicsnet", *args],
+        [*command, *args],
         capture_output=True,
         text=True,
         cwd=cwd,
