@@ -64,7 +64,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from omicsnet.errors import ConfigError, DataError, DataNotFoundError
+from omicsnet.errors import ConfigError, DataError, DataNotFoundError, shown
 
 logger = logging.getLogger(__name__)
 
@@ -522,7 +522,7 @@ def _numeric(frame: pd.DataFrame, column: str, path: Path) -> np.ndarray:
     if bool(bad.any()):
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataError(
-            f"{path}: non-numeric value {frame[column].iloc[row]!r} in column {column!r} at "
+            f"{path}: non-numeric value in column {shown(column)} at "
             f"data row {row + 1} (line {row + 2} of the file)"
         )
     return values.to_numpy(dtype=np.float64)
@@ -767,7 +767,7 @@ def read_annotated_features(
         if len(bad):
             raise DataError(
                 f"{source}: {len(bad)} non-numeric {key} value(s) in column "
-                f"{chosen[key]!r}, first at row {bad[0]} ({table.loc[bad[0], chosen[key]]!r})"
+                f"{shown(chosen[key])}, first at row {bad[0]}"
             )
         out[key] = values.astype(float)
     unit = rt_unit

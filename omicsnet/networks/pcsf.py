@@ -79,7 +79,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from omicsnet.errors import ConfigError, DataError, DataNotFoundError, OmicsnetError
+from omicsnet.errors import ConfigError, DataError, DataNotFoundError, OmicsnetError, shown
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -274,7 +274,7 @@ def prepare_graph(
         row = int(np.flatnonzero(bad)[0])
         raise DataError(
             f"edge table has {int(bad.sum())} missing, non-numeric or infinite cost(s); "
-            f"first at row {row}: {edges[cost].iloc[row]!r}"
+            f"first at row {row}"
         )
     if (costs < 0).any():
         row = int(np.flatnonzero(costs < 0)[0])
@@ -380,8 +380,8 @@ def read_prizes(
     if values.isna().any():
         row = int(np.flatnonzero(values.isna().to_numpy())[0])
         raise DataError(
-            f"{path}: missing or non-numeric prize {table[values_col].iloc[row]!r} for "
-            f"{table[names_col].iloc[row]!r} (data row {row})"
+            f"{path}: missing or non-numeric prize for "
+            f"{shown(table[names_col].iloc[row])} (data row {row})"
         )
     return pd.Series(
         values.to_numpy(dtype=np.float64),

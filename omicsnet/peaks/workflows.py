@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from omicsnet.errors import CheckpointError, ConfigError, DataError
+from omicsnet.errors import CheckpointError, ConfigError, DataError, shown
 from omicsnet.models.registry import create_model
 from omicsnet.models.serialization import load, save
 
@@ -189,7 +189,7 @@ def normalise_labels(labels: pd.Series, class_names: Sequence[str] = CLASSES) ->
         mapped = names.get(lowered) or LABEL_ALIASES.get(lowered)
         if mapped is None or mapped not in names.values():
             raise DataError(
-                f"feature {key!r} has label {text!r}; expected one of "
+                f"feature {shown(key)} has label {shown(text, 30)}; expected one of "
                 f"{', '.join(names.values())} (or High_quality/Low_quality)"
             )
         out[key] = mapped
