@@ -285,6 +285,7 @@ def train_peak_model(
     from omicsnet.data.splits import train_val_test_split
     from omicsnet.train.defaults import make_trainer
     from omicsnet.train.metrics import classification_metrics
+    from omicsnet.train.seeding import seed_everything
 
     labelled = normalise_labels(labels).dropna()
     unknown = labelled.index.difference(pd.Index(matrices.feature_ids))
@@ -298,6 +299,7 @@ def train_peak_model(
         logger.info("%d labelled features have no peak matrix (skipped peaks)", len(unknown))
     position = {fid: i for i, fid in enumerate(matrices.feature_ids)}
     order = [fid for fid in matrices.feature_ids if fid in set(known)]
+    seed_everything(seed)  # the initial weights follow the seed too: runs repeat exactly
     if base_model is not None:
         model = base_model if hasattr(base_model, "freeze") else load(_model_folder(base_model))
         if getattr(model, "model_name", None) != "peak_cnn":
