@@ -469,6 +469,7 @@ def solve_exact(
     mip_gap: float = 0.0,
     reduce: bool = True,
     reduction_time: float | None = None,
+    max_edges: int | None = None,
     quiet: bool = True,
 ) -> ExactSolution:
     """Solve a PCST instance to proven optimality (or to the time limit, with a bound).
@@ -495,6 +496,10 @@ def solve_exact(
     reduction_time
         Seconds allowed for the dual ascent of the bound tests (default: a quarter of
         ``time_limit``).
+    max_edges
+        Run the branch-and-cut only when the reduced instance has at most this many
+        edges; otherwise return the warm start with the reductions' lower bound
+        (``status="too_large"``). ``None``: always run it.
     quiet
         Hide SCIP's log.
 
@@ -572,9 +577,12 @@ def solve_exact(
         red.log,
     )
 
-    bound = red.lower_bound
+    bound = max(red.lower_bound, 0.0)  # costs and prizes are >= 0
     status = "reduced"
-    if red.n_edges == 0 and (root >= 0 or red.n_nodes == 0):
+    info["branch_and_cut"] = False
+    if max_edges is not None and red.n_edges > max_edges:
+        status = "too_large"
+    elif red.n_edges == 0 and (root >= 0 or red.n_nodes == 0):
         # nothing left to decide: the root alone (rooted), or nothing (unrooted)
         nodes = red.nodes[[red.root]] if red.root >= 0 else np.zeros(0, np.int64)
         cand_obj = objective_of(edges, costs, prizes, nodes, np.zeros(0, np.int64))
@@ -587,6 +595,7 @@ def solve_exact(
             red, num_clusters, best_edges, remaining, mip_gap, quiet
         )
         info.update(scip_info)
+        info["branch_and_cut"] = True
         bound = max(bound, red_bound + red.offset)
         if sol_edges is not None:
             nodes, chosen = red.expand(sol_edges, sol_nodes, edges)
@@ -601,9 +610,7 @@ def solve_exact(
     if diff <= 1e-9 * max(1.0, abs(best_obj)):
         diff, bound = 0.0, best_obj
     gap = diff / max(abs(best_obj), 1e-9)
-    optimal = status in ("optimal", "reduced", "gaplimit") and gap <= max(mip_gap, 1e-9)
-    if status == "reduced" and not optimal:  # pragma: no cover - defensive
-        status = "unknown"
+    optimal = gap <= max(mip_gap, 1e-9)  # the bound is proven whatever the status
     return ExactSolution(
         nodes=np.sort(best_nodes),
         edges=np.sort(best_edges),
