@@ -53,7 +53,7 @@ from typing import Any
 
 import numpy as np
 
-from omicsnet.networks.pcsf_reduce import ReducedInstance, reduce_instance
+from omicsnet.networks.pcsf_reduce import ReducedInstance, dual_ascent_bound, reduce_instance
 
 logger = logging.getLogger(__name__)
 
@@ -495,7 +495,7 @@ def solve_exact(
         Run the reduction tests first.
     reduction_time
         Seconds allowed for the dual ascent of the bound tests (default: a quarter of
-        ``time_limit``).
+        ``time_limit``, at most 20).
     max_edges
         Run the branch-and-cut only when the reduced instance has at most this many
         edges; otherwise return the warm start with the reductions' lower bound
@@ -556,14 +556,24 @@ def solve_exact(
             logger.warning("the warm start is not a valid solution; ignored")
 
     if reduction_time is None:
-        reduction_time = time_limit / 4.0
+        reduction_time = min(time_limit / 4.0, 20.0)
     red_start = time.perf_counter()
+    too_large = False
     if reduce:
-        red = reduce_instance(
-            edges, costs, prizes, root=root, upper_bound=best_obj, time_budget=reduction_time
-        )
+        red = reduce_instance(edges, costs, prizes, root=root)  # degree tests only
+        too_large = max_edges is not None and red.n_edges > max_edges
+        if too_large and root >= 0:
+            # no branch-and-cut: only the dual-ascent bound, on the degree-reduced instance
+            red.lower_bound = red.offset + dual_ascent_bound(
+                red.edges, red.costs, red.prizes, red.root, time_budget=reduction_time
+            )
+        elif not too_large and root >= 0:
+            red = reduce_instance(
+                edges, costs, prizes, root=root, upper_bound=best_obj, time_budget=reduction_time
+            )
     else:
         red = _identity(edges, costs, prizes, root)
+        too_large = max_edges is not None and red.n_edges > max_edges
     info["reduction_seconds"] = time.perf_counter() - red_start
     info["reductions"] = dict(red.log)
     info["dual_ascent_bound"] = red.lower_bound
@@ -580,7 +590,7 @@ def solve_exact(
     bound = max(red.lower_bound, 0.0)  # costs and prizes are >= 0
     status = "reduced"
     info["branch_and_cut"] = False
-    if max_edges is not None and red.n_edges > max_edges:
+    if too_large:
         status = "too_large"
     elif red.n_edges == 0 and (root >= 0 or red.n_nodes == 0):
         # nothing left to decide: the root alone (rooted), or nothing (unrooted)

@@ -86,19 +86,25 @@ class ForestGraph:
 
         n = len(prizes)
         edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+        costs = np.asarray(costs, dtype=np.float64)
         rows = np.concatenate([edges[:, 0], edges[:, 1]])
         cols = np.concatenate([edges[:, 1], edges[:, 0]])
         ids = np.concatenate([np.arange(len(edges)), np.arange(len(edges))])
         index = sp.csr_matrix((ids + 1, (rows, cols)), shape=(n, n))
-        index.sum_duplicates()
-        # a pair listed twice would have summed ids: keep the cheaper edge explicitly
-        order = np.lexsort((np.concatenate([costs, costs]), cols, rows))
-        first = np.ones(len(order), dtype=bool)
-        first[1:] = (rows[order][1:] != rows[order][:-1]) | (cols[order][1:] != cols[order][:-1])
-        keep = order[first]
-        index = sp.csr_matrix((ids[keep] + 1, (rows[keep], cols[keep])), shape=(n, n))
-        weights = np.asarray(costs, dtype=np.float64)[ids[keep]]
-        matrix = sp.csr_matrix((weights, (rows[keep], cols[keep])), shape=(n, n))
+        if index.nnz != len(rows):
+            # a pair listed twice: keep its cheaper edge
+            order = np.lexsort((np.concatenate([costs, costs]), cols, rows))
+            first = np.ones(len(order), dtype=bool)
+            first[1:] = (rows[order][1:] != rows[order][:-1]) | (
+                cols[order][1:] != cols[order][:-1]
+            )
+            keep = order[first]
+            rows, cols, ids = rows[keep], cols[keep], ids[keep]
+            index = sp.csr_matrix((ids + 1, (rows, cols)), shape=(n, n))
+        # the same layout as ``index``: weights looked up through the stored edge ids
+        matrix = sp.csr_matrix(
+            (costs[index.data - 1], index.indices, index.indptr), shape=(n, n)
+        )
         return cls(
             edges=edges,
             costs=np.asarray(costs, dtype=np.float64),
@@ -225,83 +231,122 @@ def _attach(graph: ForestGraph, nodes: np.ndarray, chosen: np.ndarray) -> tuple:
     return np.union1d(nodes, add_nodes), np.union1d(chosen, add_edges)
 
 
+def _tree_structure(
+    graph: ForestGraph, nodes: np.ndarray, chosen: np.ndarray
+) -> tuple[dict[int, int], dict[int, int], dict[int, int], dict[int, int], dict[int, int]]:
+    """Root every tree (at the root, else at its node of largest prize) and number the
+    nodes in depth-first order: parent, edge to the parent, entry and exit times, and the
+    tree-degree of every node."""
+    adj = _tree_lists(len(graph.prizes), graph.edges, chosen)
+    parent: dict[int, int] = {}
+    via: dict[int, int] = {}
+    tin: dict[int, int] = {}
+    tout: dict[int, int] = {}
+    clock = 0
+    starts = [graph.root] if graph.root >= 0 else []
+    starts += sorted(nodes.tolist(), key=lambda v: -graph.prizes[v])
+    for start in starts:
+        if start in tin:
+            continue
+        parent[start], via[start] = -1, -1
+        stack = [(start, iter(adj.get(start, [])))]
+        tin[start] = clock
+        clock += 1
+        while stack:
+            u, children = stack[-1]
+            for v, e in children:
+                if v not in tin:
+                    parent[v], via[v] = u, e
+                    tin[v] = clock
+                    clock += 1
+                    stack.append((v, iter(adj.get(v, []))))
+                    break
+            else:
+                tout[u] = clock
+                stack.pop()
+    degree = {v: len(adj.get(v, [])) for v in nodes.tolist()}
+    return parent, via, tin, tout, degree
+
+
 def _key_path_exchange(
     graph: ForestGraph, nodes: np.ndarray, chosen: np.ndarray, max_paths: int | None
 ) -> tuple[np.ndarray, np.ndarray, bool]:
-    """Try to replace one key path by a cheaper connection; stop at the first success."""
+    """Replace key paths by cheaper connections, one after the other, in one pass over the
+    paths (longest first)."""
     from scipy.sparse.csgraph import dijkstra
 
-    adj = _tree_lists(len(graph.prizes), graph.edges, chosen)
-    degree = {v: len(adj.get(v, [])) for v in nodes.tolist()}
-    is_key = {
-        v: v == graph.root or graph.prizes[v] > 0 or degree[v] != 2 for v in nodes.tolist()
-    }
-    paths: list[tuple[int, list[int], list[int], float]] = []
-    done_edges: set[int] = set()
-    for a in nodes.tolist():
-        if not is_key[a]:
-            continue
-        for nxt, e in adj.get(a, []):
-            if e in done_edges:
+    improved = False
+    failed: set[tuple[int, ...]] = set()
+    examined = 0
+    while True:
+        parent, via, tin, tout, degree = _tree_structure(graph, nodes, chosen)
+        node_list = nodes.tolist()
+        is_key = {
+            v: v == graph.root or graph.prizes[v] > 0 or degree[v] != 2 or parent[v] < 0
+            for v in node_list
+        }
+        # a key path runs up from a key node v (not a tree's top) to its first key ancestor
+        paths: list[tuple[float, int, list[int], list[int]]] = []
+        for v in node_list:
+            if not is_key[v] or parent[v] < 0:
                 continue
-            inner, path_edges, prev, cur = [], [e], a, nxt
-            while not is_key[cur]:
-                inner.append(cur)
-                (n1, e1), (n2, e2) = adj[cur]
-                step, edge = (n2, e2) if n1 == prev else (n1, e1)
-                prev, cur = cur, step
-                path_edges.append(edge)
-            done_edges.update(path_edges)
-            length = float(graph.costs[path_edges].sum())
-            if length > 0:
-                paths.append((a, inner, path_edges, length))
-    paths.sort(key=lambda p: -p[3])
-    if max_paths is not None:
-        paths = paths[:max_paths]
-    chosen_set = set(chosen.tolist())
-    for a, inner, path_edges, length in paths:
-        rest = chosen_set - set(path_edges)
-        rest_adj = _tree_lists(
-            len(graph.prizes), graph.edges, np.fromiter(rest, dtype=np.int64, count=len(rest))
-        )
-        # the part on the first endpoint's side
-        side = {a}
-        stack = [a]
-        while stack:
-            u = stack.pop()
-            for v, _ in rest_adj.get(u, []):
-                if v not in side:
-                    side.add(v)
-                    stack.append(v)
-        other = set(nodes.tolist()) - side - set(inner)
-        if not other:
-            continue
-        dist, pred, _ = dijkstra(
-            graph.matrix,
-            indices=sorted(side),
-            min_only=True,
-            limit=length,
-            return_predecessors=True,
-        )
-        targets = np.array(sorted(other), dtype=np.int64)
-        reach = dist[targets]
-        b = int(targets[np.argmin(reach)])
-        if not np.isfinite(reach.min()) or dist[b] >= length - 1e-12 * max(1.0, length):
-            continue
-        new_edges, v = [], b
-        while pred[v] >= 0:
-            new_edges.append(graph.edge_of(int(pred[v]), v))
-            v = int(pred[v])
-        new_nodes = set(nodes.tolist()) - set(inner)
-        path_nodes = [b]
-        v = b
-        while pred[v] >= 0:
-            v = int(pred[v])
-            path_nodes.append(v)
-        new_nodes.update(path_nodes)
-        new_chosen = np.array(sorted(rest | set(new_edges)), dtype=np.int64)
-        return np.array(sorted(new_nodes), dtype=np.int64), new_chosen, True
-    return nodes, chosen, False
+            inner: list[int] = []
+            edges = [via[v]]
+            u = parent[v]
+            while not is_key[u]:
+                inner.append(u)
+                edges.append(via[u])
+                u = parent[u]
+            length = float(graph.costs[edges].sum())
+            if length > 0 and tuple(edges) not in failed:
+                paths.append((length, v, inner, edges))
+        paths.sort(key=lambda p: -p[0])
+        order = np.array([tin[v] for v in node_list], dtype=np.int64)
+        node_array = np.asarray(node_list, dtype=np.int64)
+        applied = False
+        for length, v, inner, edges in paths:
+            if max_paths is not None and examined >= max_paths:
+                break
+            examined += 1
+            below = (order >= tin[v]) & (order < tout[v])
+            subtree = node_array[below]
+            outside = np.ones(len(node_list), dtype=bool)
+            outside[below] = False
+            if inner:
+                outside &= ~np.isin(node_array, inner)
+            targets = node_array[outside]
+            if len(targets) == 0:
+                failed.add(tuple(edges))
+                continue
+            sources, goal = (subtree, targets) if len(subtree) <= len(targets) else (targets, subtree)
+            dist, pred, _ = dijkstra(
+                graph.matrix,
+                indices=sources,
+                min_only=True,
+                limit=length,
+                return_predecessors=True,
+            )
+            reach = dist[goal]
+            best = int(np.argmin(reach))
+            if not np.isfinite(reach[best]) or reach[best] >= length - 1e-12 * max(1.0, length):
+                failed.add(tuple(edges))
+                continue
+            w = int(goal[best])
+            new_edges, path_nodes = [], [w]
+            while pred[w] >= 0:
+                new_edges.append(graph.edge_of(int(pred[w]), w))
+                w = int(pred[w])
+                path_nodes.append(w)
+            keep = np.setdiff1d(chosen, edges)
+            cand_edges = np.union1d(keep, new_edges)
+            cand_nodes = np.union1d(np.setdiff1d(nodes, inner), path_nodes)
+            if graph.objective(cand_nodes, cand_edges) < graph.objective(nodes, chosen):
+                nodes, chosen = cand_nodes, cand_edges
+                improved = applied = True
+                break
+            failed.add(tuple(edges))
+        if not applied:
+            return nodes, chosen, improved
 
 
 def _is_forest(graph: ForestGraph, nodes: np.ndarray, chosen: np.ndarray, n_trees_max: int) -> bool:

@@ -54,7 +54,7 @@ import numpy as np
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ReducedInstance", "dual_ascent", "reduce_instance"]
+__all__ = ["ReducedInstance", "dual_ascent", "dual_ascent_bound", "reduce_instance"]
 
 #: relative tolerance of the bound tests: a node or edge is removed only when its bound
 #: exceeds the upper bound by more than this (times max(1, |upper bound|))
@@ -338,26 +338,26 @@ def dual_ascent(
     heapq.heapify(heap)
 
     def extend(inside: np.ndarray, pending: list[np.ndarray], new: list[int]) -> None:
-        for x in new:
-            inside[x] = True
-        stack = list(new)
-        while stack:
-            x = stack.pop()
-            lo, hi = in_ptr[x], in_ptr[x + 1]
-            if lo == hi:
-                continue
-            arcs = order[lo:hi]
-            tails = in_tail[lo:hi]
+        """Add ``new`` and every node that reaches them through zero reduced-cost arcs;
+        collect the other arcs entering the set (breadth first, one layer at a time)."""
+        frontier = np.asarray(new, dtype=np.int64)
+        frontier = frontier[~inside[frontier]]
+        inside[frontier] = True
+        while len(frontier):
+            lo, hi = in_ptr[frontier], in_ptr[frontier + 1]
+            lengths = hi - lo
+            total = int(lengths.sum())
+            if total == 0:
+                break
+            positions = np.repeat(lo - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
+            arcs = order[positions]
+            tails = in_tail[positions]
             free = ~inside[tails]
             arcs, tails = arcs[free], tails[free]
             zero = red[arcs] <= 0.0
-            if zero.any():
-                for y in np.unique(tails[zero]).tolist():
-                    if not inside[y]:
-                        inside[y] = True
-                        stack.append(y)
-                arcs = arcs[~zero]
-            pending.append(arcs)
+            pending.append(arcs[~zero])
+            frontier = np.unique(tails[zero])
+            inside[frontier] = True
 
     finished = True
     while heap:
@@ -402,6 +402,50 @@ def dual_ascent(
         else:
             heapq.heappush(heap, (len(cuts[k]), k))
     return bound, red, finished
+
+
+def dual_ascent_bound(
+    edges: np.ndarray,
+    costs: np.ndarray,
+    prizes: np.ndarray,
+    root: int,
+    *,
+    time_budget: float | None = None,
+) -> float:
+    """A lower bound on a rooted PCST instance's optimum by dual ascent.
+
+    Parameters
+    ----------
+    edges, costs, prizes
+        The instance.
+    root
+        The root (``≥ 0``).
+    time_budget
+        Seconds allowed (the bound reached by then is valid).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> # root 0 - 1 (cost 1) - 2 (prize 3): the optimum 0-1-2 costs 2, the bound is tight
+    >>> dual_ascent_bound(np.array([[0, 1], [1, 2]]), np.array([1.0, 1.0]),
+    ...                   np.array([0.0, 0.0, 3.0]), 0)
+    2.0
+    """
+    prizes = np.asarray(prizes, dtype=np.float64)
+    tail, head, cost, _, copies = _sap_arcs(
+        np.asarray(edges, dtype=np.int64).reshape(-1, 2),
+        np.asarray(costs, dtype=np.float64),
+        prizes,
+        root,
+    )
+    bound, _, _ = dual_ascent(
+        tail, head, cost, len(prizes) + len(copies), root, copies, time_budget=time_budget
+    )
+    return float(bound)
 
 
 def _bound_tests(
@@ -465,7 +509,7 @@ def reduce_instance(
         Objective of a known solution; enables the bound tests (rooted only). Every
         solution of cost ``≤ upper_bound`` survives.
     time_budget
-        Seconds allowed for each dual ascent (``None``: no limit).
+        Seconds allowed for the dual ascents, all rounds together (``None``: no limit).
     rounds
         Rounds of (degree tests, bound tests).
 
@@ -506,6 +550,7 @@ def reduce_instance(
     for key in graph.origin:  # map to original edge ids
         graph.origin[key] = ids[graph.origin[key]]
     lower_bound = float("-inf")
+    started = time.perf_counter()
     for round_ in range(max(1, rounds)):
         offset += _degree_tests(graph, prizes, alive, root, log)
         if root < 0 or upper_bound is None or round_ == rounds:
@@ -517,8 +562,13 @@ def reduce_instance(
         cur_costs = np.array([graph.cost[k] for k in keys])
         cur_prizes = np.where(alive, prizes, 0.0)
         start = time.perf_counter()
+        budget = None
+        if time_budget is not None:
+            budget = time_budget - (start - started)
+            if budget <= 0:
+                break
         node_ok, edge_ok, bound = _bound_tests(
-            cur_edges, cur_costs, cur_prizes, root, upper_bound - offset, time_budget
+            cur_edges, cur_costs, cur_prizes, root, upper_bound - offset, budget
         )
         lower_bound = max(lower_bound, bound + offset)
         logger.debug(
