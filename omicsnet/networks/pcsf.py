@@ -1299,7 +1299,9 @@ def to_networkx(result: PCSFResult, *, node_attributes: pd.DataFrame | None = No
     -------
     networkx.Graph
         The forest's nodes (attributes: the columns of ``result.nodes``) and edges
-        (attributes: the columns of ``result.edges``).
+        (attributes: the columns of ``result.edges``); graph attributes ``objective``,
+        ``solver``, ``optimal``, ``n_trees`` and, when a bound is known, ``bound`` and
+        ``gap``.
 
     Examples
     --------
@@ -1312,6 +1314,14 @@ def to_networkx(result: PCSFResult, *, node_attributes: pd.DataFrame | None = No
     import networkx as nx
 
     graph = nx.Graph()
+    # the optimality certificate travels with the forest (graph-level GraphML data)
+    graph.graph["objective"] = float(result.objective)
+    graph.graph["solver"] = str(result.solver)
+    graph.graph["optimal"] = bool(result.optimal)
+    graph.graph["n_trees"] = int(result.n_trees)
+    if np.isfinite(result.bound):
+        graph.graph["bound"] = float(result.bound)
+        graph.graph["gap"] = float(result.gap)
     chosen = result.nodes[result.nodes["in_solution"]]
     extra = None
     if node_attributes is not None:

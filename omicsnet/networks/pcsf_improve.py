@@ -147,9 +147,10 @@ def _respan(graph: ForestGraph, nodes: np.ndarray, n_trees_max: int | None) -> n
     # same (each spanning forest of a component has the same number of edges)
     shifted = sp.csr_matrix((sub.data + 1.0, (sub.row, sub.col)), shape=(m, m))
     tree = minimum_spanning_tree(shifted).tocoo()
-    edge_ids = np.asarray(
-        ids.tocsr()[tree.row, tree.col], dtype=np.int64
-    ).ravel() - 1
+    if tree.nnz == 0:
+        return np.zeros(0, dtype=np.int64)
+    lookup = ids.tocsr()
+    edge_ids = np.asarray(lookup[tree.row, tree.col], dtype=np.int64).ravel() - 1
     if n_trees_max is not None and len(edge_ids):
         n_comp = connected_components(shifted, directed=False)[0]
         extra = n_trees_max - n_comp
