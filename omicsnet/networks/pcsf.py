@@ -362,7 +362,9 @@ def read_prizes(
 
     This is OI2's prize-file format (a header row; first column the node, a ``prize``
     column; other columns ignored). A file without a ``column`` column but with exactly
-    two columns uses the second.
+    two columns uses the second; a two-column file whose first line already holds a
+    number in the second field has no header (OmicsIntegrator 1's ``name prize``
+    files), and its first line is data. Whitespace-separated files are read too.
 
     Returns
     -------
@@ -377,12 +379,31 @@ def read_prizes(
     >>> _ = p.write_text("\\tprize\\tlog2FC\\nTP53\\t2.5\\t1.1\\nMDM2\\t0.5\\t-2\\n")
     >>> read_prizes(p).to_dict()
     {'TP53': 2.5, 'MDM2': 0.5}
+    >>> _ = p.write_text("TP53\\t2.5\\nMDM2\\t0.5\\n")  # OmicsIntegrator 1: no header
+    >>> read_prizes(p).to_dict()
+    {'TP53': 2.5, 'MDM2': 0.5}
     """
     path = Path(path)
     if not path.is_file():
         raise DataNotFoundError(f"prize file {path} does not exist")
     try:
-        table = pd.read_csv(path, sep=_sep_for(path), keep_default_na=False, na_values=[""])
+        sep = _sep_for(path)
+        table = pd.read_csv(path, sep=sep, keep_default_na=False, na_values=[""])
+        if table.shape[1] == 1 and sep == "\t":  # whitespace-separated
+            sep = r"\s+"
+            table = pd.read_csv(path, sep=sep, keep_default_na=False, na_values=[""])
+        header = [str(c) for c in table.columns]
+        if (
+            column not in header
+            and name_column is None
+            and len(header) == 2
+            and pd.notna(pd.to_numeric(header[1], errors="coerce"))
+        ):
+            # no header row (OmicsIntegrator 1 prize files): the first line is data
+            table = pd.read_csv(
+                path, sep=sep, header=None, names=["name", column], dtype={"name": str},
+                keep_default_na=False, na_values=[""],
+            )  # fmt: skip
     except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as err:
         raise DataError(f"cannot read prize file {path}: {err}") from err
     names_col = name_column if name_column is not None else table.columns[0]
