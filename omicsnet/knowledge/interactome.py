@@ -71,12 +71,12 @@ def _is_number(text: str) -> bool:
         return False
 
 
-def _open_text(path: Path):  # noqa: ANN202 - a text stream
+def _open_text(path: Path):
     import gzip
 
     if path.name.endswith(".gz"):
         return gzip.open(path, "rt", encoding="utf-8", errors="strict")
-    return open(path, encoding="utf-8", errors="strict")  # noqa: SIM115
+    return open(path, encoding="utf-8", errors="strict")
 
 
 def _first_lines(path: Path, count: int = 2) -> list[str]:

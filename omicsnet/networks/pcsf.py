@@ -657,7 +657,7 @@ def _solve_main(
 
     start = time.perf_counter()
     nodes, chosen = _raw_solve(instance, pruning)
-    fast_nodes, fast_edges, fast_objective = _split(instance, nodes, chosen)
+    fast_objective = _split(instance, nodes, chosen)[2]
     info: dict[str, Any] = {"pcst_fast_objective": fast_objective}
     if improve or solver != "fast":
         nodes, chosen = _improve(instance, nodes, chosen)

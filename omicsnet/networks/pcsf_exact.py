@@ -205,7 +205,9 @@ def _build_model(arcs: _Arcs, quiet: bool) -> tuple[Any, Any, Any]:
     n_arcs = len(arcs.tail)
     x = [model.addVar(vtype="B", obj=float(c), name=f"x{a}") for a, c in enumerate(arcs.cost)]
     y = [
-        None if v == arcs.root else model.addVar(vtype="B", obj=-float(arcs.prizes[v]), name=f"y{v}")
+        None
+        if v == arcs.root
+        else model.addVar(vtype="B", obj=-float(arcs.prizes[v]), name=f"y{v}")
         for v in range(arcs.n)
     ]
     model.addObjoffset(float(arcs.prizes.sum()))
@@ -368,10 +370,14 @@ def _make_handler(arcs: _Arcs, x: list, y: list) -> Any:
     class Connectivity(Conshdlr):
         n_cuts = 0
 
-        def conscheck(self, constraints, solution, checkintegrality, checklprows, printreason, completely):  # noqa: E501
+        def conscheck(
+            self, constraints, solution, checkintegrality, checklprows, printreason, completely
+        ):
             xs, ys = values(solution)
             return {
-                "result": SCIP_RESULT.FEASIBLE if len(unreached(xs, ys)) == 0 else SCIP_RESULT.INFEASIBLE
+                "result": SCIP_RESULT.FEASIBLE
+                if len(unreached(xs, ys)) == 0
+                else SCIP_RESULT.INFEASIBLE
             }
 
         def consenfolp(self, constraints, nusefulconss, solinfeasible):
@@ -414,7 +420,7 @@ def _warm_solution(
     adj = adj + adj.T
     xs = np.zeros(len(arcs.tail))
     ys = np.zeros(arcs.n)
-    arc_of = {(int(t), int(h)): a for a, (t, h) in enumerate(zip(arcs.tail, arcs.head))}
+    arc_of = {(int(t), int(h)): a for a, (t, h) in enumerate(zip(arcs.tail, arcs.head, strict=True))}
     used = np.zeros(n, dtype=bool)
     if len(e):
         used[np.unique(e.ravel())] = True
@@ -598,7 +604,7 @@ def solve_exact(
         cand_obj = objective_of(edges, costs, prizes, nodes, np.zeros(0, np.int64))
         if cand_obj < best_obj:
             best_nodes, best_edges, best_obj = nodes, np.zeros(0, np.int64), cand_obj
-        bound = max(bound, red.offset + (0.0 if root >= 0 else 0.0) + _trivial_bound(red))
+        bound = max(bound, red.offset + _trivial_bound(red))
     else:
         remaining = max(1.0, time_limit - (time.perf_counter() - start))
         sol_edges, sol_nodes, red_bound, status, scip_info = _branch_and_cut(
@@ -644,7 +650,9 @@ def _trivial_bound(red: ReducedInstance) -> float:
     return float(red.prizes.sum() - (red.prizes.max() if len(red.prizes) else 0.0))
 
 
-def _identity(edges: np.ndarray, costs: np.ndarray, prizes: np.ndarray, root: int) -> ReducedInstance:
+def _identity(
+    edges: np.ndarray, costs: np.ndarray, prizes: np.ndarray, root: int
+) -> ReducedInstance:
     return ReducedInstance(
         nodes=np.arange(len(prizes)),
         edges=edges.copy(),
@@ -714,7 +722,9 @@ def _branch_and_cut(
     chosen_arcs = np.flatnonzero(xs > 0.5)
     edge_ids = np.unique(arcs.edge[chosen_arcs])
     edge_ids = edge_ids[edge_ids >= 0]
-    node_ids = [v for v in range(red.n_nodes) if y[v] is not None and model.getSolVal(best, y[v]) > 0.5]
+    node_ids = [
+        v for v in range(red.n_nodes) if y[v] is not None and model.getSolVal(best, y[v]) > 0.5
+    ]
     if red.root >= 0:
         node_ids.append(red.root)
     return edge_ids, np.array(node_ids, dtype=np.int64), bound, status, info

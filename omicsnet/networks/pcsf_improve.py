@@ -102,9 +102,7 @@ class ForestGraph:
             rows, cols, ids = rows[keep], cols[keep], ids[keep]
             index = sp.csr_matrix((ids + 1, (rows, cols)), shape=(n, n))
         # the same layout as ``index``: weights looked up through the stored edge ids
-        matrix = sp.csr_matrix(
-            (costs[index.data - 1], index.indices, index.indptr), shape=(n, n)
-        )
+        matrix = sp.csr_matrix((costs[index.data - 1], index.indices, index.indptr), shape=(n, n))
         return cls(
             edges=edges,
             costs=np.asarray(costs, dtype=np.float64),
@@ -319,7 +317,9 @@ def _key_path_exchange(
             if len(targets) == 0:
                 failed.add(tuple(edges))
                 continue
-            sources, goal = (subtree, targets) if len(subtree) <= len(targets) else (targets, subtree)
+            sources, goal = (
+                (subtree, targets) if len(subtree) <= len(targets) else (targets, subtree)
+            )
             dist, pred, _ = dijkstra(
                 graph.matrix,
                 indices=sources,
@@ -353,9 +353,7 @@ def _key_path_exchange(
 def _is_forest(graph: ForestGraph, nodes: np.ndarray, chosen: np.ndarray, n_trees_max: int) -> bool:
     from omicsnet.networks.pcsf_exact import _check_forest
 
-    return _check_forest(
-        len(graph.prizes), graph.edges, nodes, chosen, graph.root, n_trees_max
-    )
+    return _check_forest(len(graph.prizes), graph.edges, nodes, chosen, graph.root, n_trees_max)
 
 
 def improve_forest(
@@ -394,9 +392,7 @@ def improve_forest(
         Node indices, edge indices and objective of the improved forest.
     """
     graph = (
-        edges
-        if isinstance(edges, ForestGraph)
-        else ForestGraph.build(edges, costs, prizes, root)  # type: ignore[arg-type]
+        edges if isinstance(edges, ForestGraph) else ForestGraph.build(edges, costs, prizes, root)  # type: ignore[arg-type]
     )
     nodes = np.unique(np.asarray(nodes, dtype=np.int64))
     chosen = np.unique(np.asarray(chosen, dtype=np.int64))
@@ -421,9 +417,7 @@ def improve_forest(
             elif move == "prune":
                 new_nodes, new_edges = _prune(graph, cur_nodes, cur_edges)
             else:
-                new_nodes, new_edges, _ = _key_path_exchange(
-                    graph, cur_nodes, cur_edges, max_paths
-                )
+                new_nodes, new_edges, _ = _key_path_exchange(graph, cur_nodes, cur_edges, max_paths)
             if graph.root >= 0:
                 new_nodes = np.union1d(new_nodes, [graph.root])
             new_value = graph.objective(new_nodes, new_edges)

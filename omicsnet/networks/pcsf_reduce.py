@@ -156,9 +156,7 @@ def _components_with(n: int, edges: np.ndarray, source: int) -> np.ndarray:
         out = np.zeros(n, dtype=bool)
         out[source] = True
         return out
-    adj = sp.coo_matrix(
-        (np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n)
-    ).tocsr()
+    adj = sp.coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n)).tocsr()
     order = breadth_first_order(adj, source, directed=False, return_predecessors=False)
     out = np.zeros(n, dtype=bool)
     out[order] = True
@@ -228,7 +226,7 @@ def _degree_tests(
             if root < 0 or degree > 1:
                 continue
             if degree == 1:
-                (u, key), = graph.adj[v].items()
+                ((u, key),) = graph.adj[v].items()
                 if graph.cost[key] < prizes[v]:
                     continue
                 stack.append(u)
