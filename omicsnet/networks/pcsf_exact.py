@@ -420,7 +420,9 @@ def _warm_solution(
     adj = adj + adj.T
     xs = np.zeros(len(arcs.tail))
     ys = np.zeros(arcs.n)
-    arc_of = {(int(t), int(h)): a for a, (t, h) in enumerate(zip(arcs.tail, arcs.head, strict=True))}
+    arc_of = {
+        (int(t), int(h)): a for a, (t, h) in enumerate(zip(arcs.tail, arcs.head, strict=True))
+    }
     used = np.zeros(n, dtype=bool)
     if len(e):
         used[np.unique(e.ravel())] = True
