@@ -126,9 +126,7 @@ def _is_csv(path: Path) -> bool:
     return path.name.removesuffix(".gz").endswith(".csv")
 
 
-def _read_headerless(
-    path: Path, sep: str | None, fmt: str, default_cost: float
-) -> pd.DataFrame:
+def _read_headerless(path: Path, sep: str | None, fmt: str, default_cost: float) -> pd.DataFrame:
     """OI1 (``a b confidence [direction]``) or two-column edge lists, as source/target/cost."""
     if sep is None:
         sep = "," if _is_csv(path) else "\t"
@@ -158,9 +156,11 @@ def _read_headerless(
     if fmt == "oi1" and table.shape[1] == 4:
         logger.info("%s: fourth column (OI1 edge direction) ignored; edges are undirected", path)
     first_line = 1
-    if fmt == "edgelist" and len(table) and {
-        str(table.iat[0, 0]).lower(), str(table.iat[0, 1]).lower()
-    } <= _HEADER_WORDS:
+    if (
+        fmt == "edgelist"
+        and len(table)
+        and {str(table.iat[0, 0]).lower(), str(table.iat[0, 1]).lower()} <= _HEADER_WORDS
+    ):
         table = table.iloc[1:].reset_index(drop=True)
         first_line = 2
     for column in range(width):
@@ -342,8 +342,7 @@ def read_interactome(
         raw["kind"] = "protein-protein"
         merged = merge_edge_tables(raw)
         logger.info(
-            "read %d interactions from %s (%s): %d edges after dropping self-loops and "
-            "duplicates",
+            "read %d interactions from %s (%s): %d edges after dropping self-loops and duplicates",
             len(raw),
             path,
             fmt,

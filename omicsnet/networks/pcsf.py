@@ -665,9 +665,7 @@ def _solve_main(
     info["fast_seconds"] = time.perf_counter() - start
     if solver == "fast":
         real_nodes, real_edges, objective = _split(instance, nodes, chosen)
-        return _SolveReport(
-            real_nodes, real_edges, objective, float("nan"), False, "fast", info
-        )
+        return _SolveReport(real_nodes, real_edges, objective, float("nan"), False, "fast", info)
     from omicsnet.networks.pcsf_exact import solve_exact
 
     exact = solve_exact(
