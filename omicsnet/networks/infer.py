@@ -75,6 +75,11 @@ class NetworkInference:
             "hidden_nodes": len(self.pcsf.hidden),
             "trees": int(self.pcsf.n_trees),
             "enriched_sets_q05": len(significant),
+            "solver": str(getattr(self.pcsf, "solver", "fast")),
+            "objective": float(self.pcsf.objective),
+            "bound": _finite_or_none(getattr(self.pcsf, "bound", float("nan"))),
+            "gap": _finite_or_none(getattr(self.pcsf, "gap", float("nan"))),
+            "optimal": bool(getattr(self.pcsf, "optimal", False)),
         }
 
     def write(self, folder: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
@@ -100,6 +105,13 @@ class NetworkInference:
             (tmp / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
             plot_network(self, tmp / "network.png")
         return Path(folder)
+
+
+def _finite_or_none(value: float) -> float | None:
+    """JSON has no NaN: a missing bound or gap is written as null."""
+    import math
+
+    return float(value) if math.isfinite(value) else None
 
 
 def read_signals(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -164,6 +176,8 @@ def infer_network(
     seed: int = 0,
     gene_sets: dict[str, set[str]] | None = None,
     progress: bool = True,
+    solver: str = "auto",
+    time_limit: float = 60.0,
 ) -> NetworkInference:
     """Match signals, solve the prize-collecting Steiner forest and test enrichment.
 
@@ -187,6 +201,9 @@ def infer_network(
     gene_sets
         Extra pathway gene sets (e.g. from :func:`~omicsnet.networks.enrichment.read_gmt`);
         by default the WikiPathways table of the ``cptac`` wheel when it is installed.
+    solver, time_limit
+        ``"fast"``, ``"exact"`` or ``"auto"`` and the exact solver's time limit (see
+        :func:`omicsnet.networks.pcsf.solve_pcsf`); the proven gap is in the summary.
 
     Returns
     -------
@@ -232,6 +249,8 @@ def infer_network(
         specificity=specificity,
         seed=seed,
         progress=progress,
+        solver=solver,
+        time_limit=time_limit,
     )
     info_columns = [
         c for c in ("type", "name", "formula", "kegg", "hmdb", "chebi") if c in graph.nodes
@@ -281,6 +300,8 @@ def infer_network(
         "robustness": robustness,
         "specificity": specificity,
         "seed": seed,
+        "solver": solver,
+        "time_limit": time_limit,
         "graph": getattr(graph, "name", None),
     }
     return NetworkInference(

@@ -90,7 +90,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from omicsnet.errors import ConfigError, DataError, DataNotFoundError, OmicsnetError
+from omicsnet.errors import ConfigError, DataError, DataNotFoundError
+from omicsnet.networks.pcsf_exact import SolverError
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -125,8 +126,6 @@ MIN_NOISY_COST = 1e-4  # OI2 clips noisy costs here so that pcst_fast never sees
 DEGREE_RANK_SD = 10.0  # OI2: random terminals move by N(0, 10) positions in the degree ranking
 
 
-class SolverError(OmicsnetError, RuntimeError):
-    """``pcst_fast`` is missing or returns wrong answers (the PyPI wheel under numpy 2)."""
 
 
 # --------------------------------------------------------------------------------------

@@ -53,11 +53,17 @@ from typing import Any
 
 import numpy as np
 
+from omicsnet.errors import OmicsnetError
 from omicsnet.networks.pcsf_reduce import ReducedInstance, dual_ascent_bound, reduce_instance
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ExactSolution", "objective_of", "solve_exact"]
+__all__ = ["ExactSolution", "SolverError", "objective_of", "solve_exact"]
+
+
+class SolverError(OmicsnetError, RuntimeError):
+    """A solver is missing or returns wrong answers: ``pcst_fast`` (its PyPI wheel under
+    numpy 2) or ``pyscipopt`` (SCIP) for the exact solver."""
 
 _EPS = 1e-6  # LP values below this count as 0 in the separation
 
@@ -517,7 +523,7 @@ def solve_exact(
 
     Raises
     ------
-    omicsnet.networks.pcsf.SolverError
+    SolverError
         ``pyscipopt`` is not installed.
 
     Examples
@@ -532,8 +538,6 @@ def solve_exact(
     try:
         import pyscipopt  # noqa: F401
     except ImportError as err:  # pragma: no cover - the dependency is in the install path
-        from omicsnet.networks.pcsf import SolverError
-
         raise SolverError(
             "the exact PCSF solver needs pyscipopt (SCIP): pip install 'omicsnet[knowledge]' "
             "or pip install pyscipopt"
