@@ -91,7 +91,7 @@ import numpy as np
 import pandas as pd
 
 from omicsnet.errors import ConfigError, DataError, DataNotFoundError
-from omicsnet.networks.pcsf_exact import SolverError
+from omicsnet.networks.pcsf_exact import EXACT_MAX_EDGES, SolverError
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -677,7 +677,8 @@ def _solve_main(
         warm_start=(nodes, chosen),
         time_limit=time_limit,
         mip_gap=mip_gap,
-        max_edges=auto_max_edges if solver == "auto" else None,
+        max_edges=auto_max_edges if solver == "auto" else EXACT_MAX_EDGES,
+        reduction_time=min(time_limit / 4.0, 20.0),
     )
     real_nodes, real_edges, objective = _split(instance, exact.nodes, exact.edges)
     info.update(
@@ -690,9 +691,7 @@ def _solve_main(
             "reductions": dict(exact.info.get("reductions", {})),
         }
     )
-    used = "exact" if exact.info.get("branch_and_cut", False) else "fast+bound"
-    if solver == "exact":
-        used = "exact"
+    used = "fast+bound" if exact.status == "too_large" else "exact"
     return _SolveReport(
         real_nodes, real_edges, objective, float(exact.bound), bool(exact.optimal), used, info
     )
@@ -865,8 +864,11 @@ class PCSFResult:
         Whether the forest is proven optimal (``gap`` within the solver tolerance).
     solver
         What produced the forest: ``"fast"`` (pcst_fast, plus the improvement pass when
-        on), ``"exact"`` (branch-and-cut) or ``"fast+bound"`` (``auto`` on an instance
-        too large for the branch-and-cut: pcst_fast, improvement, dual-ascent bound).
+        on), ``"exact"`` (reductions and branch-and-cut) or ``"fast+bound"`` (an
+        instance too large for the branch-and-cut: more than ``AUTO_MAX_EDGES`` edges
+        after the degree tests with ``solver="auto"``, more than
+        ``pcsf_exact.EXACT_MAX_EDGES`` with ``"exact"``; then the forest is pcst_fast's
+        after the improvement pass, with a dual-ascent lower bound).
     solve_info
         Numbers from the solve: pcst_fast's own objective, the improved one, reduced
         instance size, reduction log, seconds, SCIP status and nodes.

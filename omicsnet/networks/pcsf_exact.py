@@ -66,6 +66,10 @@ class SolverError(OmicsnetError, RuntimeError):
     numpy 2) or ``pyscipopt`` (SCIP) for the exact solver."""
 
 _EPS = 1e-6  # LP values below this count as 0 in the separation
+#: above this many edges after the degree tests the branch-and-cut is not attempted: on
+#: iRefIndex (12k nodes / 177k edges after reduction) SCIP does not finish presolving and
+#: the root LP in 60 s, so the time goes to the dual-ascent bound instead
+EXACT_MAX_EDGES = 60_000
 
 
 @dataclass
@@ -483,7 +487,7 @@ def solve_exact(
     mip_gap: float = 0.0,
     reduce: bool = True,
     reduction_time: float | None = None,
-    max_edges: int | None = None,
+    max_edges: int | None = EXACT_MAX_EDGES,
     quiet: bool = True,
 ) -> ExactSolution:
     """Solve a PCST instance to proven optimality (or to the time limit, with a bound).
@@ -511,8 +515,9 @@ def solve_exact(
         Seconds allowed for the dual ascent of the bound tests (default: a quarter of
         ``time_limit``, at most 20).
     max_edges
-        Run the branch-and-cut only when the reduced instance has at most this many
-        edges; otherwise return the warm start with the reductions' lower bound
+        Run the branch-and-cut only when the instance has at most this many edges after
+        the degree tests (default :data:`EXACT_MAX_EDGES`); otherwise return the warm
+        start with a dual-ascent lower bound computed in the remaining time
         (``status="too_large"``). ``None``: always run it.
     quiet
         Hide SCIP's log.
@@ -576,8 +581,9 @@ def solve_exact(
         too_large = max_edges is not None and red.n_edges > max_edges
         if too_large and root >= 0:
             # no branch-and-cut: only the dual-ascent bound, on the degree-reduced instance
+            budget = max(reduction_time, time_limit - (time.perf_counter() - start))
             red.lower_bound = red.offset + dual_ascent_bound(
-                red.edges, red.costs, red.prizes, red.root, time_budget=reduction_time
+                red.edges, red.costs, red.prizes, red.root, time_budget=budget
             )
         elif not too_large and root >= 0:
             red = reduce_instance(
