@@ -91,7 +91,7 @@ import numpy as np
 import pandas as pd
 
 from omicsnet.errors import ConfigError, DataError, DataNotFoundError
-from omicsnet.networks.pcsf_exact import EXACT_MAX_EDGES, SolverError
+from omicsnet.networks.pcsf_exact import SolverError
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -116,9 +116,11 @@ NEGATIVE_PRIZE_MODES = ("penalize", "clip", "error")
 NOISE_KINDS = ("gaussian", "uniform")
 SPECIFICITY_MODES = ("degree_matched", "shuffle")
 SOLVERS = ("fast", "exact", "auto")
-#: ``solver="auto"`` runs the branch-and-cut when the reduced instance has at most this
-#: many edges (chosen from the ``network`` benchmark; see docs/networks.md)
-AUTO_MAX_EDGES = 5_000
+#: ``solver="auto"`` runs the branch-and-cut when the instance has at most this many
+#: edges after all reduction tests (from measurements: reduced instances of a few
+#: hundred edges are proven optimal in seconds, ones of ~5,000 edges left a gap after
+#: 60 s; see docs/networks.md)
+AUTO_MAX_EDGES = 2_000
 #: work limit of the improvement pass in randomisation reruns (one round, the 100 longest
 #: key paths): on iRefIndex + example_prizes it takes ~0.3 s and lowers pcst_fast's
 #: objective by 3.6 % (the full pass: 5.2 %, in ~2 s)
@@ -677,7 +679,7 @@ def _solve_main(
         warm_start=(nodes, chosen),
         time_limit=time_limit,
         mip_gap=mip_gap,
-        max_edges=auto_max_edges if solver == "auto" else EXACT_MAX_EDGES,
+        max_edges=auto_max_edges if solver == "auto" else None,
         reduction_time=min(time_limit / 4.0, 20.0),
     )
     real_nodes, real_edges, objective = _split(instance, exact.nodes, exact.edges)
@@ -866,9 +868,9 @@ class PCSFResult:
         What produced the forest: ``"fast"`` (pcst_fast, plus the improvement pass when
         on), ``"exact"`` (reductions and branch-and-cut) or ``"fast+bound"`` (an
         instance too large for the branch-and-cut: more than ``AUTO_MAX_EDGES`` edges
-        after the degree tests with ``solver="auto"``, more than
-        ``pcsf_exact.EXACT_MAX_EDGES`` with ``"exact"``; then the forest is pcst_fast's
-        after the improvement pass, with a dual-ascent lower bound).
+        after the reductions with ``solver="auto"``, or more than
+        ``pcsf_exact.EXACT_MAX_EDGES`` after the degree tests with either; then the
+        forest is pcst_fast's after the improvement pass, with a dual-ascent bound).
     solve_info
         Numbers from the solve: pcst_fast's own objective, the improved one, reduced
         instance size, reduction log, seconds, SCIP status and nodes.
@@ -1053,7 +1055,8 @@ def solve_pcsf(
         started from pcst_fast's improved forest; proves optimality or, at the time
         limit, reports a certified gap. ``"auto"`` (default): exact when the reduced
         instance has at most :data:`AUTO_MAX_EDGES` edges, else pcst_fast, the
-        improvement pass and a dual-ascent lower bound. See ``docs/networks.md``.
+        improvement pass and the reductions' dual-ascent lower bound. See
+        ``docs/networks.md``.
     time_limit
         Seconds for the exact solver (reductions, bound and search).
     mip_gap
