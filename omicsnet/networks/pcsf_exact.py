@@ -66,6 +66,7 @@ class SolverError(OmicsnetError, RuntimeError):
     """A solver is missing or returns wrong answers: ``pcst_fast`` (its PyPI wheel under
     numpy 2) or ``pyscipopt`` (SCIP) for the exact solver."""
 
+
 _EPS = 1e-6  # LP values below this count as 0 in the separation
 #: above this many edges after the degree tests the branch-and-cut is not attempted: on
 #: iRefIndex (12k nodes / 177k edges after the degree tests) SCIP does not finish
@@ -260,14 +261,13 @@ def _build_model(arcs: _Arcs, quiet: bool) -> tuple[Any, Any, Any]:
 
 def _make_handler(arcs: _Arcs, x: list, y: list) -> Any:
     import scipy.sparse as sp
-    from pyscipopt import SCIP_RESULT, Conshdlr, quicksum
+    from pyscipopt import SCIP_RESULT, Conshdlr
     from scipy.sparse.csgraph import breadth_first_order, maximum_flow
 
     n = arcs.n
     root = arcs.root
     tail, head = arcs.tail, arcs.head
     candidates = [v for v in range(n) if v != root]
-    terminals = [v for v in candidates if arcs.prizes[v] > 0]
     x_vars = x
     y_vars = y
 
@@ -713,7 +713,7 @@ def _tune(model: Any) -> None:
     """SCIP settings for this model: the connectivity cuts do the work, so SCIP's generic
     separators and its sub-MIP heuristics (whose copies do not know the connectivity
     constraints) mostly cost time."""
-    import os
+    import contextlib
 
     from pyscipopt import SCIP_PARAMSETTING
 
@@ -733,10 +733,8 @@ def _tune(model: Any) -> None:
         "convexproj", "eccuts", "gauge", "interminor", "minor", "mixing", "oddcycle",
         "rlt", "lagromory", "multicommodity", "knapsackcover",
     ):  # fmt: skip
-        try:
+        with contextlib.suppress(KeyError, LookupError, ValueError):  # not in every SCIP
             model.setParam(f"separating/{sepa}/freq", -1)
-        except (KeyError, LookupError, ValueError):  # not in this SCIP version
-            pass
 
 
 def _branch_and_cut(
