@@ -680,7 +680,7 @@ def _solve_main(
         time_limit=time_limit,
         mip_gap=mip_gap,
         max_edges=auto_max_edges if solver == "auto" else None,
-        reduction_time=min(time_limit / 4.0, 20.0),
+        reduction_time=min(time_limit / 3.0, 30.0),
     )
     real_nodes, real_edges, objective = _split(instance, exact.nodes, exact.edges)
     info.update(
