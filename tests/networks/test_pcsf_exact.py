@@ -206,3 +206,28 @@ def test_solver_validation():
         solve_pcsf(edges, {"A": 1.0}, solver="magic")
     with pytest.raises(ConfigError, match="time_limit"):
         solve_pcsf(edges, {"A": 1.0}, time_limit=-1)
+
+
+@pytest.mark.parametrize("mode", ["all", "others", "list"])
+def test_exact_with_other_dummy_modes(mode):
+    """The dummy joined to every node, to the prize-less ones, or to a given list."""
+    rng = np.random.default_rng({"all": 1, "others": 2, "list": 3}[mode])
+    for _ in range(8):
+        edges, prizes = random_instance(rng, int(rng.integers(4, 10)), 0.4)
+        names, costs, node_prizes = augment(edges, prizes, w=1.5, b=1.0, g=None, dummy=True)
+        n = len(names) - 1
+        # rebuild the dummy edges for this mode
+        costs = {k: c for k, c in costs.items() if k[1] != n}
+        if mode == "all":
+            joined = list(range(n))
+        elif mode == "others":
+            joined = [i for i in range(n) if node_prizes[i] <= 0]
+        else:
+            joined = sorted(rng.choice(n, 2, replace=False).tolist())
+        for i in joined:
+            costs[(i, n)] = 1.5
+        expected = optimum(n + 1, costs, node_prizes, root=n)
+        dummy_mode = [names[i] for i in joined] if mode == "list" else mode
+        result = solve_pcsf(edges, prizes, w=1.5, g=None, dummy_mode=dummy_mode, solver="exact")
+        assert result.objective == pytest.approx(expected, abs=1e-7)
+        assert result.optimal
