@@ -591,17 +591,30 @@ def _instance_root(instance: _Instance) -> int:
 
 
 def _improve(
-    instance: _Instance, nodes: np.ndarray, chosen: np.ndarray, *, light: bool = False
+    instance: _Instance,
+    nodes: np.ndarray,
+    chosen: np.ndarray,
+    *,
+    light: bool = False,
+    base: Any = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The improvement pass; ``light`` (randomisation reruns) bounds its work."""
-    from omicsnet.networks.pcsf_improve import improve_forest
+    """The improvement pass; ``light`` (randomisation reruns) bounds its work; ``base``
+    is a :class:`~omicsnet.networks.pcsf_improve.ForestGraph` of the same edges whose
+    sparse structure is reused."""
+    from omicsnet.networks.pcsf_improve import ForestGraph, improve_forest
 
     if instance.root < 0 and len(nodes) == 0:
         return nodes, chosen
+    if base is not None:
+        graph = base.with_weights(costs=instance.costs, prizes=instance.prizes)
+    else:
+        graph = ForestGraph.build(
+            instance.edges, instance.costs, instance.prizes, _instance_root(instance)
+        )
     better_nodes, better_edges, _ = improve_forest(
-        instance.edges,
-        instance.costs,
-        instance.prizes,
+        graph,
+        None,
+        None,
         nodes,
         chosen,
         root=_instance_root(instance),
@@ -624,13 +637,13 @@ def _split(
 
 
 def _solve(
-    instance: _Instance, pruning: str, improve: bool = False
+    instance: _Instance, pruning: str, improve: bool = False, base: Any = None
 ) -> tuple[np.ndarray, np.ndarray, float]:
     """Run pcst_fast (and the improvement pass); return the real (non-dummy) node and edge
     indices and the objective."""
     nodes, chosen = _raw_solve(instance, pruning)
     if improve:
-        nodes, chosen = _improve(instance, nodes, chosen, light=True)
+        nodes, chosen = _improve(instance, nodes, chosen, light=True, base=base)
     return _split(instance, nodes, chosen)
 
 
@@ -760,6 +773,7 @@ class _Replicator:
     noise: float
     noise_kind: str
     specificity_mode: str
+    _forest_cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def noisy_costs(self, rng: np.random.Generator) -> np.ndarray:
         if self.noise_kind == "gaussian":
@@ -809,7 +823,19 @@ class _Replicator:
             instance = _build_instance(self.edges, self.noisy_costs(rng), self.prizes, self.opts)
         else:
             instance = _build_instance(self.edges, self.costs, self.random_prizes(rng), self.opts)
-        nodes, chosen, _ = _solve(instance, self.opts.pruning, self.opts.improve)
+        base = None
+        if self.opts.improve:
+            # the augmented edges are the same in every rerun: build their sparse
+            # structure once per process and only swap the numbers
+            base = self._forest_cache.get("base")
+            if base is None or len(base.edges) != len(instance.edges):
+                from omicsnet.networks.pcsf_improve import ForestGraph
+
+                base = ForestGraph.build(
+                    instance.edges, instance.costs, instance.prizes, _instance_root(instance)
+                )
+                self._forest_cache["base"] = base
+        nodes, chosen, _ = _solve(instance, self.opts.pruning, self.opts.improve, base)
         return nodes, chosen
 
 

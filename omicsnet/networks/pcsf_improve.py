@@ -112,6 +112,36 @@ class ForestGraph:
             edge_index=index,
         )
 
+    def with_weights(
+        self, costs: np.ndarray | None = None, prizes: np.ndarray | None = None
+    ) -> ForestGraph:
+        """The same graph with other edge costs and/or prizes (the sparse structure is
+        shared, so this is cheap: randomisation reruns change only the numbers).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> g = ForestGraph.build(np.array([[0, 1]]), np.array([1.0]), np.ones(2), -1)
+        >>> float(g.with_weights(costs=np.array([3.0])).matrix[0, 1])
+        3.0
+        """
+        import scipy.sparse as sp
+
+        new_costs = self.costs if costs is None else np.asarray(costs, dtype=np.float64)
+        index = self.edge_index
+        matrix = sp.csr_matrix(
+            (new_costs[index.data - 1], index.indices, index.indptr),  # type: ignore[attr-defined]
+            shape=index.shape,  # type: ignore[attr-defined]
+        )
+        return ForestGraph(
+            edges=self.edges,
+            costs=new_costs,
+            prizes=self.prizes if prizes is None else np.asarray(prizes, dtype=np.float64),
+            root=self.root,
+            matrix=matrix,
+            edge_index=index,
+        )
+
     def edge_of(self, u: int, v: int) -> int:
         """Index of the edge joining ``u`` and ``v`` (``-1`` if none)."""
         return int(self.edge_index[u, v]) - 1  # type: ignore[index]

@@ -231,3 +231,18 @@ def test_exact_with_other_dummy_modes(mode):
         result = solve_pcsf(edges, prizes, w=1.5, g=None, dummy_mode=dummy_mode, solver="exact")
         assert result.objective == pytest.approx(expected, abs=1e-7)
         assert result.optimal
+
+
+def test_randomisation_reruns_use_the_improvement_pass():
+    # pcst_fast joins A and D through B-C (3 + w=2); the improved forest is two lone trees
+    # (2 + 2); with zero noise every robustness rerun sees the same costs
+    edges = pd.DataFrame(
+        {"source": ["A", "B", "C", "A"], "target": ["B", "C", "D", "D"], "cost": [1, 1, 1, 10.0]}
+    )
+    prizes = {"A": 5.0, "D": 5.0}
+    kwargs = dict(w=2.0, g=None, solver="fast", robustness=3, noise=0.0, workers=1)
+    plain = solve_pcsf(edges, prizes, improve=False, progress=False, **kwargs)
+    improved = solve_pcsf(edges, prizes, improve=True, progress=False, **kwargs)
+    assert plain.nodes.set_index("node").loc["B", "robustness"] == 1.0
+    assert "B" not in set(improved.nodes["node"])  # never selected, in no rerun
+    assert improved.nodes.set_index("node").loc["A", "robustness"] == 1.0
