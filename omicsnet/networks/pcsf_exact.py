@@ -743,6 +743,8 @@ def _tune(model: Any) -> None:
     model.setParam("branching/relpscost/maxreliable", 1.0)
     model.setParam("branching/relpscost/sbiterquot", 0.05)
     model.setParam("branching/relpscost/sbiterofs", 1000)
+    # the connectivity cuts close the gap at the root, slowly: do not stop on stalls
+    model.setParam("separating/maxstallroundsroot", -1)
     model.setHeuristics(SCIP_PARAMSETTING.OFF)
     model.setPresolve(SCIP_PARAMSETTING.FAST)
     for sepa in (
