@@ -76,6 +76,11 @@ class NetworkInference:
             "hidden_nodes": len(self.pcsf.hidden),
             "trees": int(self.pcsf.n_trees),
             "enriched_sets_q05": len(significant),
+            "solver": str(getattr(self.pcsf, "solver", "fast")),
+            "objective": float(self.pcsf.objective),
+            "bound": _finite_or_none(getattr(self.pcsf, "bound", float("nan"))),
+            "gap": _finite_or_none(getattr(self.pcsf, "gap", float("nan"))),
+            "optimal": bool(getattr(self.pcsf, "optimal", False)),
         }
 
     def write(self, folder: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
@@ -105,6 +110,13 @@ class NetworkInference:
 
 #: Largest signal score accepted: prizes are scores times b, and must stay far from overflow.
 MAX_SCORE = 1e12
+
+
+def _finite_or_none(value: float) -> float | None:
+    """JSON has no NaN: a missing bound or gap is written as null."""
+    import math
+
+    return float(value) if math.isfinite(value) else None
 
 
 def read_signals(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -186,6 +198,8 @@ def infer_network(
     seed: int = 0,
     gene_sets: dict[str, set[str]] | None = None,
     progress: bool = True,
+    solver: str = "auto",
+    time_limit: float = 60.0,
 ) -> NetworkInference:
     """Match signals, solve the prize-collecting Steiner forest and test enrichment.
 
@@ -209,6 +223,9 @@ def infer_network(
     gene_sets
         Extra pathway gene sets (e.g. from :func:`~omicsnet.networks.enrichment.read_gmt`);
         by default the WikiPathways table of the ``cptac`` wheel when it is installed.
+    solver, time_limit
+        ``"fast"``, ``"exact"`` or ``"auto"`` and the exact solver's time limit (see
+        :func:`omicsnet.networks.pcsf.solve_pcsf`); the proven gap is in the summary.
 
     Returns
     -------
@@ -254,6 +271,8 @@ def infer_network(
         specificity=specificity,
         seed=seed,
         progress=progress,
+        solver=solver,
+        time_limit=time_limit,
     )
     info_columns = [
         c for c in ("type", "name", "formula", "kegg", "hmdb", "chebi") if c in graph.nodes
@@ -303,6 +322,8 @@ def infer_network(
         "robustness": robustness,
         "specificity": specificity,
         "seed": seed,
+        "solver": solver,
+        "time_limit": time_limit,
         "graph": getattr(graph, "name", None),
     }
     return NetworkInference(
