@@ -263,6 +263,19 @@ def _write_outputs(
     atomic_write_text(out_dir / "config.json", json.dumps(config, indent=2, default=str))
 
 
+def output_folder_of(
+    config: dict[str, Any], base_dir: str | os.PathLike[str], output: Any = None
+) -> Path:
+    """The output folder a run of ``config`` writes (``output``, else the config's own).
+
+    Examples
+    --------
+    >>> output_folder_of({"output": "runs/a"}, "/study").as_posix()
+    '/study/runs/a'
+    """
+    return _output_dir(config, base_dir, output)
+
+
 def _output_dir(config: dict[str, Any], base_dir: str | os.PathLike[str], output: Any) -> Path:
     if output is not None:
         return Path(output)
