@@ -66,6 +66,9 @@ def add_commands(groups: CommandGroups) -> None:
         "--labels sample/polarity columns)",
     )
     lcms_train.add_argument("--overwrite", action="store_true")
+    lcms_train.add_argument(
+        "--resume", action="store_true", help="with --cv: continue a killed run, keeping its folds"
+    )
     lcms_train.set_defaults(func=cmd_lcms_train)
     lcms_predict = groups.action(
         "lcms",
@@ -151,6 +154,7 @@ def cmd_lcms_train(args: argparse.Namespace) -> int:
         seed=args.seed,
         overwrite=args.overwrite,
         progress=not args.quiet,
+        resume=args.resume,
     )
     counts = ", ".join(f"{k} {v}" for k, v in summary["counts"].items())
     runs = f" from {summary['runs']} runs" if summary["runs"] != summary["samples"] else ""

@@ -25,7 +25,7 @@ import pandas as pd
 
 from omicsnet.models.inference import predict_proba
 from omicsnet.utils.io import atomic_write_text
-from omicsnet.utils.output import atomic_directory, check_output_dir
+from omicsnet.utils.output import atomic_directory, check_output_dir, output_dir
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +74,7 @@ def train_lcms(
     seed: int = 0,
     overwrite: bool = False,
     progress: bool = True,
+    resume: bool = False,
 ) -> dict[str, Any]:
     """Train an ensemble of ``lcms_densenet`` (or ``lcms_cnn``) members, or cross-validate.
 
@@ -110,6 +111,9 @@ def train_lcms(
         conversion cache and worker processes.
     seed
         Seed of the first member (member ``i`` uses ``seed + i``) and of the CV folds.
+    resume
+        With ``cv``: continue a killed cross-validation in ``out``; folds already finished
+        (kept in ``out/cv_folds/`` as they finish) are read back, not trained again.
 
     Returns
     -------
@@ -122,7 +126,7 @@ def train_lcms(
     from omicsnet.train.metrics import classification_report
 
     out = Path(out)
-    check_output_dir(out, overwrite=overwrite)  # before any work
+    check_output_dir(out, overwrite=overwrite, resume=resume and cv is not None)  # before work
     data = load_lcms_arrays(
         arrays, labels, binning=binning, cache_dir=cache_dir, workers=workers, progress=progress
     )
@@ -154,31 +158,37 @@ def train_lcms(
         "counts": {c: int((data.y == i).sum()) for i, c in enumerate(data.class_names)},
     }
     if cv is not None:
-        result = cross_validate_ensemble(
-            builder,
-            data,
-            n_splits=cv,
-            n_models=n_models,
-            lrs=rates,
-            trainer_kwargs=trainer_kwargs,
-            augment=(lambda subset: AugmentedDataset(subset, default_augmentation()))
-            if augment
-            else None,
-            class_names=data.class_names,
-            seed=seed,
-        )
-        report = classification_report(
-            result.y, result.proba.to_numpy(), class_names=data.class_names
-        )
-        with atomic_directory(out, overwrite=overwrite) as tmp:
-            report.summary.to_csv(tmp / "cv_summary.csv")
-            report.per_class.to_csv(tmp / "cv_per_class.csv")
-            report.confusion.to_csv(tmp / "cv_confusion.csv")
+        command = "omicsnet lcms train --cv"
+        with output_dir(out, overwrite=overwrite, resume=resume, command=command) as folder:
+            result = cross_validate_ensemble(
+                builder,
+                data,
+                n_splits=cv,
+                n_models=n_models,
+                lrs=rates,
+                trainer_kwargs=trainer_kwargs,
+                augment=(lambda subset: AugmentedDataset(subset, default_augmentation()))
+                if augment
+                else None,
+                class_names=data.class_names,
+                seed=seed,
+                progress=progress,
+                store=folder / "cv_folds",  # each finished fold; --resume reads them back
+            )
+            report = classification_report(
+                result.y, result.proba.to_numpy(), class_names=data.class_names
+            )
             predictions = result.proba.copy()
             predictions.insert(0, "true", [data.class_names[c] for c in result.y])
             predictions.insert(1, "fold", result.folds)
-            predictions.to_csv(tmp / "cv_predictions.csv")
-            result.members.to_csv(tmp / "cv_members.csv", index=False)
+            for name, frame, index in (
+                ("cv_summary.csv", report.summary, True),
+                ("cv_per_class.csv", report.per_class, True),
+                ("cv_confusion.csv", report.confusion, True),
+                ("cv_predictions.csv", predictions, True),
+                ("cv_members.csv", result.members, False),
+            ):
+                atomic_write_text(folder / name, frame.to_csv(index=index))
         summary["cv"] = report.summary.reset_index().to_dict(orient="records")
         return summary
     train_data = AugmentedDataset(data, default_augmentation()) if augment else data
