@@ -76,6 +76,12 @@ try:  # SIMD base64 (an optional dependency of the lcms extra); binascii otherwi
     from pybase64 import b64decode as _fast_b64decode
 except ImportError:  # pragma: no cover - depends on the installation
     _fast_b64decode = None
+try:  # ISA-L inflate, ~2x zlib's speed (optional, lcms extra); for gzip files, big arrays
+    from isal import isal_zlib as _big_inflate
+    from isal.isal_zlib import error as _BigInflateError
+except ImportError:  # pragma: no cover - depends on the installation
+    _big_inflate = zlib
+    _BigInflateError = zlib.error
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +90,9 @@ READERS = ("auto", "fast", "pyteomics")
 
 CHUNK_SIZE = 1 << 22
 """Bytes read from disk at a time by the streaming reader."""
+
+PREFETCH_MIN_BYTES = 1 << 20
+"""Files larger than this are read (and hashed, and gunzipped) in a helper thread."""
 
 MAX_ARRAY_BYTES = 1 << 31
 """Largest zlib-compressed binary array (inflated bytes) read when its length is not
@@ -111,6 +120,10 @@ _TIME_UNITS: dict[str, tuple[str, float]] = {
     "UO:0000032": ("mul", 60.0),
     "hour": ("mul", 60.0),
     "h": ("mul", 60.0),
+}
+
+_TIME_UNITS_BYTES = {
+    name.encode(): (how == "div", factor) for name, (how, factor) in _TIME_UNITS.items()
 }
 
 # binaryDataArray cvParams understood by the fast reader.
@@ -429,9 +442,59 @@ def _normalise_levels(ms_level: int | Iterable[int] | None) -> frozenset[int] | 
 def _raw_blocks(path: Path, hasher: Any, chunk_size: int) -> Iterator[bytes]:
     with open(path, "rb") as handle:
         while block := handle.read(chunk_size):
-            if hasher is not None:
-                hasher.update(block)
             yield block
+            if hasher is not None:  # after the yield: in a helper thread, while it is parsed
+                hasher.update(block)
+
+
+def _prefetched(chunks: Iterator[bytes], depth: int = 2) -> Iterator[bytes]:
+    """Yield ``chunks``, produced in a helper thread at most ``depth`` chunks ahead.
+
+    Reading, hashing and gunzipping all release the GIL, so they run on another core while
+    the caller parses; errors raised while producing (a corrupt or truncated gzip stream)
+    are raised here, in order. Closing this generator stops the helper.
+    """
+    import queue
+    import threading
+
+    slots: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                slots.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                if not put(("chunk", chunk)):
+                    return
+            put(("end", None))
+        except BaseException as err:  # handed to the consumer, which raises it
+            put(("error", err))
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+
+    helper = threading.Thread(target=produce, name="omicsnet-mzml-read", daemon=True)
+    helper.start()
+    try:
+        while True:
+            kind, item = slots.get()
+            if kind == "chunk":
+                yield item
+            elif kind == "end":
+                return
+            else:
+                raise item
+    finally:
+        stop.set()
 
 
 def _decoded_chunks(path: Path, hasher: Any, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
@@ -443,7 +506,7 @@ def _decoded_chunks(path: Path, hasher: Any, chunk_size: int = CHUNK_SIZE) -> It
             yield first
         yield from blocks
         return
-    decomp = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    decomp = _big_inflate.decompressobj(16 + zlib.MAX_WBITS)
 
     def _all() -> Iterator[bytes]:
         yield first
@@ -455,10 +518,10 @@ def _decoded_chunks(path: Path, hasher: Any, chunk_size: int = CHUNK_SIZE) -> It
             if decomp.eof:  # another gzip member follows (or zero padding)
                 if not data.strip(b"\x00"):
                     break
-                decomp = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                decomp = _big_inflate.decompressobj(16 + zlib.MAX_WBITS)
             try:
                 out = decomp.decompress(data)
-            except zlib.error as err:
+            except (zlib.error, _BigInflateError) as err:
                 raise DataError(f"{path}: corrupt gzip data ({err})") from None
             if out:
                 yield out
@@ -651,6 +714,21 @@ def _to_minutes(value: float, unit: str | None, path: Path, spectrum_id: str) ->
 def _read_fast(path: Path, levels: frozenset[int] | None, n_bytes: int) -> MSRun:
     hasher = hashlib.sha256()
     chunks = _decoded_chunks(path, hasher, CHUNK_SIZE)
+    if n_bytes > PREFETCH_MIN_BYTES:
+        chunks = _prefetched(chunks)
+    try:
+        return _scan_file(path, levels, n_bytes, chunks, hasher)
+    finally:
+        chunks.close()  # type: ignore[attr-defined]
+
+
+def _scan_file(
+    path: Path,
+    levels: frozenset[int] | None,
+    n_bytes: int,
+    chunks: Iterator[bytes],
+    hasher: Any,
+) -> MSRun:
     collector = _Collector(levels)
     buf = b""
     root: tuple[str, int] | None = None
@@ -753,11 +831,17 @@ class _BlockScanner:
                 raise _UnsupportedError("CDATA or a declaration among the spectra")
 
     def feed_all(self, buf: bytes, chunks: Iterator[bytes]) -> bytes:
-        """Scan ``buf`` and the rest of ``chunks``; return the unconsumed tail."""
+        """Scan ``buf`` and the rest of ``chunks``; return the unconsumed tail.
+
+        A block cut by the end of the buffer is retried only once at least as many new
+        bytes as it already has have arrived, so a huge spectrum costs a linear, not a
+        quadratic, number of bytes scanned.
+        """
         pos = 0
         exhausted = False
         while True:
             start = self._find_start(buf, pos)
+            wanted = 0
             if start >= 0:
                 self._skip(buf, pos, start)
                 resume = self.parse_at(buf, start)
@@ -765,6 +849,7 @@ class _BlockScanner:
                     pos = resume
                     continue
                 pos = start
+                wanted = len(buf) - start
             else:
                 keep = max(pos, len(buf.rstrip(_WS)) - 64)  # keep the root's end tag
                 # text before `keep` cannot hold the start of a block any more
@@ -775,19 +860,30 @@ class _BlockScanner:
                     self._skip(buf, pos, keep)
                     pos = keep
             if exhausted:
-                break
-            chunk = next(chunks, None)
-            if chunk is None:
-                exhausted = True
                 if start >= 0:
-                    raise DataError(
-                        f"{self.path}: truncated XML: a <{self.start_tag[1:].decode()}> "
-                        "element is cut off at the end of the file"
-                    )
-                continue
-            buf = buf[pos:] + chunk
+                    self._raise_cut_off()
+                break
+            pieces: list[Any] = [memoryview(buf)[pos:]] if pos < len(buf) else []
+            arrived = 0
+            while arrived == 0 or arrived < wanted:
+                chunk = next(chunks, None)
+                if chunk is None:
+                    exhausted = True
+                    break
+                pieces.append(chunk)
+                arrived += len(chunk)
+            if exhausted and start >= 0 and arrived == 0:
+                self._raise_cut_off()
+            only = pieces[0] if len(pieces) == 1 else None
+            buf = only if isinstance(only, bytes) else b"".join(pieces)
             pos = 0
         return buf[pos:]
+
+    def _raise_cut_off(self) -> None:
+        raise DataError(
+            f"{self.path}: truncated XML: a <{self.start_tag[1:].decode()}> "
+            "element is cut off at the end of the file"
+        )
 
 
 _S = rb"[ \t\r\n]"
@@ -795,27 +891,30 @@ _ATTRS = rb"(?:" + _S + rb'+[A-Za-z_:][\w:.\-]*="[^"<>]*")*' + _S + rb"*"
 _ARRAY = (
     rb"<binaryDataArray(" + _ATTRS + rb")>"  # its start tag's attributes
     rb"([^<]*(?:<(?!!|/?binary)[^<]*)*)"  # its cvParams (no comments, no <binary…>)
-    rb"<binary>()"  # the base64 text starts here; the scanner finds its end with memchr
+    rb"<binary>"  # the base64 text follows; the scanner finds its end with memchr
 )
-# An ordinary mzML spectrum with exactly two binary arrays, matched piece by piece (the
-# base64 texts are skipped with bytes.find, ~5x faster than a regex over them). Every
-# construct these patterns accept is one the careful walk (`_MzMLScanner._parse_careful`)
-# accepts and reads the same way, and both hand the same spans to the same value and array
-# decoders. Anything else (other attribute quoting or a `>` in a value, comments, CDATA,
-# more or fewer arrays, `<binary/>`, text between the elements, a spectrum cut by the end
-# of the buffer) fails to match and goes to the careful walk, which reads it, refuses it
-# or asks for more bytes.
-_RE_FAST_HEAD = re.compile(
-    rb"<spectrum(" + _ATTRS + rb")>"  # 1: start tag attributes
-    rb"([^<]*(?:<(?!!|/spectrum|binaryDataArrayList)[^<]*)*)"  # 2: header (cvParams, scans)
-    rb"<binaryDataArrayList" + _ATTRS + rb">" + _S + rb"*" + _ARRAY  # 3, 4, 5: first array
+_HEAD = (
+    rb"<spectrum(" + _ATTRS + rb")>"  # start tag attributes
+    rb"([^<]*(?:<(?!!|/spectrum|binaryDataArrayList)[^<]*)*)"  # header (cvParams, scans)
+    rb"<binaryDataArrayList" + _ATTRS + rb">" + _S + rb"*" + _ARRAY  # the first array
 )
+# An ordinary mzML spectrum with exactly two binary arrays is matched in three pieces:
+# head (start tag to the first <binary>), middle (first </binary> to the second <binary>)
+# and tail (second </binary> to </spectrum>, plus the next spectrum's head when one
+# follows); the base64 texts between them are skipped with bytes.find (memchr), ~5x faster
+# than a pattern over them. Every construct these patterns accept is one the careful walk
+# (`_MzMLScanner._parse_careful`) accepts and reads the same way, and both extract the
+# values the same way. Anything else (other attribute quoting or a `>` in a value,
+# comments, CDATA, more or fewer arrays, `<binary/>`, text between the elements, a
+# spectrum cut by the end of the buffer) fails to match and goes to the careful walk,
+# which reads it, refuses it or asks for more bytes.
+_RE_FAST_HEAD = re.compile(_HEAD)  # groups: 1 tag, 2 header, 3 array tag, 4 array cvParams
 _RE_FAST_MIDDLE = re.compile(
-    rb"</binary>" + _S + rb"*</binaryDataArray>" + _S + rb"*" + _ARRAY  # second array
+    rb"</binary>" + _S + rb"*</binaryDataArray>" + _S + rb"*" + _ARRAY  # 1, 2: second array
 )
 _RE_FAST_TAIL = re.compile(
     rb"</binary>" + _S + rb"*</binaryDataArray>" + _S + rb"*</binaryDataArrayList>"
-    + _S + rb"*</spectrum>" + _S + rb"*"
+    + _S + rb"*</spectrum>" + _S + rb"*(?:()" + _HEAD + rb")?"  # 1: the next head, 2-5
 )  # fmt: skip
 _WS_CODES = frozenset(_WS)
 _RE_WS_CODES = frozenset(b" \t\n\r\x0b\x0c")  # what `\s` matches in a bytes pattern
@@ -859,48 +958,209 @@ class _MzMLScanner(_BlockScanner):
         self.arrays = _ArrayDecoder(path)
 
     def parse_at(self, buf: bytes, start: int) -> int:
-        head = _RE_FAST_HEAD.match(buf, start)
-        if head is None:
-            return self._parse_careful(buf, start)
-        text_a = head.end()
-        end_a = buf.find(b"<", text_a)
-        middle = _RE_FAST_MIDDLE.match(buf, end_a) if end_a >= 0 else None
-        if middle is None:
-            return self._parse_careful(buf, start)
-        text_b = middle.end()
-        end_b = buf.find(b"<", text_b)
-        tail = _RE_FAST_TAIL.match(buf, end_b) if end_b >= 0 else None
-        if tail is None:
-            return self._parse_careful(buf, start)
-        tag_lo, tag_hi = head.span(1)
-        lo, hi = head.span(2)
-        spectrum_id, level, keep, rt, default_length = self._header(
-            buf, tag_lo, tag_hi, lo, hi, markup_checked=True
-        )
+        pos = self._run_fast(buf, start)
+        return pos if pos > start else self._parse_careful(buf, start)
+
+    def _run_fast(self, buf: bytes, pos: int) -> int:
+        """Read the ordinary spectra that follow one another from ``pos`` (whitespace only
+        between them); return where the first other thing (or the end of ``buf``) starts.
+
+        This is :meth:`_header` and :meth:`_ArrayDecoder.decode` written out in one loop
+        (no Python call per spectrum), so it must read every spectrum exactly as they do;
+        ``tests/test_mzml_speed.py`` checks it against the careful walk.
+        """
+        middle_match = _RE_FAST_MIDDLE.match
+        tail_match = _RE_FAST_TAIL.match
+        odd_tag = _RE_ODD_ARRAY_TAG.search
+        find = buf.find
+        rfind = buf.rfind
+        startswith = buf.startswith
+        text = memoryview(buf)
+        ws = _WS_CODES
+        re_ws = _RE_WS_CODES
+        units = _TIME_UNITS_BYTES
+        fast_b64 = _fast_b64decode
+        decompress = zlib.decompress
+        small = _SMALL_DEFLATE
         collector = self.collector
         counts = collector.level_counts
-        counts[level] = counts.get(level, 0) + 1
-        if keep:
-            decode = self.arrays.decode
-            kind_a, raw_a, dtype_a = decode(
-                buf, *head.span(3), *head.span(4), text_a, end_a, default_length, spectrum_id
-            )
-            kind_b, raw_b, dtype_b = decode(
-                buf, *middle.span(1), *middle.span(2), text_b, end_b, default_length, spectrum_id
-            )
-            if kind_a == "mz" and kind_b == "intensity":
-                self._add(spectrum_id, level, rt, (raw_a, dtype_a), (raw_b, dtype_b))
-            elif kind_a == "intensity" and kind_b == "mz":
-                self._add(spectrum_id, level, rt, (raw_b, dtype_b), (raw_a, dtype_a))
-            else:  # the careful walk's rule: the last array of each kind counts
-                mz = intensity = None
-                for kind, raw, dtype in ((kind_a, raw_a, dtype_a), (kind_b, raw_b, dtype_b)):
-                    if kind == "mz":
-                        mz = (raw, dtype)
-                    elif kind == "intensity":
-                        intensity = (raw, dtype)
-                self._add(spectrum_id, level, rt, mz, intensity)
-        return tail.end()
+        levels = collector.levels
+        add_id, add_level = collector.ids.append, collector.ms_level.append
+        add_rt, add_length = collector.rt.append, collector.lengths.append
+        add_mz, add_mz_dtype = collector.mz.append, collector.mz_dtypes.append
+        add_int, add_int_dtype = collector.intensity.append, collector.intensity_dtypes.append
+        kinds = self.arrays.kinds
+        path = self.path
+        head = _RE_FAST_HEAD.match(buf, pos)
+        g = 1  # the head's first group: 1 in a head match, 2 in a tail match
+        while head is not None:
+            text_a = head.end()
+            end_a = find(b"<", text_a)
+            middle = middle_match(buf, end_a) if end_a >= 0 else None
+            if middle is None:
+                return pos
+            text_b = middle.end()
+            end_b = find(b"<", text_b)
+            tail = tail_match(buf, end_b) if end_b >= 0 else None
+            if tail is None:
+                return pos
+            # ---- the header, as _header reads it (markup already checked by the pattern)
+            tag_lo, tag_hi = head.span(g)
+            lo, hi = head.span(g + 1)
+            if find(b"referenceableParamGroupRef", lo, hi) >= 0:
+                raise _UnsupportedError("a param-group reference inside a spectrum")
+            k = find(b'id="', tag_lo, tag_hi)  # _attribute, written out for the usual case
+            if k > tag_lo and buf[k - 1] in re_ws:
+                raw_id = buf[k + 4 : find(b'"', k + 4, tag_hi)]  # the pattern has the quote
+            else:
+                raw_id = _attribute(buf, b'id="', tag_lo, tag_hi)
+            spectrum_id = raw_id.decode("utf-8") if raw_id is not None else ""
+            if "&" in spectrum_id:
+                spectrum_id = html.unescape(spectrum_id)
+            k = find(_NEEDLE_MS_LEVEL, lo, hi)
+            level_value = None
+            if k >= 0 and buf[k - 1] in ws:
+                at = rfind(b"<", 0, k)
+                if startswith(b"<cvParam", at):
+                    end = find(b">", k)
+                    v = find(b'value="', at, end)
+                    if end > v > at and buf[v - 1] in re_ws and (q := find(b'"', v + 7, end)) >= 0:
+                        level_value = buf[v + 7 : q]
+                    else:
+                        level_value = _attribute(buf, b'value="', at, end)
+            if level_value is None:
+                raise _UnsupportedError(f"spectrum {spectrum_id!r} has no 'ms level' cvParam")
+            level = int(level_value)
+            counts[level] = counts.get(level, 0) + 1
+            if levels is not None and level not in levels:
+                pos = tail.end() if tail.start(1) < 0 else tail.start(1)
+                head, g = (tail, 2) if tail.start(1) >= 0 else (None, 1)
+                continue
+            k = find(_NEEDLE_START_TIME, lo, hi)
+            time_value = None
+            if k >= 0 and buf[k - 1] in ws:
+                at = rfind(b"<", 0, k)
+                if startswith(b"<cvParam", at):
+                    end = find(b">", k)
+                    v = find(b'value="', at, end)
+                    if end > v > at and buf[v - 1] in re_ws and (q := find(b'"', v + 7, end)) >= 0:
+                        time_value = buf[v + 7 : q]
+                    else:
+                        time_value = _attribute(buf, b'value="', at, end)
+            if time_value is None:
+                raise _UnsupportedError(f"spectrum {spectrum_id!r} has no 'scan start time'")
+            v = find(b'unitAccession="', at, end)
+            if end > v > at and buf[v - 1] in re_ws and (q := find(b'"', v + 15, end)) >= 0:
+                unit = buf[v + 15 : q]
+            else:
+                unit = _attribute(buf, b'unitAccession="', at, end)
+                if unit is None:
+                    unit = _attribute(buf, b'unitName="', at, end)
+            rule = units.get(unit) if unit is not None else None
+            if rule is None:  # no unit or an unknown one: _to_minutes says which
+                _to_minutes(
+                    float(time_value),
+                    unit.decode("ascii", "replace") if unit is not None else None,
+                    path,
+                    spectrum_id,
+                )
+            divide, factor = rule  # type: ignore[misc]
+            rt = float(time_value) / factor if divide else float(time_value) * factor
+            default_length = -1
+            k = find(b'defaultArrayLength="', tag_lo, tag_hi)
+            if k > tag_lo and buf[k - 1] in re_ws:
+                length = buf[k + 20 : find(b'"', k + 20, tag_hi)]
+            else:
+                length = _attribute(buf, b'defaultArrayLength="', tag_lo, tag_hi)
+            if length is not None:
+                if length.isdigit():
+                    default_length = int(length)
+                else:  # the pattern's own rule: the first such attribute made of digits
+                    default_match = _RE_DEFAULT_LENGTH.search(buf, tag_lo, tag_hi)
+                    default_length = int(default_match.group(1)) if default_match else -1
+            # ---- the two arrays, as _ArrayDecoder.decode reads them
+            mz = intensity = None
+            for a_lo, a_hi, b_lo, b_hi, t_lo, t_hi in (
+                (*head.span(g + 2), *head.span(g + 3), text_a, end_a),
+                (*middle.span(1), *middle.span(2), text_b, end_b),
+            ):
+                if odd_tag(buf, a_lo, a_hi):
+                    kind, dtype, zlib_on = _array_kind(buf[a_lo:a_hi] + b">" + buf[b_lo:b_hi])
+                else:
+                    body = buf[b_lo:b_hi]
+                    known = kinds.get(body)
+                    if known is None:
+                        known = _array_kind(body)
+                        if len(kinds) >= _ArrayDecoder.MAX_KINDS:
+                            kinds.clear()
+                        kinds[body] = known
+                    kind, dtype, zlib_on = known
+                if dtype is None:
+                    continue
+                expected = default_length
+                if find(b"arrayLength", a_lo, a_hi) >= 0:
+                    length_match = _RE_ARRAY_LENGTH.search(buf, a_lo, a_hi)
+                    if length_match:
+                        expected = int(length_match.group(1))
+                raw = b""
+                if t_hi > t_lo:
+                    raw = None
+                    if fast_b64 is not None:
+                        try:  # noqa: SIM105 (a hot loop: no context manager)
+                            raw = fast_b64(text[t_lo:t_hi], validate=True)
+                        except ValueError:  # not strictly valid base64: binascii decides
+                            pass
+                    if raw is None:
+                        try:
+                            raw = binascii.a2b_base64(text[t_lo:t_hi])
+                        except binascii.Error as err:
+                            raise _UnsupportedError(f"undecodable binary data ({err})") from None
+                    if zlib_on and raw:
+                        cap = expected * dtype.itemsize if expected >= 0 else -1
+                        if len(raw) <= small:  # _inflate's first case, written out
+                            try:
+                                raw = decompress(raw)
+                            except zlib.error as err:
+                                raise _UnsupportedError(
+                                    f"undecodable binary data ({err})"
+                                ) from None
+                            if len(raw) > (cap if cap >= 0 else MAX_ARRAY_BYTES):
+                                _raise_inflated_too_far(path, spectrum_id, kind, cap)
+                        else:
+                            raw = _inflate(raw, cap, path, spectrum_id, kind)
+                n_values, odd = divmod(len(raw), dtype.itemsize)
+                if odd:
+                    raise _UnsupportedError(
+                        "binary data whose length is not a multiple of the item size"
+                    )
+                if expected >= 0 and n_values != expected:
+                    raise _UnsupportedError(
+                        f"spectrum {spectrum_id!r}: {n_values} values decoded, {expected} declared"
+                    )
+                if kind == "mz":
+                    mz = (raw, dtype)
+                else:
+                    intensity = (raw, dtype)
+            if mz is None or intensity is None:
+                raise _UnsupportedError(f"spectrum {spectrum_id!r} lacks an m/z or intensity array")
+            n_peaks = len(mz[0]) // mz[1].itemsize
+            if n_peaks != len(intensity[0]) // intensity[1].itemsize:
+                raise _UnsupportedError(f"spectrum {spectrum_id!r} has arrays of different lengths")
+            add_id(spectrum_id)  # collector.add_raw, written out
+            add_level(level)
+            add_rt(rt)
+            add_length(n_peaks)
+            add_mz(mz[0])
+            add_mz_dtype(mz[1])
+            add_int(intensity[0])
+            add_int_dtype(intensity[1])
+            if tail.start(1) >= 0:  # the next spectrum's head came with the tail
+                pos = tail.start(1)
+                head, g = tail, 2
+            else:
+                pos = tail.end()
+                head = None
+        return pos
 
     def _add(
         self,
@@ -1127,12 +1387,8 @@ class _ArrayDecoder:
         except binascii.Error as err:
             raise _UnsupportedError(f"undecodable binary data ({err})") from None
         if zlib_on and raw:
-            raw = _inflate(
-                raw,
-                expected * dtype.itemsize if expected >= 0 else -1,
-                self.path,
-                f"spectrum {spectrum_id!r}: the {kind} array",
-            )
+            cap = expected * dtype.itemsize if expected >= 0 else -1
+            raw = _inflate(raw, cap, self.path, spectrum_id, kind)
         n_values, odd = divmod(len(raw), dtype.itemsize)
         if odd:
             raise _UnsupportedError("binary data whose length is not a multiple of the item size")
@@ -1171,41 +1427,48 @@ _SMALL_DEFLATE = 1 << 15
 maximum expansion being 1032:1) and then checked; larger ones with a capped output."""
 
 
-def _inflate(raw: bytes, expected_bytes: int, path: Path, what: str) -> bytes:
+def _inflate(raw: bytes, expected_bytes: int, path: Path, spectrum_id: str, kind: str) -> bytes:
     """zlib-inflate ``raw``, never producing more than the declared size (+1 byte).
 
-    A stream that inflates beyond its array's declared length is refused with a
-    :class:`~omicsnet.errors.DataError` (a corrupt file or a decompression bomb: the other
-    readers would inflate it whole); a stream without a declared length is capped at
-    :data:`MAX_ARRAY_BYTES`. A shorter or broken stream is left to the caller's checks.
+    A stream that inflates beyond its array's declared length (``expected_bytes``; -1:
+    none) is refused with a :class:`~omicsnet.errors.DataError` (a corrupt file or a
+    decompression bomb, which the other readers would inflate whole); a stream without a
+    declared length is capped at :data:`MAX_ARRAY_BYTES`. Streams of up to
+    :data:`_SMALL_DEFLATE` bytes are inflated in one call and checked after (deflate
+    expands at most 1032-fold, so that stays bounded); larger ones with a capped output. A
+    shorter or broken stream is left to the caller's checks (and the fallback reader).
     """
     cap = expected_bytes if expected_bytes >= 0 else MAX_ARRAY_BYTES
     try:
-        if len(raw) <= _SMALL_DEFLATE:  # deflate expands at most ~1032x: bounded anyway
+        if len(raw) <= _SMALL_DEFLATE:
             out = zlib.decompress(raw)
             finished = True
         else:
-            inflater = zlib.decompressobj()
+            inflater = _big_inflate.decompressobj()
             out = inflater.decompress(raw, cap + 1)
             finished = inflater.eof
-    except zlib.error as err:
+    except (zlib.error, _BigInflateError) as err:
         raise _UnsupportedError(f"undecodable binary data ({err})") from None
     if len(out) > cap:
-        limit = (
-            f"more than the {expected_bytes} bytes its declared length allows"
-            if expected_bytes >= 0
-            else f"more than MAX_ARRAY_BYTES ({MAX_ARRAY_BYTES} bytes)"
-        )
-        raise DataError(
-            f"{path}: {what} inflates to {limit}; refusing it (a corrupt file or a "
-            "decompression bomb)"
-        )
+        _raise_inflated_too_far(path, spectrum_id, kind, expected_bytes)
     if not finished:
         raise _UnsupportedError(
             "undecodable binary data (Error -5 while decompressing data: incomplete or "
             "truncated stream)"
         )
     return out
+
+
+def _raise_inflated_too_far(path: Path, spectrum_id: str, kind: str, expected_bytes: int) -> None:
+    limit = (
+        f"more than the {expected_bytes} bytes its declared length allows"
+        if expected_bytes >= 0
+        else f"more than MAX_ARRAY_BYTES ({MAX_ARRAY_BYTES} bytes) without a declared length"
+    )
+    raise DataError(
+        f"{path}: spectrum {spectrum_id!r}: the {kind} array inflates to {limit}; refusing "
+        "it (a corrupt file or a decompression bomb)"
+    )
 
 
 _F4 = np.dtype("<f4")
@@ -1306,7 +1569,7 @@ class _MzXMLScanner(_BlockScanner):
         if compression == "zlib" and raw:
             count = attrs.get("peaksCount", "")
             expected = int(count) * 2 * dtype.itemsize if count.isdigit() else -1
-            raw = _inflate(raw, expected, self.path, f"scan {scan_id!r}: the peaks")
+            raw = _inflate(raw, expected, self.path, scan_id, "peaks")
         if len(raw) % (2 * dtype.itemsize):
             raise _UnsupportedError("peaks data whose length is not a multiple of a pair")
         values = np.frombuffer(raw, dtype=dtype)
