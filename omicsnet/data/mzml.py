@@ -85,7 +85,7 @@ except ImportError:  # pragma: no cover - depends on the installation
 
 logger = logging.getLogger(__name__)
 
-READERS = ("auto", "fast", "pyteomics")
+READERS = ("auto", "fast", "pyteomics", "pymzdata")
 """Accepted values of ``reader=``."""
 
 CHUNK_SIZE = 1 << 22
@@ -380,6 +380,10 @@ def read_ms_run(
     if n_bytes == 0:
         raise DataError(f"{file}: empty file (0 bytes); not an mzML/mzXML file")
 
+    if reader == "pymzdata" or (reader == "auto" and _is_mgf(file)):
+        from omicsnet.data.mzml_pymzdata import read_pymzdata
+
+        return read_pymzdata(file, levels, n_bytes)
     if reader in ("auto", "fast"):
         try:
             return _read_fast(file, levels, n_bytes)
@@ -391,6 +395,18 @@ def read_ms_run(
                 ) from None
             logger.info("%s: fast reader gave up (%s); reading with pyteomics", file, why)
     return _read_pyteomics(file, levels, n_bytes)
+
+
+def _is_mgf(path: Path) -> bool:
+    """Whether a file that is not XML (nor gzip) reads as MGF (``"auto"`` sends those to
+    pymzdata)."""
+    with open(path, "rb") as handle:
+        head = handle.read(64)
+    if head.startswith(_GZIP_MAGIC) or head.lstrip(b"\xef\xbb\xbf" + _WS).startswith(b"<"):
+        return False
+    from omicsnet.data.mzml_pymzdata import looks_like_mgf
+
+    return looks_like_mgf(path)
 
 
 def sniff_format(path: str | os.PathLike[str]) -> str:
