@@ -1438,8 +1438,8 @@ def _array_kind(meta: bytes) -> tuple[str, np.dtype | None, bool]:
     return kind, dtype, zlib_on
 
 
-_SMALL_DEFLATE = 1 << 15
-"""zlib streams up to this size are inflated in one call (at most ~34 MB, deflate's
+_SMALL_DEFLATE = 1 << 12
+"""zlib streams up to this size are inflated in one call (at most ~4 MB, deflate's
 maximum expansion being 1032:1) and then checked; larger ones with a capped output."""
 
 
