@@ -95,8 +95,13 @@ PREFETCH_MIN_BYTES = 1 << 20
 """Files larger than this are read (and hashed, and gunzipped) in a helper thread."""
 
 MAX_ARRAY_BYTES = 1 << 31
-"""Largest zlib-compressed binary array (inflated bytes) read when its length is not
-declared; arrays with a declared length may never inflate beyond it."""
+"""Most bytes a zlib-compressed binary array may inflate to (raise it for bigger arrays)."""
+
+INFLATE_SLACK = 1 << 20
+"""A zlib array may inflate to 4 times its declared size plus this many bytes (at most
+:data:`MAX_ARRAY_BYTES`) before it is refused as a decompression bomb; between its
+declared size and that limit it is a mere length mismatch (which ``"auto"`` leaves to
+pyteomics, as for any array whose length differs from the declared one)."""
 
 MAX_PROLOG_BYTES = 1 << 20
 """A file whose root element does not start within this many bytes is refused."""
@@ -988,6 +993,7 @@ class _MzMLScanner(_BlockScanner):
         middle_match = _RE_FAST_MIDDLE.match
         tail_match = _RE_FAST_TAIL.match
         odd_tag = _RE_ODD_ARRAY_TAG.search
+        odd_only = _RE_ODD_ONLY.search
         find = buf.find
         rfind = buf.rfind
         startswith = buf.startswith
@@ -1096,11 +1102,15 @@ class _MzMLScanner(_BlockScanner):
                     default_length = int(default_match.group(1)) if default_match else -1
             # ---- the two arrays, as _ArrayDecoder.decode reads them
             mz = intensity = None
+            n_mz = n_intensity = 0
             for a_lo, a_hi, b_lo, b_hi, t_lo, t_hi in (
                 (*head.span(g + 2), *head.span(g + 3), text_a, end_a),
                 (*middle.span(1), *middle.span(2), text_b, end_b),
             ):
-                if odd_tag(buf, a_lo, a_hi):
+                odd = odd_tag(buf, a_lo, a_hi)  # accession, group ref or arrayLength in the tag
+                if odd is not None and (
+                    odd.group() != b"arrayLength" or odd_only(buf, odd.end(), a_hi) is not None
+                ):
                     kind, dtype, zlib_on = _array_kind(buf[a_lo:a_hi] + b">" + buf[b_lo:b_hi])
                 else:
                     body = buf[b_lo:b_hi]
@@ -1114,7 +1124,7 @@ class _MzMLScanner(_BlockScanner):
                 if dtype is None:
                     continue
                 expected = default_length
-                if find(b"arrayLength", a_lo, a_hi) >= 0:
+                if odd is not None:
                     length_match = _RE_ARRAY_LENGTH.search(buf, a_lo, a_hi)
                     if length_match:
                         expected = int(length_match.group(1))
@@ -1140,12 +1150,12 @@ class _MzMLScanner(_BlockScanner):
                                 raise _UnsupportedError(
                                     f"undecodable binary data ({err})"
                                 ) from None
-                            if len(raw) > (cap if cap >= 0 else MAX_ARRAY_BYTES):
+                            if len(raw) > _inflate_limit(cap):
                                 _raise_inflated_too_far(path, spectrum_id, kind, cap)
                         else:
                             raw = _inflate(raw, cap, path, spectrum_id, kind)
-                n_values, odd = divmod(len(raw), dtype.itemsize)
-                if odd:
+                n_values, rest = divmod(len(raw), dtype.itemsize)
+                if rest:
                     raise _UnsupportedError(
                         "binary data whose length is not a multiple of the item size"
                     )
@@ -1154,22 +1164,21 @@ class _MzMLScanner(_BlockScanner):
                         f"spectrum {spectrum_id!r}: {n_values} values decoded, {expected} declared"
                     )
                 if kind == "mz":
-                    mz = (raw, dtype)
+                    mz, mz_dtype, n_mz = raw, dtype, n_values
                 else:
-                    intensity = (raw, dtype)
+                    intensity, intensity_dtype, n_intensity = raw, dtype, n_values
             if mz is None or intensity is None:
                 raise _UnsupportedError(f"spectrum {spectrum_id!r} lacks an m/z or intensity array")
-            n_peaks = len(mz[0]) // mz[1].itemsize
-            if n_peaks != len(intensity[0]) // intensity[1].itemsize:
+            if n_mz != n_intensity:
                 raise _UnsupportedError(f"spectrum {spectrum_id!r} has arrays of different lengths")
             add_id(spectrum_id)  # collector.add_raw, written out
             add_level(level)
             add_rt(rt)
-            add_length(n_peaks)
-            add_mz(mz[0])
-            add_mz_dtype(mz[1])
-            add_int(intensity[0])
-            add_int_dtype(intensity[1])
+            add_length(n_mz)
+            add_mz(mz)
+            add_mz_dtype(mz_dtype)
+            add_int(intensity)
+            add_int_dtype(intensity_dtype)
             if tail.start(1) >= 0:  # the next spectrum's head came with the tail
                 pos = tail.start(1)
                 head, g = tail, 2
@@ -1347,7 +1356,8 @@ class _MzMLScanner(_BlockScanner):
 
 
 _TAG_END = b" \t\r\n>"
-_RE_ODD_ARRAY_TAG = re.compile(rb"accession|referenceableParamGroupRef")
+_RE_ODD_ARRAY_TAG = re.compile(rb"accession|referenceableParamGroupRef|arrayLength")
+_RE_ODD_ONLY = re.compile(rb"accession|referenceableParamGroupRef")
 
 
 class _ArrayDecoder:
@@ -1380,7 +1390,7 @@ class _ArrayDecoder:
         """Decode one array: start-tag attributes ``buf[tag_lo:tag_hi]`` (before its ``>``),
         cvParams ``buf[body_lo:body_hi]`` (up to ``<binary``), base64 ``buf[text_lo:text_hi]``.
         """
-        if _RE_ODD_ARRAY_TAG.search(buf, tag_lo, tag_hi):  # read the tag's text too, uncached
+        if _RE_ODD_ONLY.search(buf, tag_lo, tag_hi):  # read the tag's text too, uncached
             kind, dtype, zlib_on = _array_kind(buf[tag_lo:tag_hi] + b">" + buf[body_lo:body_hi])
         else:
             body = buf[body_lo:body_hi]
@@ -1443,29 +1453,36 @@ _SMALL_DEFLATE = 1 << 12
 maximum expansion being 1032:1) and then checked; larger ones with a capped output."""
 
 
-def _inflate(raw: bytes, expected_bytes: int, path: Path, spectrum_id: str, kind: str) -> bytes:
-    """zlib-inflate ``raw``, never producing more than the declared size (+1 byte).
+def _inflate_limit(expected_bytes: int) -> int:
+    """How far an array declared to hold ``expected_bytes`` (-1: undeclared) may inflate."""
+    if expected_bytes < 0:
+        return MAX_ARRAY_BYTES
+    return min(4 * expected_bytes + INFLATE_SLACK, MAX_ARRAY_BYTES)
 
-    A stream that inflates beyond its array's declared length (``expected_bytes``; -1:
-    none) is refused with a :class:`~omicsnet.errors.DataError` (a corrupt file or a
-    decompression bomb, which the other readers would inflate whole); a stream without a
-    declared length is capped at :data:`MAX_ARRAY_BYTES`. Streams of up to
-    :data:`_SMALL_DEFLATE` bytes are inflated in one call and checked after (deflate
-    expands at most 1032-fold, so that stays bounded); larger ones with a capped output. A
-    shorter or broken stream is left to the caller's checks (and the fallback reader).
+
+def _inflate(raw: bytes, expected_bytes: int, path: Path, spectrum_id: str, kind: str) -> bytes:
+    """zlib-inflate ``raw``, never producing more than :func:`_inflate_limit` (+1 byte).
+
+    A stream that inflates beyond the limit is refused with a
+    :class:`~omicsnet.errors.DataError` (a corrupt file or a decompression bomb, which the
+    other readers would inflate whole). Streams of up to :data:`_SMALL_DEFLATE` bytes are
+    inflated in one call and checked after (deflate expands at most 1032-fold, so that
+    stays within ~4 MB); larger ones with a capped output. A stream that is merely longer
+    or shorter than declared, or broken, is left to the caller's checks (and the fallback
+    reader).
     """
-    cap = expected_bytes if expected_bytes >= 0 else MAX_ARRAY_BYTES
+    limit = _inflate_limit(expected_bytes)
     try:
         if len(raw) <= _SMALL_DEFLATE:
             out = zlib.decompress(raw)
             finished = True
         else:
             inflater = _big_inflate.decompressobj()
-            out = inflater.decompress(raw, cap + 1)
+            out = inflater.decompress(raw, limit + 1)
             finished = inflater.eof
     except (zlib.error, _BigInflateError) as err:
         raise _UnsupportedError(f"undecodable binary data ({err})") from None
-    if len(out) > cap:
+    if len(out) > limit:
         _raise_inflated_too_far(path, spectrum_id, kind, expected_bytes)
     if not finished:
         raise _UnsupportedError(
@@ -1476,14 +1493,12 @@ def _inflate(raw: bytes, expected_bytes: int, path: Path, spectrum_id: str, kind
 
 
 def _raise_inflated_too_far(path: Path, spectrum_id: str, kind: str, expected_bytes: int) -> None:
-    limit = (
-        f"more than the {expected_bytes} bytes its declared length allows"
-        if expected_bytes >= 0
-        else f"more than MAX_ARRAY_BYTES ({MAX_ARRAY_BYTES} bytes) without a declared length"
-    )
+    limit = _inflate_limit(expected_bytes)
+    declared = f"{expected_bytes} bytes declared" if expected_bytes >= 0 else "none declared"
     raise DataError(
-        f"{path}: spectrum {spectrum_id!r}: the {kind} array inflates to {limit}; refusing "
-        "it (a corrupt file or a decompression bomb)"
+        f"{path}: spectrum {spectrum_id!r}: the {kind} array inflates to more than {limit} "
+        f"bytes ({declared}; limits: omicsnet.data.mzml.MAX_ARRAY_BYTES, INFLATE_SLACK); "
+        "refusing it as a corrupt file or a decompression bomb"
     )
 
 
