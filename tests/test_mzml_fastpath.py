@@ -328,3 +328,26 @@ def test_helper_thread_passes_errors_on_and_stops(tmp_path, monkeypatch, synthet
     ):
         time.sleep(0.01)
     assert not [t for t in threading.enumerate() if t.name == "omicsnet-mzml-read"]
+
+
+def test_results_do_not_depend_on_the_optional_decoders(tmp_path, monkeypatch):
+    """pybase64 and isal (lcms extra) only make it faster: binascii/zlib give the same."""
+    truth = write_synthetic_mzml(
+        tmp_path / "big.mzML.gz",
+        peaks=PEAKS,
+        n_scans=4,
+        noise_peaks=3000,
+        profile=True,
+        ms2_per_ms1=1,
+    )
+    xml = gzip.decompress(truth.path.read_bytes())
+    compressed = [len(t.split(b"<")[0]) * 3 // 4 for t in xml.split(b"<binary>")[1:]]
+    with_extras = read_ms_run(truth.path, reader="fast")
+    with monkeypatch.context() as patch:
+        patch.setattr(mzml, "_fast_b64decode", None)
+        patch.setattr(mzml, "_big_inflate", zlib)
+        patch.setattr(mzml, "_BigInflateError", zlib.error)
+        plain = read_ms_run(truth.path, reader="fast")
+    assert_same_run(with_extras, plain)
+    assert max(compressed) > mzml._SMALL_DEFLATE  # the capped inflate path was used
+    np.testing.assert_array_equal(with_extras.spectrum(0)[0], truth.mz[0])
