@@ -248,7 +248,7 @@ def test_not_installed_is_a_clear_error(good, monkeypatch):
 
 def test_thermo_raw_is_refused_with_the_reason(tmp_path):
     path = tmp_path / "run.raw"
-    path.write_bytes(mzml_pymzdata._THERMO_RAW_MAGIC + bytes(200))
+    path.write_bytes(mzml_pymzdata.THERMO_RAW_MAGIC + bytes(200))
     with pytest.raises(DataError, match=r"run\.raw: a Thermo RAW file: .*msconvert"):
         read_ms_run(path, reader="pymzdata")
 

@@ -386,9 +386,7 @@ def read_ms_run(
         raise DataError(f"{file}: empty file (0 bytes); not an mzML/mzXML file")
 
     if reader == "pymzdata" or (reader == "auto" and _is_mgf(file)):
-        from omicsnet.data.mzml_pymzdata import read_pymzdata
-
-        return read_pymzdata(file, levels, n_bytes)
+        return _read_pymzdata(file, levels, n_bytes)
     if reader in ("auto", "fast"):
         try:
             return _read_fast(file, levels, n_bytes)
@@ -1624,6 +1622,110 @@ def _mzxml_minutes(value: str | None, scan_id: str) -> float:
     total += hours * 60.0
     total += seconds / 60.0
     return total
+
+
+# ---------------------------------------------------------------------------- pymzdata
+def _read_pymzdata(path: Path, levels: frozenset[int] | None, n_bytes: int) -> MSRun:
+    """Read with pymzdata under omicsnet's checks (see :mod:`omicsnet.data.mzml_pymzdata`).
+
+    The same checks as the other readers first (a DOCTYPE never reaches pymzdata), an
+    index of the file made by omicsnet's own scanner, then pymzdata's spectra checked
+    against it one by one.
+    """
+    from omicsnet.data import mzml_pymzdata as backend
+
+    if not backend.pymzdata_available():
+        raise DataError(
+            f"{path}: reader='pymzdata' needs the pymzdata package: "
+            "pip install 'omicsnet[pymzdata]'"
+        )
+    with open(path, "rb") as handle:
+        head = handle.read(64)
+    if head.startswith(_GZIP_MAGIC):
+        raise DataError(
+            f"{path}: pymzdata cannot read gzip-compressed files; use reader='fast' or "
+            "'auto' (or gunzip the file)"
+        )
+    if head.startswith(backend.THERMO_RAW_MAGIC):
+        raise DataError(
+            f"{path}: a Thermo RAW file: omicsnet does not read it through pymzdata (it "
+            "cannot check the result against an index of its own); convert it to mzML "
+            "(ProteoWizard msconvert)"
+        )
+    if backend.looks_like_mgf(path):
+        fmt = "MGF"
+        index = backend.index_mgf(path)
+    else:
+        fmt = sniff_format(path)  # the XML safety checks: DOCTYPE, root element, not XML
+        if fmt != "mzML":
+            raise DataError(f"{path}: pymzdata does not read {fmt}; use reader='fast' or 'auto'")
+        index = _index_mzml(path)
+    if not index.ids:
+        _raise_no_spectra(path, fmt == "mzML" and _mentions_chromatograms(path))
+    collector = _Collector(levels)
+    seen = backend.read_checked(path, fmt, index, collector.wants, collector.add)
+    if seen != len(index.ids):
+        raise DataError(
+            f"{path}: pymzdata returned {seen} spectra, the file holds {len(index.ids)}; "
+            "refusing a partial read (use reader='fast' or 'auto')"
+        )
+    return collector.to_run(path, fmt, "pymzdata", index.sha256, n_bytes)
+
+
+_RE_SPECTRUM_TAG = re.compile(rb"<spectrum(?=[ \t\r\n>/])([^>]*)>")
+
+
+def _index_mzml(path: Path) -> Any:
+    """IDs, declared lengths and scan times of the ``<spectrum>`` elements, and SHA-256.
+
+    One streaming pass over the file (bounded memory). Also checks that the file ends with
+    its root element's closing tag. Returns a ``mzml_pymzdata.SpectrumIndex``.
+    """
+    from omicsnet.data.mzml_pymzdata import SpectrumIndex
+
+    hasher = hashlib.sha256()
+    index = SpectrumIndex()
+    starts: list[int] = []  # offsets of the spectrum start tags in the stream
+    times: list[int] = []  # offsets of the scan-start-time cvParams
+    offset = 0  # stream offset of buf[0]
+    buf = b""
+    tail = b""
+    needle = _NEEDLE_START_TIME
+    for chunk in _decoded_chunks(path, hasher, CHUNK_SIZE):
+        buf = buf + chunk
+        last_end = 0
+        for match in _RE_SPECTRUM_TAG.finditer(buf):
+            lo, hi = match.span(1)
+            raw_id = _attribute(buf, b'id="', lo, hi)
+            spectrum_id = raw_id.decode("utf-8", "replace") if raw_id is not None else ""
+            index.ids.append(html.unescape(spectrum_id) if "&" in spectrum_id else spectrum_id)
+            length = _RE_DEFAULT_LENGTH.search(buf, lo, hi)
+            index.lengths.append(int(length.group(1)) if length else -1)
+            starts.append(offset + match.start())
+            last_end = match.end()
+        # carry an unfinished tag, and enough bytes for a needle cut by the chunk's end
+        cut = buf.rfind(b"<", last_end)
+        keep = cut if cut >= 0 and buf.find(b">", cut) < 0 else len(buf)
+        keep = min(keep, max(last_end, len(buf) - len(needle) + 1))
+        at = buf.find(needle, 0, keep + len(needle) - 1)  # needles starting before `keep`
+        while at >= 0:
+            times.append(offset + at)
+            at = buf.find(needle, at + 1, keep + len(needle) - 1)
+        tail = (tail + buf[:keep])[-256:]
+        offset += keep
+        buf = buf[keep:]
+    tail = (tail + buf)[-256:].rstrip(_WS)
+    if not (tail.endswith(b"</mzML>") or tail.endswith(b"</indexedmzML>")):
+        raise DataError(
+            f"{path}: truncated or malformed XML: the file does not end with its root's "
+            "closing tag (was it cut off while copying or writing?)"
+        )
+    # which spectrum (the last start tag before it) each scan-start-time cvParam belongs to
+    owner = np.searchsorted(np.asarray(starts, dtype=np.int64), times, side="right") - 1
+    counts = np.bincount(owner[owner >= 0], minlength=len(starts))
+    index.has_time = [bool(c) for c in counts[: len(starts)]]
+    index.sha256 = hasher.hexdigest()
+    return index
 
 
 # ---------------------------------------------------------------------------- pyteomics

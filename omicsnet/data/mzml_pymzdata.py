@@ -51,25 +51,23 @@ Examples
 from __future__ import annotations
 
 import hashlib
-import html
 import logging
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from omicsnet.data import mzml
 from omicsnet.errors import DataError
 
 logger = logging.getLogger(__name__)
 
-_RE_SPECTRUM_TAG = re.compile(rb"<spectrum(?=[ \t\r\n>/])([^>]*)>")
 _RE_MGF_HEADER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*=")
 _MGF_COMMENT = (b"#", b";", b"!", b"/")
-_THERMO_RAW_MAGIC = b"\x01\xa1F\x00i\x00n\x00n\x00i\x00g\x00a\x00n\x00"
+THERMO_RAW_MAGIC = b"\x01\xa1F\x00i\x00n\x00n\x00i\x00g\x00a\x00n\x00"
 _SNIFF_BYTES = 1 << 16
 
 
@@ -118,56 +116,9 @@ def looks_like_mgf(path: Path) -> bool:
     return False
 
 
-def read_pymzdata(path: Path, levels: frozenset[int] | None, n_bytes: int) -> mzml.MSRun:
-    """Read ``path`` with pymzdata under omicsnet's checks (see the module docstring).
-
-    Raises
-    ------
-    DataError
-        pymzdata not installed, an unsupported or unsafe file, any failure inside
-        pymzdata (panics included), or spectra that differ from omicsnet's own index.
-    """
-    if not pymzdata_available():
-        raise DataError(
-            f"{path}: reader='pymzdata' needs the pymzdata package: "
-            "pip install 'omicsnet[pymzdata]'"
-        )
-    with open(path, "rb") as handle:
-        head = handle.read(_SNIFF_BYTES)
-    if head.startswith(mzml._GZIP_MAGIC):
-        raise DataError(
-            f"{path}: pymzdata cannot read gzip-compressed files; use reader='fast' or "
-            "'auto' (or gunzip the file)"
-        )
-    if head.startswith(_THERMO_RAW_MAGIC):
-        raise DataError(
-            f"{path}: a Thermo RAW file: omicsnet does not read it through pymzdata (it "
-            "cannot check the result against an index of its own); convert it to mzML "
-            "(ProteoWizard msconvert)"
-        )
-    if looks_like_mgf(path):
-        index = _index_mgf(path)
-        fmt = "MGF"
-    else:
-        fmt = mzml.sniff_format(path)  # the XML safety checks: DOCTYPE, root, not XML
-        if fmt != "mzML":
-            raise DataError(f"{path}: pymzdata does not read {fmt}; use reader='fast' or 'auto'")
-        index = _index_mzml(path)
-    if not index.ids:
-        mzml._raise_no_spectra(path, fmt == "mzML" and mzml._mentions_chromatograms(path))
-    collector = mzml._Collector(levels)
-    seen = _read_guarded(path, fmt, index, collector)
-    if seen != len(index.ids):
-        raise DataError(
-            f"{path}: pymzdata returned {seen} spectra, the file holds {len(index.ids)}; "
-            "refusing a partial read (use reader='fast' or 'auto')"
-        )
-    return collector.to_run(path, fmt, "pymzdata", index.sha256, n_bytes)
-
-
 @dataclass
-class _Index:
-    """What omicsnet's own scan says the file holds, spectrum by spectrum."""
+class SpectrumIndex:
+    """What omicsnet's own scan of a file says it holds, spectrum by spectrum."""
 
     ids: list[str] = field(default_factory=list)
     lengths: list[int] = field(default_factory=list)  # declared peak counts (-1: none)
@@ -175,8 +126,26 @@ class _Index:
     sha256: str = ""
 
 
-def _read_guarded(path: Path, fmt: str, index: _Index, collector: mzml._Collector) -> int:
-    """Iterate pymzdata's spectra into ``collector``, checking each against ``index``."""
+def read_checked(
+    path: Path,
+    fmt: str,
+    index: SpectrumIndex,
+    wants: Callable[[int], bool],
+    add: Callable[[str, int, float, np.ndarray, np.ndarray], None],
+) -> int:
+    """Read ``path`` with pymzdata, checking every spectrum against ``index``.
+
+    ``wants(level)`` counts a spectrum and says whether it is kept; ``add(id, level, rt,
+    mz, intensity)`` receives the kept ones. Returns how many spectra pymzdata returned
+    (the caller checks it against the index).
+
+    Raises
+    ------
+    DataError
+        A spectrum that differs from the index, and any failure inside pymzdata (Rust
+        panics, which derive from ``BaseException``, included); ``KeyboardInterrupt``,
+        ``SystemExit`` and ``MemoryError`` pass through.
+    """
     import pymzdata
 
     n = 0
@@ -195,7 +164,7 @@ def _read_guarded(path: Path, fmt: str, index: _Index, collector: mzml._Collecto
                         f"{index.ids[n]!r}; refusing a read that skipped or reordered spectra"
                     )
                 level = int(spectrum.ms_level)
-                if collector.wants(level):
+                if wants(level):
                     mz, intensity = _arrays(spectrum, fmt)
                     expected = index.lengths[n]
                     if len(mz) != len(intensity) or (expected >= 0 and len(mz) != expected):
@@ -207,7 +176,7 @@ def _read_guarded(path: Path, fmt: str, index: _Index, collector: mzml._Collecto
                     if fmt == "mzML" and not index.has_time[n]:
                         raise DataError(f"{path}: spectrum {spectrum_id!r} has no scan start time")
                     rt = float(spectrum.start_time) if index.has_time[n] else math.nan
-                    collector.add(spectrum_id, level, rt, mz, intensity)
+                    add(spectrum_id, level, rt, mz, intensity)
                 n += 1
     except DataError:
         raise
@@ -241,61 +210,10 @@ def _arrays(spectrum: Any, fmt: str) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
-def _index_mzml(path: Path) -> _Index:
-    """IDs, declared lengths and scan times of the ``<spectrum>`` elements, and SHA-256.
-
-    One streaming pass over the file (bounded memory). Also checks that the file ends with
-    its root element's closing tag.
-    """
-    hasher = hashlib.sha256()
-    index = _Index()
-    starts: list[int] = []  # offsets of the spectrum start tags in the stream
-    times: list[int] = []  # offsets of the scan-start-time cvParams
-    offset = 0  # stream offset of buf[0]
-    buf = b""
-    tail = b""
-    needle = mzml._NEEDLE_START_TIME
-    for chunk in mzml._decoded_chunks(path, hasher, mzml.CHUNK_SIZE):
-        buf = buf + chunk
-        last_end = 0
-        for match in _RE_SPECTRUM_TAG.finditer(buf):
-            lo, hi = match.span(1)
-            raw_id = mzml._attribute(buf, b'id="', lo, hi)
-            spectrum_id = raw_id.decode("utf-8", "replace") if raw_id is not None else ""
-            index.ids.append(html.unescape(spectrum_id) if "&" in spectrum_id else spectrum_id)
-            length = mzml._RE_DEFAULT_LENGTH.search(buf, lo, hi)
-            index.lengths.append(int(length.group(1)) if length else -1)
-            starts.append(offset + match.start())
-            last_end = match.end()
-        # carry an unfinished tag, and enough bytes for a needle cut by the chunk's end
-        cut = buf.rfind(b"<", last_end)
-        keep = cut if cut >= 0 and buf.find(b">", cut) < 0 else len(buf)
-        keep = min(keep, max(last_end, len(buf) - len(needle) + 1))
-        at = buf.find(needle, 0, keep + len(needle) - 1)  # needles starting before `keep`
-        while at >= 0:
-            times.append(offset + at)
-            at = buf.find(needle, at + 1, keep + len(needle) - 1)
-        tail = (tail + buf[:keep])[-256:]
-        offset += keep
-        buf = buf[keep:]
-    tail = (tail + buf)[-256:].rstrip(mzml._WS)
-    if not (tail.endswith(b"</mzML>") or tail.endswith(b"</indexedmzML>")):
-        raise DataError(
-            f"{path}: truncated or malformed XML: the file does not end with its root's "
-            "closing tag (was it cut off while copying or writing?)"
-        )
-    # which spectrum (the last start tag before it) each scan-start-time cvParam belongs to
-    owner = np.searchsorted(np.asarray(starts, dtype=np.int64), times, side="right") - 1
-    counts = np.bincount(owner[owner >= 0], minlength=len(starts))
-    index.has_time = [bool(c) for c in counts[: len(starts)]]
-    index.sha256 = hasher.hexdigest()
-    return index
-
-
-def _index_mgf(path: Path) -> _Index:
+def index_mgf(path: Path) -> SpectrumIndex:
     """The ``BEGIN IONS``/``END IONS`` blocks: titles, peak counts, RTINSECONDS; SHA-256."""
     hasher = hashlib.sha256()
-    index = _Index()
+    index = SpectrumIndex()
     inside = False
     peaks = 0
     title = ""
