@@ -1,24 +1,35 @@
 """Read the spectra of mzML and mzXML files (optionally gzipped), safely and fast.
 
-Two readers produce the same :class:`MSRun`:
+Three readers produce the same :class:`MSRun` (``"auto"``, the default, uses the fast one,
+pyteomics where it gives up, and pymzdata for MGF files):
 
 ``"fast"``
-    A streaming byte-level scanner. It reads the file in blocks (gunzipping on the fly),
-    finds each ``<spectrum>`` (mzML) or ``<scan>`` (mzXML, nested or not) element, reads
-    the MS level (``MS:1000511``) and the scan start time (``MS:1000016`` with its unit)
-    from the element's cvParams, and decodes the m/z and intensity ``<binaryDataArray>``
-    elements itself: base64 → optional zlib (``MS:1000574``; ``MS:1000576`` is none) →
-    ``numpy.frombuffer`` as little-endian float32/float64 (``MS:1000521`` / ``MS:1000523``).
-    It never builds an XML tree, so it never resolves entities, and it touches no network.
-    Anything it does not understand (numpress or integer arrays, param-group references
-    inside a spectrum, comments or CDATA inside a spectrum, mzXML scan numbers out of
-    order, a missing MS level or time unit, unparsable numbers, …) makes it give up on the
-    file, and ``"auto"`` then reads the whole file with pyteomics instead.
+    A streaming byte-level scanner. It reads the file in blocks (gunzipping on the fly;
+    files over :data:`PREFETCH_MIN_BYTES` are read, hashed and gunzipped in a helper
+    thread), finds each ``<spectrum>`` (mzML) or ``<scan>`` (mzXML, nested or not)
+    element, reads the MS level (``MS:1000511``) and the scan start time (``MS:1000016``
+    with its unit) from the element's cvParams, and decodes the m/z and intensity
+    ``<binaryDataArray>`` elements itself: base64 (pybase64 when installed, else binascii)
+    → optional zlib (``MS:1000574``; ``MS:1000576`` is none; ISA-L for big streams when
+    installed) → little-endian float32/float64 (``MS:1000521`` / ``MS:1000523``), joined
+    once into the run's flat arrays. Ordinary spectra (two arrays, plain markup) are
+    located by two pattern matches and read in one loop without a Python call per
+    spectrum (``_MzMLScanner._run_fast``); the rest by a careful walk from tag to tag that
+    reads them the same way. It never builds an XML tree, so it never resolves entities,
+    and it touches no network. Anything it does not understand (numpress or integer
+    arrays, param-group references inside a spectrum, comments or CDATA inside a
+    spectrum, mzXML scan numbers out of order, a missing MS level or time unit,
+    unparsable numbers, …) makes it give up on the file, and ``"auto"`` then reads the
+    whole file with pyteomics instead.
 ``"pyteomics"``
     :class:`pyteomics.mzml.MzML` / :class:`pyteomics.mzxml.MzXML` (lxml under the hood):
-    the general reader, 10-20 times slower on the shared files.
+    the general reader, 15-30 times slower on the shared files.
+``"pymzdata"``
+    pymzdata (Rust ``mzdata``; plain mzML and MGF), wrapped in omicsnet's checks: the same
+    prolog check first, then its spectra checked one by one against an index made by this
+    module's scanner (see :mod:`omicsnet.data.mzml_pymzdata`).
 
-The arrays of both readers are identical (values and dtypes); the tests check it on every
+The arrays of all readers are identical (values and dtypes); the tests check it on every
 shared file.
 
 XML safety
@@ -35,7 +46,9 @@ Integrity
 Empty files, non-XML files, files whose root element is not ``mzML``/``indexedmzML``/
 ``mzXML``, truncated gzip streams and truncated XML (the root element is never closed, or a
 spectrum is cut off) raise :class:`~omicsnet.errors.DataError` naming the file; nothing is
-half-read. A file without spectra (e.g. chromatograms only) raises too.
+half-read. A file without spectra (e.g. chromatograms only) raises too. A zlib array that
+inflates past 4 times its declared size + :data:`INFLATE_SLACK` (or past
+:data:`MAX_ARRAY_BYTES`) is refused as a decompression bomb with bounded memory.
 
 Retention times are always returned in minutes.
 
@@ -342,12 +355,15 @@ def read_ms_run(
     Parameters
     ----------
     path
-        The file. Gzip compression is recognised by its magic bytes, whatever the name.
+        The file (mzML or mzXML, plain or gzipped; MGF through pymzdata). Gzip
+        compression is recognised by its magic bytes, whatever the name.
     ms_level
         Keep only spectra of this MS level (or these levels); ``None`` keeps all.
     reader
-        ``"auto"`` (fast reader, pyteomics where it gives up), ``"fast"`` (fail with a
-        :class:`~omicsnet.errors.DataError` where it gives up) or ``"pyteomics"``.
+        ``"auto"`` (fast reader, pyteomics where it gives up, pymzdata for MGF files),
+        ``"fast"`` (fail with a :class:`~omicsnet.errors.DataError` where it gives up),
+        ``"pyteomics"`` or ``"pymzdata"`` (plain mzML and MGF, checked against omicsnet's
+        own index of the file; needs ``pip install 'omicsnet[pymzdata]'``).
 
     Returns
     -------
@@ -360,7 +376,9 @@ def read_ms_run(
         When the file does not exist.
     DataError
         Empty, non-XML, truncated or unsafe (DOCTYPE) files, files without spectra
-        (chromatogram-only), unknown time units, unreadable binary arrays.
+        (chromatogram-only), unknown time units, unreadable binary arrays, decompression
+        bombs; with ``"pymzdata"`` also anything pymzdata read differently from the file's
+        own index (or failed on).
 
     Examples
     --------
