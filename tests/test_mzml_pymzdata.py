@@ -316,3 +316,11 @@ def test_looks_like_mgf_is_strict(tmp_path):
     ]:
         path.write_bytes(content)
         assert mzml_pymzdata.looks_like_mgf(path) is expected, content[:30]
+
+
+def test_mgf_without_pymzdata_says_what_to_install(tmp_path, monkeypatch):
+    path = tmp_path / "ms2.mgf"
+    path.write_bytes(_mgf(MGF_SPECTRA))
+    monkeypatch.setattr(mzml_pymzdata, "pymzdata_available", lambda: False)
+    with pytest.raises(DataError, match=r"ms2\.mgf: .*MGF files are read with it.*pymzdata\]"):
+        read_ms_run(path)

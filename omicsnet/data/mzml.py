@@ -1654,8 +1654,8 @@ def _read_pymzdata(path: Path, levels: frozenset[int] | None, n_bytes: int) -> M
 
     if not backend.pymzdata_available():
         raise DataError(
-            f"{path}: reader='pymzdata' needs the pymzdata package: "
-            "pip install 'omicsnet[pymzdata]'"
+            f"{path}: reader='pymzdata' needs the pymzdata package (MGF files are read "
+            "with it): pip install 'omicsnet[pymzdata]'"
         )
     with open(path, "rb") as handle:
         head = handle.read(64)
