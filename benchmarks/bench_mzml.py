@@ -577,6 +577,22 @@ def _race(methods: dict[str, Any], files: list[Path], repeats: int) -> dict[str,
     return {m: {f: statistics.median(v) for f, v in per.items()} for m, per in times.items()}
 
 
+def _load_note(before: float, after: float) -> str:
+    """A warning for the notes when other jobs loaded this machine during a timing."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if max(before, after) <= 1.2:
+        return ""
+    return (
+        f"; LOAD: 1-minute load average {before:.1f} -> {after:.1f} on {cpus} cores while "
+        "this was timed (other jobs share this machine): ratios are noisy, re-run on a quiet "
+        "machine"
+    )
+
+
+def _load() -> float:
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+
+
 def _vs_pymzdata(files: list[Path], repeats: int, label: str) -> tuple[BenchRow, dict[str, Any]]:
     """Row ``read_ms_run vs pymzdata (<label>, MS1)`` and its per-file details."""
     from omicsnet.data.mzml import read_ms_run
@@ -591,7 +607,9 @@ def _vs_pymzdata(files: list[Path], repeats: int, label: str) -> tuple[BenchRow,
         "pymzdata": pymzdata_read_ms1,
         "read_ms_run_guarded_pymzdata": lambda p: read_ms_run(p, ms_level=1, reader="pymzdata"),
     }
+    load_before = _load()
     median = _race(methods, files, repeats)
+    load_after = _load()
     total = {m: sum(per.values()) for m, per in median.items()}
     n_bytes = sum(p.stat().st_size for p in files)
     per_file = {
@@ -621,6 +639,7 @@ def _vs_pymzdata(files: list[Path], repeats: int, label: str) -> tuple[BenchRow,
             f"times) on {sum(identical.values())}/{len(files)} files; pymzdata through "
             f"read_ms_run(reader='pymzdata') with omicsnet's checks "
             f"{total['read_ms_run_guarded_pymzdata']:.3f} s; per-file ratios: {ratios}"
+            + _load_note(load_before, load_after)
         ),
     )
     return row, {
@@ -628,6 +647,7 @@ def _vs_pymzdata(files: list[Path], repeats: int, label: str) -> tuple[BenchRow,
         "total_s": total,
         "mb": n_bytes / 1e6,
         "all_identical": all(identical.values()),
+        "load_average": [load_before, load_after],
     }
 
 
@@ -685,11 +705,13 @@ def pymzdata_rows(files: list[Path], repeats: int, quick: bool) -> tuple[list[Be
         details["generated_cohort"] = cohort_details
 
         preset = BinningParams()
+        load_before = _load()
         median = _race(
             {"convert_file": lambda p: convert_file(p, preset), "pymzdata": pymzdata_read_ms1},
             plain,
             repeats,
         )
+        load_after = _load()
         total = {m: sum(v.values()) for m, v in median.items()}
         n_bytes = sum(p.stat().st_size for p in plain)
         rows.append(
@@ -707,6 +729,7 @@ def pymzdata_rows(files: list[Path], repeats: int, quick: bool) -> tuple[list[Be
                         f"{name} {median['convert_file'][name] / median['pymzdata'][name]:.2f}"
                         for name in median["pymzdata"]
                     )
+                    + _load_note(load_before, load_after)
                 ),
             )
         )
