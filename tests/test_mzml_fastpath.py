@@ -351,3 +351,22 @@ def test_results_do_not_depend_on_the_optional_decoders(tmp_path, monkeypatch):
     assert_same_run(with_extras, plain)
     assert max(compressed) > mzml._SMALL_DEFLATE  # the capped inflate path was used
     np.testing.assert_array_equal(with_extras.spectrum(0)[0], truth.mz[0])
+
+
+def test_attribute_finder_equals_the_pattern_it_replaces():
+    """``_attribute`` (find-based) returns what ``re.search(rb'\\s' + name + rb'="([^"]*)"')``
+    returns, on random tags with odd spacing, quotes, look-alike names and bounds."""
+    import re
+
+    rng = random.Random(3)
+    pieces = [b" ", b"\t", b"\n", b"\x0b", b"x", b'"', b"=", b"value", b"value=", b'value="',
+              b"unitAccession", b'id="', b"ab", b">", b"<"]  # fmt: skip
+    for needle in (b'value="', b'id="', b'unitAccession="'):
+        pattern = re.compile(rb"\s" + re.escape(needle) + rb'([^"]*)"')
+        for _ in range(3000):
+            buf = b"".join(rng.choice(pieces) for _ in range(rng.randrange(0, 14)))
+            lo = rng.randrange(0, len(buf) + 1)
+            hi = rng.choice([rng.randrange(lo, len(buf) + 1), -1])
+            match = pattern.search(buf, lo, hi)  # endpos -1: no match, as _attribute
+            expected = match.group(1) if match else None
+            assert mzml._attribute(buf, needle, lo, hi) == expected, (buf, lo, hi)

@@ -153,30 +153,15 @@ _ACC_ZLIB = b"MS:1000574"
 _ACC_NO_COMPRESSION = b"MS:1000576"
 
 _RE_ROOT_NAME = re.compile(rb"<([A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)")
-_RE_ID = re.compile(rb'\sid="([^"]*)"')
 _RE_DEFAULT_LENGTH = re.compile(rb'\sdefaultArrayLength="(\d+)"')
 _RE_ARRAY_LENGTH = re.compile(rb'\sarrayLength="(\d+)"')
 _NEEDLE_MS_LEVEL = b'accession="MS:1000511"'
 _NEEDLE_START_TIME = b'accession="MS:1000016"'
-_RE_VALUE = re.compile(rb'\svalue="([^"]*)"')
-_RE_UNIT_ACCESSION = re.compile(rb'\sunitAccession="([^"]*)"')
-_RE_UNIT_NAME = re.compile(rb'\sunitName="([^"]*)"')
 _RE_ACCESSION = re.compile(rb'\saccession="([^"]*)"')
 _RE_ATTRIBUTE = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
 _RE_DURATION = re.compile(
     rb"P(?:T(?:(\d+\.?\d*)H)?(?:(\d+\.?\d*)M)?(?:(\d+\.?\d*)S)?)?"
 )  # xs:duration without years/months/days, no sign (what the fast reader accepts)
-
-
-def _cv_param_tag(data: bytes, needle: bytes, lo: int, hi: int) -> bytes | None:
-    """The first ``<cvParam …>`` tag in ``data[lo:hi]`` whose attributes hold ``needle``."""
-    k = data.find(needle, lo, hi)
-    if k < 0 or data[k - 1 : k] not in (b" ", b"\t", b"\n", b"\r"):
-        return None
-    lo = data.rfind(b"<", 0, k)
-    end = data.find(b">", k)
-    tag = data[lo:end]
-    return tag if tag.startswith(b"<cvParam") else None
 
 
 class _UnsupportedError(Exception):
@@ -979,12 +964,14 @@ def _attribute(buf: bytes, needle: bytes, lo: int, hi: int) -> bytes | None:
 class _MzMLScanner(_BlockScanner):
     """mzML ``<spectrum>`` elements, read in place.
 
-    Ordinary spectra (two arrays, plain markup) are located by three regular-expression
-    matches and two ``bytes.find`` calls each (:data:`_RE_FAST_HEAD`); the rest by a
-    careful walk from tag to tag with ``bytes.find(b"<")``. Both jump over base64 text with
-    ``memchr`` (base64 never contains ``<``) and hand the same spans to the same value and
-    array decoders, so they return the same spectra; the binary payload is never copied
-    before decoding.
+    Runs of ordinary spectra (two arrays, plain markup) are read by :meth:`_run_fast`: two
+    pattern matches (:data:`_RE_FAST_MIDDLE`, and :data:`_RE_FAST_TAIL`, which also takes
+    the next spectrum's head) and two ``bytes.find`` calls per spectrum, values read in one
+    loop. Anything else goes to :meth:`_parse_careful`, a walk from tag to tag with
+    ``bytes.find(b"<")`` that reads values with :meth:`_header` and
+    :meth:`_ArrayDecoder.decode`, which the fast loop repeats written out. Both jump over
+    base64 text with ``memchr`` (base64 never contains ``<``); the binary payload is never
+    copied before decoding.
     """
 
     start_tag = b"<spectrum"
@@ -1244,7 +1231,8 @@ class _MzMLScanner(_BlockScanner):
         spectrum_id = raw_id.decode("utf-8") if raw_id is not None else ""
         if "&" in spectrum_id:
             spectrum_id = html.unescape(spectrum_id)
-        # the first cvParam holding the accession, as _cv_param_tag finds it
+        # the first cvParam holding the accession: the needle's first occurrence, preceded
+        # by whitespace, must lie in a <cvParam> tag
         k = find(_NEEDLE_MS_LEVEL, lo, hi)
         level_value = None
         if k >= 0 and buf[k - 1] in _WS_CODES:
