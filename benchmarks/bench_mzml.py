@@ -357,7 +357,8 @@ def bench_mzml_convert(ctx: BenchContext) -> BenchResult:
     )
 
     # issue 18: reading against pymzdata, the machine's decode limits, a profile
-    pymzdata_table, pymzdata_details = pymzdata_rows(files, repeats, ctx.quick)
+    # (reads take milliseconds: more repeats, so that the medians resist other jobs' load)
+    pymzdata_table, pymzdata_details = pymzdata_rows(files, 5 if ctx.quick else 15, ctx.quick)
     rows.extend(pymzdata_table)
 
     # 1 → 2 process scaling
