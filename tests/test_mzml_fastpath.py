@@ -1,8 +1,8 @@
 """The fast reader's speed-ups change nothing it returns or refuses.
 
-* the per-spectrum fast path (three pattern matches, values read in one loop) reads every
-  spectrum exactly as the careful tag-by-tag walk does, on real, generated and deliberately
-  odd files, and it does handle the real files;
+* the fast loop (the careful tag-by-tag walk's usual branches written out in one loop)
+  reads every spectrum exactly as the careful walk does, on real, generated and
+  deliberately odd files, and it does read (nearly) all spectra of the real files;
 * pybase64 (when installed) decodes exactly what binascii decodes;
 * zlib streams never inflate beyond their declared length (decompression bombs are refused
   with bounded memory, without falling back to another reader);
@@ -85,7 +85,8 @@ def test_fast_path_reads_every_real_mzml_spectrum_as_the_careful_walk(shared_dat
             continue
         fast, careful, n_careful = read_both(path, monkeypatch)
         assert_same_run(fast, careful)
-        assert n_careful == 0, f"{path.name}: the fast path should read every spectrum"
+        # the careful walk reads a spectrum whose kind of array is new (at most 4 per file)
+        assert n_careful <= 4, f"{path.name}: the fast path should read all other spectra"
 
 
 def test_fast_path_equals_careful_walk_on_generated_files(synthetic, monkeypatch, tmp_path):
@@ -95,7 +96,7 @@ def test_fast_path_equals_careful_walk_on_generated_files(synthetic, monkeypatch
         for level in (None, 1):
             fast, careful, n_careful = read_both(path, monkeypatch, ms_level=level)
             assert_same_run(fast, careful)
-            assert n_careful == 0
+            assert n_careful <= 4, (path.name, n_careful)
 
 
 def _nth(data: bytes, old: bytes, new: bytes, n: int) -> bytes:
