@@ -989,6 +989,7 @@ class _MzMLScanner(_BlockScanner):
         add_mz, add_mz_dtype = collector.mz.append, collector.mz_dtypes.append
         add_int, add_int_dtype = collector.intensity.append, collector.intensity_dtypes.append
         kinds = self.arrays.kinds
+        guesses: list[tuple[bytes, tuple[str, np.dtype | None, bool] | None] | None] = []
         while True:  # buf[pos:] starts with "<spectrum" and a separator
             # ---- structure, as _parse_careful walks it
             tag_end = find(b">", pos)
@@ -1074,6 +1075,7 @@ class _MzMLScanner(_BlockScanner):
                 return pos
             mz = intensity = None
             n_mz = n_intensity = -1
+            index = 0
             while True:
                 at = find(b"<", p)
                 if at < 0 or at + 22 > n:
@@ -1083,15 +1085,36 @@ class _MzMLScanner(_BlockScanner):
                     break
                 if not startswith(b"<binaryDataArray", at) or buf[at + 16] not in tag_end_codes:
                     return pos
-                text_at = find(b"<binary", at + 16)
-                if text_at < 0 or text_at + 9 > n:
-                    return pos
+                tag_close = find(b">", at + 16)
+                if tag_close < 0 or find(b"<", at + 16, tag_close) >= 0:
+                    return pos  # markup inside the start tag: careful
+                # the cvParams usually repeat those of the same array in the last spectrum:
+                # a body that passed the walk's checks below passes them again
+                guess = guesses[index] if index < len(guesses) else None
                 if (
-                    find(b"!", at, text_at) >= 0
-                    or find(b"</binaryDataArray>", at, text_at) >= 0
-                    or not startswith(b"<binary>", text_at)
+                    guess is not None
+                    and startswith(guess[0], tag_close + 1)
+                    and startswith(b"<binary>", tag_close + 1 + len(guess[0]))
                 ):
-                    return pos
+                    text_at = tag_close + 1 + len(guess[0])
+                    known = guess[1]
+                else:
+                    text_at = find(b"<binary", at + 16)
+                    if text_at < 0 or text_at + 9 > n:
+                        return pos
+                    if (
+                        text_at < tag_close
+                        or find(b"!", at, text_at) >= 0
+                        or find(b"</binaryDataArray>", at, text_at) >= 0
+                        or not startswith(b"<binary>", text_at)
+                    ):
+                        return pos
+                    body = buf[tag_close + 1 : text_at]
+                    known = kinds.get(body)
+                    while len(guesses) <= index:
+                        guesses.append(None)
+                    guesses[index] = (body, known)
+                index += 1
                 text_end = find(b"<", text_at + 8)
                 if text_end < 0 or text_end + 9 > n or not startswith(b"</binary>", text_end):
                     return pos
@@ -1105,13 +1128,12 @@ class _MzMLScanner(_BlockScanner):
                 p = array_end + 18
                 if not keep:
                     continue
-                tag_close = find(b">", at, text_at)
-                if tag_close < 0 or odd_tag(buf, at + 16, tag_close) is not None:
-                    return pos  # accession, group ref or arrayLength in the tag: careful
-                body = buf[tag_close + 1 : text_at]
-                known = kinds.get(body)
-                if known is None:
-                    return pos  # a kind of array not met yet: careful classifies it
+                if known is None or odd_tag(buf, at + 16, tag_close) is not None:
+                    # a kind of array not met yet (careful classifies it), or accession, a
+                    # group ref or arrayLength in the start tag (careful reads them)
+                    if known is None and index <= len(guesses):
+                        guesses[index - 1] = None  # ask the cache again next time
+                    return pos
                 kind, dtype, zlib_on = known
                 if dtype is None:
                     continue
