@@ -371,3 +371,33 @@ def test_attribute_finder_equals_the_pattern_it_replaces():
             match = pattern.search(buf, lo, hi)  # endpos -1: no match, as _attribute
             expected = match.group(1) if match else None
             assert mzml._attribute(buf, needle, lo, hi) == expected, (buf, lo, hi)
+
+
+@pytest.mark.parametrize(
+    "compression,damage",
+    [
+        ("zlib", "bad-base64"),
+        ("none", "bad-base64"),
+        ("zlib", "bad-zlib"),
+        ("zlib", "short-text"),
+        ("none", "short-text"),
+    ],
+)
+def test_corrupt_binary_data_is_a_clear_error(tmp_path, compression, damage):
+    truth = write_synthetic_mzml(
+        tmp_path / "ok.mzML", peaks=PEAKS, n_scans=4, compression=compression
+    )
+    data = truth.path.read_bytes()
+    at = data.index(b"<binary>", data.index(b'id="scan=3"')) + 8
+    end = data.index(b"</binary>", at)
+    if damage == "bad-base64":
+        broken = data[:at] + b"*" + data[at + 1 :]
+    elif damage == "bad-zlib":
+        broken = data[:at] + base64.b64encode(b"x\x9c" + b"\xff" * 30) + data[end:]
+    else:
+        broken = data[:at] + data[at + 8 : end] + data[end:]
+    path = tmp_path / f"{damage}.mzML"
+    path.write_bytes(broken)
+    for reader in ("fast", "auto", "pyteomics"):
+        with pytest.raises(DataError, match=rf"{damage}\.mzML: "):
+            read_ms_run(path, reader=reader)
