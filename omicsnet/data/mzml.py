@@ -23,7 +23,7 @@ pyteomics where it gives up, and pymzdata for MGF files):
     whole file with pyteomics instead.
 ``"pyteomics"``
     :class:`pyteomics.mzml.MzML` / :class:`pyteomics.mzxml.MzXML` (lxml under the hood):
-    the general reader, 15-30 times slower on the shared files.
+    the general reader, 25-40 times slower on the shared files.
 ``"pymzdata"``
     pymzdata (Rust ``mzdata``; plain mzML and MGF), wrapped in omicsnet's checks: the same
     prolog check first, then its spectra checked one by one against an index made by this
