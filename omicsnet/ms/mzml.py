@@ -83,7 +83,7 @@ from typing import Any
 
 import numpy as np
 
-from omicsnet.errors import DataError, DataNotFoundError
+from omicsnet.errors import ConfigError, DataError, DataNotFoundError
 
 try:  # SIMD base64 (an optional dependency of the lcms extra); binascii otherwise
     from pybase64 import b64decode as _fast_b64decode
@@ -118,6 +118,31 @@ pyteomics, as for any array whose length differs from the declared one)."""
 
 MAX_PROLOG_BYTES = 1 << 20
 """A file whose root element does not start within this many bytes is refused."""
+
+MAX_ELEMENT_BYTES = 1 << 28
+"""Most bytes one ``<spectrum>`` (or ``<scan>``) element may span before the file is refused
+(real spectra take kilobytes to a few megabytes; an element that never ends would otherwise
+be buffered whole). Raise it with ``OMICSNET_MAX_ELEMENT_BYTES``."""
+
+MAX_GZIP_RATIO = 200
+"""A gzipped file may inflate to this many times its compressed size (plus
+:data:`GZIP_FLOOR_BYTES`) before it is refused as a decompression bomb (mzML holds
+already-compressed arrays: real files inflate 1.1 to 20 fold). Raise it with
+``OMICSNET_MAX_GZIP_RATIO``."""
+
+GZIP_FLOOR_BYTES = 1 << 26
+"""Bytes a gzipped file may always inflate to, whatever its compressed size."""
+
+
+def _limit(name: str, default: int) -> int:
+    """A limit of this module, raised (or lowered) by the environment variable ``name``."""
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    try:
+        return int(float(raw))
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
 
 _WS = b" \t\r\n"
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -529,6 +554,8 @@ def _decoded_chunks(path: Path, hasher: Any, chunk_size: int = CHUNK_SIZE) -> It
         yield from blocks
         return
     decomp = _big_inflate.decompressobj(16 + zlib.MAX_WBITS)
+    ratio = _limit("OMICSNET_MAX_GZIP_RATIO", MAX_GZIP_RATIO)
+    compressed = inflated = 0
 
     def _all() -> Iterator[bytes]:
         yield first
@@ -536,18 +563,26 @@ def _decoded_chunks(path: Path, hasher: Any, chunk_size: int = CHUNK_SIZE) -> It
 
     for block in _all():
         data = block
+        compressed += len(block)
         while data:
             if decomp.eof:  # another gzip member follows (or zero padding)
                 if not data.strip(b"\x00"):
                     break
                 decomp = _big_inflate.decompressobj(16 + zlib.MAX_WBITS)
-            try:
-                out = decomp.decompress(data)
+            try:  # at most 4 chunks at a time: a bomb never lands in memory whole
+                out = decomp.decompress(data, 4 * chunk_size)
             except (zlib.error, _BigInflateError) as err:
                 raise DataError(f"{path}: corrupt gzip data ({err})") from None
             if out:
+                inflated += len(out)
+                if inflated > ratio * compressed + GZIP_FLOOR_BYTES:
+                    raise DataError(
+                        f"{path}: the gzip stream inflates more than {ratio} times its size "
+                        f"({inflated:,} bytes from {compressed:,}): a decompression bomb, or "
+                        "not an mzML file; if you trust it, raise OMICSNET_MAX_GZIP_RATIO"
+                    )
                 yield out
-            data = decomp.unused_data if decomp.eof else b""
+            data = decomp.unused_data if decomp.eof else decomp.unconsumed_tail
     if not decomp.eof:
         raise DataError(
             f"{path}: truncated gzip file (the compressed stream ends early); "
@@ -800,6 +835,7 @@ class _BlockScanner:
 
     def __init__(self, path: Path, collector: _Collector) -> None:
         self.path = path
+        self.max_element = _limit("OMICSNET_MAX_ELEMENT_BYTES", MAX_ELEMENT_BYTES)
         self.collector = collector
         self.saw_chromatograms = False
 
@@ -872,6 +908,12 @@ class _BlockScanner:
                     continue
                 pos = start
                 wanted = len(buf) - start
+                if wanted > self.max_element:
+                    raise DataError(
+                        f"{self.path}: one element spans more than {self.max_element:,} bytes "
+                        "without ending (a damaged or hostile file; real spectra take a few "
+                        "MB); if you trust it, raise OMICSNET_MAX_ELEMENT_BYTES"
+                    )
             else:
                 keep = max(pos, len(buf.rstrip(_WS)) - 64)  # keep the root's end tag
                 # text before `keep` cannot hold the start of a block any more
@@ -881,12 +923,16 @@ class _BlockScanner:
                         keep = last  # an unfinished comment: keep it whole
                     self._skip(buf, pos, keep)
                     pos = keep
+                stripped = len(buf.rstrip(_WS))
+                if len(buf) - max(stripped, pos) > 4096:  # whitespace: keep none of it
+                    buf = buf[: max(stripped, pos)] + b"\n"
             if exhausted:
                 if start >= 0:
                     self._raise_cut_off()
                 break
             pieces: list[Any] = [memoryview(buf)[pos:]] if pos < len(buf) else []
             arrived = 0
+            wanted = min(wanted, self.max_element + 1 - wanted) if wanted else 0  # bounded
             while arrived == 0 or arrived < wanted:
                 chunk = next(chunks, None)
                 if chunk is None:
