@@ -55,8 +55,28 @@ def _signal_name(signum: int) -> str:
         return f"signal {signum}"
 
 
+_received: int | None = None
+
+
 def _raise_terminated(signum: int, frame: Any) -> None:
+    global _received
+    _received = signum
     raise Terminated(signum)
+
+
+def stop_requested() -> int | None:
+    """The signal that asked this process to stop (inside :func:`stop_on_signals`), or ``None``.
+
+    For code that must not take a result as finished when the stop was swallowed on the
+    way (a task that catches ``KeyboardInterrupt`` and returns early).
+
+    Examples
+    --------
+    >>> with stop_on_signals():
+    ...     stop_requested() is None
+    True
+    """
+    return _received
 
 
 @contextlib.contextmanager
@@ -76,9 +96,11 @@ def stop_on_signals(signums: tuple[int, ...] = (signal.SIGTERM,)) -> Iterator[No
     >>> signal.getsignal(signal.SIGTERM) is before
     True
     """
+    global _received
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    _received = None
     previous = {signum: signal.signal(signum, _raise_terminated) for signum in signums}
     try:
         yield
@@ -87,4 +109,4 @@ def stop_on_signals(signums: tuple[int, ...] = (signal.SIGTERM,)) -> Iterator[No
             signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
 
 
-__all__ = ["Terminated", "stop_on_signals"]
+__all__ = ["Terminated", "stop_on_signals", "stop_requested"]

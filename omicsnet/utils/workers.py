@@ -135,7 +135,7 @@ def _on_sigterm(signum: int, frame: Any) -> None:
 
 
 def prepare_worker(parent_pid: int | None = None) -> None:
-    """Set up the current process as a worker: SIGINT ignored, SIGTERM stops it, dies with its parent.
+    """Make this process a worker: SIGINT ignored, SIGTERM stops it, it dies with its parent.
 
     Called by :class:`WorkerPool` in each worker before the pool's own initializer; long-lived
     workers started otherwise (e.g. search workers) call it first thing.
