@@ -211,9 +211,14 @@ class WorkerPool(ProcessPoolExecutor):
         return super().submit(_run_task, fn, *args, **kwargs)
 
     def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
-        """Cancel queued jobs and stop the workers now (SIGTERM, then SIGKILL after ``grace``)."""
+        """Cancel queued jobs and stop the workers now (SIGTERM, then SIGKILL after ``grace``).
+
+        When it returns, every job is settled: the queued ones cancelled, the running ones
+        failed with :class:`~concurrent.futures.process.BrokenProcessPool`.
+        """
         processes = list((getattr(self, "_processes", None) or {}).values())
         results = getattr(self, "_result_queue", None)
+        manager = getattr(self, "_executor_manager_thread", None)
         self.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             with contextlib.suppress(Exception):
@@ -237,6 +242,8 @@ class WorkerPool(ProcessPoolExecutor):
         if writer is not None and not any(_is_alive(p) for p in processes):
             with contextlib.suppress(Exception):
                 writer.close()
+        if manager is not None:  # it settles the jobs that were running (BrokenProcessPool)
+            manager.join(grace)
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
         if exc_type is None:
