@@ -9,11 +9,11 @@ into one line and exit status 143 (130 for Ctrl-C).
 
 Examples
 --------
->>> import os, signal, time
+>>> import signal, time
 >>> with stop_on_signals():
 ...     try:
-...         os.kill(os.getpid(), signal.SIGTERM)
-...         time.sleep(5)  # interrupted at once
+...         signal.raise_signal(signal.SIGTERM)  # as `kill PID` would
+...         time.sleep(5)  # not reached
 ...     except Terminated as stop:
 ...         print(stop, stop.exit_status)
 terminated by SIGTERM 143
@@ -65,7 +65,7 @@ def _raise_terminated(signum: int, frame: Any) -> None:
 
 
 def stop_requested() -> int | None:
-    """The signal that asked this process to stop (inside :func:`stop_on_signals`), or ``None``.
+    """The signal that stopped the current :func:`stop_on_signals` block, or ``None``.
 
     For code that must not take a result as finished when the stop was swallowed on the
     way (a task that catches ``KeyboardInterrupt`` and returns early).
@@ -107,6 +107,7 @@ def stop_on_signals(signums: tuple[int, ...] = (signal.SIGTERM,)) -> Iterator[No
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        _received = None  # a stop belongs to the block it happened in
 
 
 __all__ = ["Terminated", "stop_on_signals", "stop_requested"]

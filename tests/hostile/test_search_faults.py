@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,8 @@ import yaml
 
 from omicsnet.errors import ConfigError, DataNotFoundError
 from omicsnet.search.settings import CampaignSettings, check_paths
+from omicsnet.search.tasks import execute_trial
+from omicsnet.utils.signals import Terminated, stop_on_signals, stop_requested
 from tests.hostile.helpers import REPO, child_env, omicsnet_command
 
 SPACE = {"x": {"type": "range", "bounds": [0.0, 1.0]}}
@@ -159,3 +163,27 @@ def test_a_trial_killed_right_after_its_function_returned_is_not_run_again(tmp_p
     saved = json.loads((directory / "trials" / "00000" / "result.json").read_text())
     table = campaign.table().set_index("trial_index")
     assert table.loc[0, "loss"] == saved["metrics"]["loss"]
+
+
+def swallowing_task(parameters, context):
+    """A careless task: Ctrl-C or SIGTERM cuts it short, and it reports success anyway."""
+    try:
+        signal.raise_signal(signal.SIGTERM)
+        time.sleep(5)
+    except BaseException:
+        return {"loss": 0.0}
+    return {"loss": 1.0}
+
+
+def test_a_trial_that_swallows_a_stop_gets_no_result(tmp_path):
+    job = {"trial_index": 0, "task": f"{__name__}:swallowing_task", "parameters": {"x": 0.5},
+           "context": {"trial_index": 0, "seed": 0, "out_dir": str(tmp_path)},
+           "objectives": ["loss"]}  # fmt: skip
+    with stop_on_signals(), pytest.raises(Terminated):
+        execute_trial(job)
+    assert not (tmp_path / "result.json").exists()  # so resume runs it again
+    assert stop_requested() is None  # the stop belonged to that block only
+    job["task"] = "tests.hostile.search_tasks:counting_task"
+    job["context"]["base_dir"], job["context"]["options"] = str(tmp_path), {"calls": "calls"}
+    (tmp_path / "calls").mkdir()
+    assert execute_trial(job)["status"] == "completed"
