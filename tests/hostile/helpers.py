@@ -30,6 +30,13 @@ def child_env(**extra: str) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": path, **extra}
 
 
+def run_command(command: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+    """Run a command to its end (at most 5 minutes), capturing its text output."""
+    return subprocess.run(
+        command, capture_output=True, text=True, env=child_env(**env), timeout=300
+    )
+
+
 def group_members(pgid: int) -> dict[int, str]:
     """``{pid: state}`` of the live (non-zombie) processes in a process group (Linux /proc)."""
     members: dict[int, str] = {}

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import errno
 import logging
-import subprocess
 from pathlib import Path
+from subprocess import CompletedProcess
 
 import pytest
 
 from omicsnet.ms import binning
 from omicsnet.ms.binning import LCMSMatrix, convert_files
 from tests.hostile.helpers import (
-    child_env,
     in_fault_namespace,
     omicsnet_command,
+    run_command,
     tmp_files,
     unshare_works,
     write_runs,
@@ -74,20 +74,12 @@ def test_a_full_disk_turns_caching_off_after_one_warning(runs, tmp_path, caplog,
     assert len(warnings) == 1 and "without caching" in warnings[0], warnings
 
 
-def _convert_cli(
-    runs: list[Path], out: Path, cache: Path, **faults
-) -> subprocess.CompletedProcess[str]:
+def _convert_cli(runs: list[Path], out: Path, cache: Path, **faults) -> CompletedProcess[str]:
     command = omicsnet_command(
         "-q", "lcms", "convert", *map(str, runs), "--out", str(out), "--cache-dir", str(cache)
     )
     command += ["--workers", "2"]
-    return subprocess.run(
-        in_fault_namespace(command, **faults),
-        capture_output=True,
-        text=True,
-        env=child_env(),
-        timeout=300,
-    )
+    return run_command(in_fault_namespace(command, **faults))
 
 
 def _warning_lines(stderr: str) -> list[str]:

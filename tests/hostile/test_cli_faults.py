@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import errno
 import signal
-import subprocess
 import time
 
 import pytest
@@ -17,9 +16,9 @@ import pytest
 from omicsnet import cli
 from omicsnet.commands import core
 from tests.hostile.helpers import (
-    child_env,
     in_fault_namespace,
     omicsnet_command,
+    run_command,
     tmp_files,
     unshare_works,
     write_runs,
@@ -99,13 +98,7 @@ def test_a_full_output_disk_is_one_line_naming_the_file(tmp_path):
     command = omicsnet_command(
         "-q", "lcms", "convert", str(runs[0]), "--out", str(out), "--no-cache", "--workers", "1"
     )
-    result = subprocess.run(
-        in_fault_namespace(command, full=[out], full_bytes=16 * 1024),
-        capture_output=True,
-        text=True,
-        env=child_env(),
-        timeout=300,
-    )
+    result = run_command(in_fault_namespace(command, full=[out], full_bytes=16 * 1024))
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
     assert lines == [

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import sys
 import textwrap
 import time
@@ -25,7 +24,7 @@ from omicsnet.errors import ConfigError, DataNotFoundError
 from omicsnet.search.settings import CampaignSettings, check_paths
 from omicsnet.search.tasks import execute_trial
 from omicsnet.utils.signals import Terminated, stop_on_signals, stop_requested
-from tests.hostile.helpers import REPO, child_env, omicsnet_command
+from tests.hostile.helpers import omicsnet_command, run_command
 
 SPACE = {"x": {"type": "range", "bounds": [0.0, 1.0]}}
 EXPERIMENT = {
@@ -51,12 +50,8 @@ def test_an_escaping_experiment_path_is_refused_before_any_trial(tmp_path):
     (tmp_path / "outside.yaml").write_text(yaml.safe_dump(EXPERIMENT))
     config = _study(tmp_path, {"experiment": "../outside.yaml"})
     out = tmp_path / "study" / "campaign"
-    result = subprocess.run(
-        omicsnet_command("search", "run", str(config), "--out", str(out), "--no-progress"),
-        capture_output=True,
-        text=True,
-        env=child_env(),
-        timeout=300,
+    result = run_command(
+        omicsnet_command("search", "run", str(config), "--out", str(out), "--no-progress")
     )
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
@@ -145,14 +140,8 @@ def test_a_trial_killed_right_after_its_function_returned_is_not_run_again(tmp_p
               "task_options": {"calls": "calls"}}  # fmt: skip
     (study / "search.json").write_text(json.dumps(config))
     directory = study / "campaign"
-    killed = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(DRIVER), str(study / "search.json"), str(directory)],
-        cwd=REPO,
-        env=child_env(OMP_NUM_THREADS="1"),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    driver = [sys.executable, "-c", textwrap.dedent(DRIVER)]
+    killed = run_command([*driver, str(study / "search.json"), str(directory)], OMP_NUM_THREADS="1")
     assert killed.returncode == 137, killed.stderr
     assert len(list((study / "calls").iterdir())) == 1  # the task ran, then the kill came
     assert load_campaign(directory).counts() == {"running": 1}
