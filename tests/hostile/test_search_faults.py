@@ -127,7 +127,7 @@ campaign.run_campaign(sys.argv[1], output=sys.argv[2], progress=False)
 """
 
 
-@pytest.mark.parametrize("backend", ["local", "inline"])
+@pytest.mark.parametrize("backend", ["local", pytest.param("inline", marks=pytest.mark.slow)])
 def test_a_trial_killed_right_after_its_function_returned_is_not_run_again(tmp_path, backend):
     pytest.importorskip("ax")
     from omicsnet.search.campaign import load_campaign, resume_campaign
