@@ -7,11 +7,14 @@ to Ax as soon as it arrives and stores the experiment after every step (see
 finished, completed or failed; a failed trial keeps its error message and the campaign
 goes on.
 
-Killed at any moment (Ctrl-C, SIGKILL, a lost machine), a campaign resumes with
+Killed at any moment (Ctrl-C, SIGTERM, SIGKILL, a lost machine), a campaign resumes with
 :func:`resume_campaign`: finished trials keep their indices and results; a trial whose
 result was written but not yet stored in the snapshot is completed from its
-``result.json``; a trial that was running is marked ABANDONED and its parameters are run
-again as a new trial, so nothing is lost and nothing finished runs twice.
+``result.json`` (written where the trial ran, before the result is reported, so a trial
+whose task returned is never run again); a trial that was running is marked ABANDONED
+and its parameters are run again as a new trial, so nothing is lost and nothing finished
+runs twice. Every path of the config is checked before the first trial
+(:func:`~omicsnet.search.settings.check_paths`).
 
 Examples
 --------
