@@ -50,6 +50,7 @@ import io
 import json
 import logging
 import os
+import tempfile
 import time
 import traceback
 from collections.abc import Iterable, Mapping
@@ -987,8 +988,6 @@ def _usable_cache(folder: str) -> tuple[str | None, bool]:
         )
         return None, False
     try:
-        import tempfile
-
         handle, probe = tempfile.mkstemp(prefix=".write-probe-", dir=path)
         os.close(handle)
         os.unlink(probe)
