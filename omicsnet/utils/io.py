@@ -56,8 +56,14 @@ def atomic_write_bytes(
     """
     path = Path(path)
     _refuse_existing(path, overwrite)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as err:
+        named = _naming(err, path)
+        if named is err:
+            raise
+        raise named from err
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -65,11 +71,28 @@ def atomic_write_bytes(
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; use the user's usual mode
         os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
+    except BaseException as err:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        raise
+        named = _naming(err, path) if isinstance(err, OSError) else err
+        if named is err:
+            raise
+        raise named from err
     return path
+
+
+def _naming(err: OSError, path: Path) -> OSError:
+    """The same error (type and errno) naming the destination, not a temporary file.
+
+    A full disk fails ``write`` with no file name at all, and ``mkstemp``/``replace`` name
+    the temporary file; the user needs the destination. Errors naming another path (the
+    folder that could not be created) are kept as they are.
+    """
+    if err.errno is None:
+        return err
+    if err.filename is not None and not Path(str(err.filename)).name.startswith(f".{path.name}."):
+        return err
+    return OSError(err.errno, err.strerror, os.fspath(path))  # PermissionError stays one
 
 
 def atomic_write_text(
