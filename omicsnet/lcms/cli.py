@@ -115,11 +115,11 @@ def cmd_lcms_convert(args: argparse.Namespace) -> int:
             use_cache=not args.no_cache,
             workers=args.workers,
             progress=not args.quiet,
+            keep_matrices=False,  # each matrix is saved as soon as it is ready
+            on_converted=lambda path, matrix: matrix.save(
+                targets[path], overwrite=args.overwrite
+            ),
         )
-        for record in result.records:
-            matrix = result.matrices.get(record.path)
-            if matrix is not None:
-                matrix.save(targets[record.path], overwrite=args.overwrite)
     print(
         f"{result.n_converted} converted, {result.n_cached} from cache, {result.n_failed} failed;"
         f" matrices in {args.out}"

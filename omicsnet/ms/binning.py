@@ -53,7 +53,7 @@ import os
 import tempfile
 import time
 import traceback
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -1038,8 +1038,13 @@ def convert_files(
     reader: str = "auto",
     progress: bool = True,
     keep_matrices: bool = True,
+    on_converted: Callable[[str, LCMSMatrix], None] | None = None,
 ) -> BatchResult:
     """Convert many files in worker processes, with a cache and a progress bar.
+
+    ``on_converted(path, matrix)`` is called for each file as soon as it is converted (or
+    read from the cache), in the calling process: a command saves each result then, so
+    that a stopped batch keeps what it finished.
 
     Parameters
     ----------
@@ -1106,11 +1111,16 @@ def convert_files(
         folder = os.fspath(cache_dir) if cache_dir is not None else str(default_cache_dir())
         folder, cache_write = _usable_cache(folder)
     params_dict = params.to_dict()
+    wanted = keep_matrices or on_converted is not None  # matrices sent back by the workers
     results: dict[str, tuple[ConversionRecord, LCMSMatrix | None]] = {}
     cache_warned = False
 
     def collect(path: str, outcome: tuple[ConversionRecord, LCMSMatrix | None]) -> None:
         nonlocal cache_write, cache_warned
+        if on_converted is not None and outcome[1] is not None:
+            on_converted(path, outcome[1])
+            if not keep_matrices:  # handed over: do not hold every matrix in memory
+                outcome = (outcome[0], None)
         results[path] = outcome
         error = outcome[0].cache_error
         if error is not None and not cache_warned:
@@ -1126,7 +1136,7 @@ def convert_files(
             for path in unique:
                 collect(
                     path,
-                    _convert_task(path, params_dict, folder, reader, keep_matrices, cache_write),
+                    _convert_task(path, params_dict, folder, reader, wanted, cache_write),
                 )
         else:
             from concurrent.futures import as_completed
@@ -1142,7 +1152,7 @@ def convert_files(
                         params_dict,
                         folder,
                         reader,
-                        keep_matrices,
+                        wanted,
                         cache_write,
                     ): path
                     for path in unique

@@ -96,7 +96,8 @@ def _check_stopped(
         assert LCMSMatrix.load(path).shape == (1024, 1024)
     cached = list((tmp_path / "cache").rglob("*.npz"))
     assert len(cached) < N_RUNS, "queued files were converted after the stop"
-    assert list((tmp_path / "out").glob("*.npz")) == []  # matrices are saved only at the end
+    # each matrix is saved as soon as its file is converted: what was finished is kept
+    assert len(list((tmp_path / "out").glob("*.npz"))) <= len(cached)
     return stderr.strip()
 
 
