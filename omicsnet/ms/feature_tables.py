@@ -519,12 +519,14 @@ def _numeric(frame: pd.DataFrame, column: str, path: Path) -> np.ndarray:
     missing = text.isin(["", "NA", "NaN", "nan", "N/A", "null"])
     values = pd.to_numeric(text.where(~missing), errors="coerce")
     bad = values.isna() & ~missing
-    if bool(bad.any()):
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(
-            f"{path}: non-numeric value in column {shown(column)} at "
-            f"data row {row + 1} (line {row + 2} of the file)"
-        )
+    infinite = np.isinf(values.to_numpy(dtype=np.float64))
+    for what, where in (("non-numeric", bad.to_numpy()), ("infinite", infinite)):
+        if bool(where.any()):
+            row = int(np.flatnonzero(where)[0])
+            raise DataError(
+                f"{path}: {what} value in column {shown(column)} at "
+                f"data row {row + 1} (line {row + 2} of the file)"
+            )
     return values.to_numpy(dtype=np.float64)
 
 
