@@ -190,19 +190,20 @@ def _plot_history(history: Any, path: Path) -> None:
     except ImportError:
         logger.info("matplotlib not installed: skipping the learning-curve plot")
         return
-    fig, ax = plt.subplots(figsize=(5, 3.2), dpi=120)
-    ax.plot(history["epoch"], history["train_loss"], label="train")
-    if "val_loss" in history:
-        ax.plot(history["epoch"], history["val_loss"], label="validation")
-    best = history["val_loss"].idxmin() if "val_loss" in history else None
-    if best is not None:
-        ax.axvline(history["epoch"][best], ls=":", color="grey", label="best epoch")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("MSE loss")
-    ax.set_yscale("log")
-    ax.legend(frameon=False)
-    ax.set_title("omicsnet demo: learning curve")
-    fig.tight_layout()
+    from omicsnet.utils.plotting import label_axes, style
+
+    with style():
+        fig, ax = plt.subplots(figsize=(5, 3.2), dpi=120, layout="constrained")
+        ax.plot(history["epoch"], history["train_loss"], label="training")
+        if "val_loss" in history:
+            ax.plot(history["epoch"], history["val_loss"], label="validation")
+        best = history["val_loss"].idxmin() if "val_loss" in history else None
+        if best is not None:
+            ax.axvline(history["epoch"][best], ls=":", color="grey", label="best epoch")
+        label_axes(ax, x="epoch", y="loss (MSE, log scale)")
+        ax.set_yscale("log")
+        ax.legend()
+        ax.set_title("omicsnet demo: learning curve")
     save_figure(fig, path, dpi=120)
 
 

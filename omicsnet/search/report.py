@@ -51,6 +51,7 @@ class Campaign(Protocol):
 
     def counts(self) -> dict[str, int]: ...
 
+
 logger = logging.getLogger(__name__)
 
 PROGRESS_PLOT = "progress.png"
@@ -162,44 +163,65 @@ def best_so_far(table: pd.DataFrame, objective: Objective) -> pd.Series:
     return best.set_axis(done["trial_index"].to_numpy())
 
 
+def _objective_label(objective: Objective) -> str:
+    return f"{objective.name} ({'lower' if objective.minimize else 'higher'} is better)"
+
+
 def plot_progress(table: pd.DataFrame, objectives: list[Objective]) -> Any:
     """Figure: each objective per trial (dots), best so far (line), failures (crosses)."""
+    from matplotlib.ticker import MaxNLocator
+
+    from omicsnet.utils.plotting import label_axes, style
+
     plt = pyplot()
-    fig, axes = plt.subplots(
-        len(objectives), 1, figsize=(7, 2.8 * len(objectives)), squeeze=False, sharex=True
-    )
-    for ax, objective in zip(axes[:, 0], objectives, strict=True):
-        done = _completed(table, [objective])
-        ax.scatter(done["trial_index"], done[objective.name], s=14, label="completed trial")
-        best = best_so_far(table, objective)
-        ax.step(best.index, best.to_numpy(), where="post", color="C3", label="best so far")
-        failed = table[table["status"] == "failed"] if len(table) else table
-        if len(failed) and len(done):
-            level = done[objective.name].max() if objective.minimize else done[objective.name].min()
-            ax.scatter(
-                failed["trial_index"], [level] * len(failed), marker="x", color="grey",
-                label="failed trial",
-            )  # fmt: skip
-        ax.set_ylabel(f"{objective.name} ({objective.goal})")
-        ax.legend(fontsize=8)
-    axes[-1, 0].set_xlabel("trial")
-    fig.tight_layout()
+    with style():
+        fig, axes = plt.subplots(
+            len(objectives), 1, figsize=(7, 2.8 * len(objectives)), squeeze=False, sharex=True,
+            layout="constrained",
+        )  # fmt: skip
+        for ax, objective in zip(axes[:, 0], objectives, strict=True):
+            done = _completed(table, [objective])
+            ax.scatter(done["trial_index"], done[objective.name], s=14, label="completed trial")
+            best = best_so_far(table, objective)
+            ax.step(best.index, best.to_numpy(), where="post", color="C3", label="best so far")
+            failed = table[table["status"] == "failed"] if len(table) else table
+            if len(failed) and len(done):
+                values = done[objective.name]
+                level = values.max() if objective.minimize else values.min()
+                ax.scatter(
+                    failed["trial_index"], [level] * len(failed), marker="x", color="grey",
+                    label="failed trial (drawn at the worst value)",
+                )  # fmt: skip
+            label_axes(ax, y=_objective_label(objective))
+            ax.legend()
+        axes[-1, 0].xaxis.set_major_locator(MaxNLocator(integer=True))
+        label_axes(axes[-1, 0], x="trial (in the order run)")
     return fig
 
 
 def plot_pareto(table: pd.DataFrame, objectives: list[Objective]) -> Any:
-    """Figure: completed trials on the first two objectives, the Pareto front marked."""
+    """Figure: completed trials on the first two objectives, the Pareto front marked.
+
+    The trials of the front are labelled with their trial index (as in ``trials.csv``).
+    """
+    from omicsnet.utils.plotting import label_axes, place_labels, style
+
     plt = pyplot()
     first, second = objectives[0], objectives[1]
     done = _completed(table, objectives)
-    front = pareto_front(table, objectives)
-    fig, ax = plt.subplots(figsize=(6, 4.5))
-    ax.scatter(done[first.name], done[second.name], s=14, color="C0", label="trial")
-    ax.plot(front[first.name], front[second.name], "o-", color="C3", label="Pareto front")
-    ax.set_xlabel(f"{first.name} ({first.goal})")
-    ax.set_ylabel(f"{second.name} ({second.goal})")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
+    front = pareto_front(table, objectives).sort_values(first.name)
+    with style():
+        fig, ax = plt.subplots(figsize=(6, 4.5), layout="constrained")
+        ax.scatter(done[first.name], done[second.name], s=16, color="C0", label="trial")
+        ax.plot(front[first.name], front[second.name], marker="o", linestyle="-", color="C3",
+                label="Pareto front")  # fmt: skip
+        label_axes(ax, x=_objective_label(first), y=_objective_label(second))
+        ax.legend(loc="upper right")
+        place_labels(
+            ax, front[first.name].to_numpy(float), front[second.name].to_numpy(float),
+            [f"trial {int(t)}" for t in front["trial_index"]], budget=len(front),
+            marker_size=7.0, fontsize=7, colors=["C3"] * len(front),
+        )  # fmt: skip
     return fig
 
 
