@@ -90,6 +90,7 @@ class NetworkInference:
         existing folder is replaced only with ``overwrite=True``.
         """
         from omicsnet.networks.pcsf import write_graphml
+        from omicsnet.utils.io import write_csv
         from omicsnet.utils.output import atomic_directory
 
         with atomic_directory(folder, overwrite=overwrite) as tmp:
@@ -97,16 +98,22 @@ class NetworkInference:
             nodes = self.pcsf.nodes.merge(
                 self.node_info, left_on="node", right_index=True, how="left"
             )
-            nodes.to_csv(tmp / "nodes.csv", index=False)
-            self.pcsf.edges.to_csv(tmp / "edges.csv", index=False)
-            self.matches.to_csv(tmp / "matches.csv", index=False)
+            # computed numbers rounded (6 significant digits); masses, m/z and the
+            # user's own signal rows and edge costs are written as they are
+            write_csv(nodes, tmp / "nodes.csv", exact=MASS_COLUMNS)
+            write_csv(self.pcsf.edges, tmp / "edges.csv", exact=["cost"])
+            write_csv(self.matches, tmp / "matches.csv", exact=[*MASS_COLUMNS, "score"])
             self.unmatched.to_csv(tmp / "unmatched.csv", index=False)
-            self.enrichment.to_csv(tmp / "enrichment.csv", index=False)
+            write_csv(self.enrichment, tmp / "enrichment.csv")
             summary = {**self.summary(), "params": self.params}
             (tmp / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
             plot_network(self, tmp / "network.png")
         return Path(folder)
 
+
+#: Columns of masses and m/z, written with every digit (6 significant digits are 5 ppm
+#: at m/z 200).
+MASS_COLUMNS = ("mz", "mass", "neutral_mass", "theoretical_mz", "monoisotopic_mass")
 
 #: Largest signal score accepted: prizes are scores times b, and must stay far from overflow.
 MAX_SCORE = 1e12

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from omicsnet.search.storage import TABLE_FILE, read_result
-from omicsnet.utils.io import atomic_write_text
+from omicsnet.utils.io import write_csv
 from omicsnet.utils.plotting import pyplot, save_figure
 
 if TYPE_CHECKING:
@@ -228,8 +228,7 @@ def plot_pareto(table: pd.DataFrame, objectives: list[Objective]) -> Any:
 def write_report(campaign: Campaign, *, plots: bool = True) -> dict[str, Path]:
     """Write ``trials.csv`` and (with matplotlib) ``progress.png`` / ``pareto.png``."""
     table = trial_table(campaign)
-    csv = table.to_csv(index=False)
-    written = {"table": atomic_write_text(campaign.directory / TABLE_FILE, csv)}
+    written = {"table": write_csv(table, campaign.directory / TABLE_FILE)}
     if not plots or not len(table):
         return written
     try:
@@ -252,6 +251,8 @@ def format_status(campaign: Campaign, *, max_rows: int = 20) -> str:
     """A plain-text status report: counts, best trial or Pareto front, latest trials."""
     import pandas as pd
 
+    from omicsnet.utils.numbers import format_frame, format_number
+
     settings = campaign.settings
     table = trial_table(campaign)
     counts = campaign.counts()
@@ -268,13 +269,14 @@ def format_status(campaign: Campaign, *, max_rows: int = 20) -> str:
             lines.append(f"Pareto front ({len(front)} trials):")
             if len(front):
                 cols = ["trial_index", *settings.objective_names, *settings.space.names]
-                lines.append(front[[c for c in cols if c in front]].to_string(index=False))
+                lines.append(format_frame(front[[c for c in cols if c in front]], 6, index=False))
         else:
             best = best_trial(table, settings.objectives)
             if best is not None:
                 name = settings.objective_names[0]
                 params = {k: best[k] for k in settings.space.names if k in best}
-                lines.append(f"best trial {best['trial_index']}: {name} = {best[name]:.6g}")
+                value = format_number(best[name], 6)
+                lines.append(f"best trial {best['trial_index']}: {name} = {value}")
                 lines.append(f"  parameters: {params}")
         failed = table[table["status"] == "failed"] if len(table) else table
         for row in failed.tail(5).itertuples(index=False):
@@ -283,5 +285,5 @@ def format_status(campaign: Campaign, *, max_rows: int = 20) -> str:
             lines.append(f"latest {min(max_rows, len(table))} trials:")
             cols = ["trial_index", "status", *settings.objective_names, "seconds"]
             latest = table[[c for c in cols if c in table]].tail(max_rows)
-            lines.append(latest.to_string(index=False))
+            lines.append(format_frame(latest, 6, index=False))
     return "\n".join(lines)

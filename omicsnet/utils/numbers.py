@@ -28,7 +28,7 @@ array([3.10000e+00, 2.52678e-10, 5.27000e+04])
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -193,19 +193,54 @@ def format_number(value: Any, digits: int = 3) -> str:
     return f"{x:.{digits}g}"
 
 
-def format_frame(frame: pd.DataFrame, digits: int = 3, *, index: bool = True) -> str:
+def format_frame(
+    frame: pd.DataFrame,
+    digits: int = 3,
+    *,
+    index: bool = True,
+    column_digits: Mapping[str, int] | None = None,
+) -> str:
     """A table as text, every float through :func:`format_number`.
+
+    Parameters
+    ----------
+    frame
+        The table.
+    digits
+        Significant digits of float columns.
+    index
+        Print the index.
+    column_digits
+        Other precision for some columns (e.g. ``{"mz": 7}``: m/z needs more digits).
 
     Examples
     --------
     >>> import pandas as pd
-    >>> print(format_frame(pd.DataFrame({"set": ["a", "b"], "q": [0.00012, 0.5]}), index=False))
-    set        q
-      a 1.20e-04
-      b      0.5
+    >>> t = pd.DataFrame({"set": ["a", "b"], "q": [0.00012, 0.5], "mz": [924.8123, 160.05]})
+    >>> print(format_frame(t, index=False, column_digits={"mz": 6}))
+    set        q      mz
+      a 1.20e-04 924.812
+      b      0.5  160.05
     """
     digits = _check_digits(digits, "digits")
-    return frame.to_string(index=index, float_format=lambda v: format_number(v, digits))
+    extra = {str(k): _check_digits(v, "column digits") for k, v in (column_digits or {}).items()}
+    formatters = {
+        name: (lambda v, d=extra[name]: format_number(v, d))
+        for name in frame.columns
+        if name in extra and _is_float_column(frame[name])
+    }
+    return frame.to_string(
+        index=index,
+        float_format=lambda v: format_number(v, digits),
+        formatters=formatters or None,
+    )
+
+
+def _is_float_column(column: Any) -> bool:
+    """Whether a pandas column holds floats."""
+    import pandas as pd
+
+    return bool(pd.api.types.is_float_dtype(column.dtype))
 
 
 __all__ = [
