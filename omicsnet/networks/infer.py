@@ -450,10 +450,12 @@ def _node_kind(attrs: dict[str, Any]) -> str:
 
 
 def _node_label(node: Any, attrs: dict[str, Any], kind: str) -> str:
-    """A metabolite's name; a protein's gene symbol (its node ID when it is one), else its name."""
+    """A metabolite's name; a protein's gene symbol (its name or its ID, whichever is one)."""
     node, name = str(node), str(attrs.get("name") or "").strip()
-    if kind == "protein" and (len(node) <= 12 and " " not in node) and node != name:
-        return node
+    if kind == "protein":
+        for candidate in (name, node):  # e.g. name "pykF" (id b1676); id "ASAH2" (long name)
+            if candidate and len(candidate) <= 12 and " " not in candidate:
+                return candidate
     return name or node
 
 
