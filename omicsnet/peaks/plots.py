@@ -46,7 +46,7 @@ def draw_threshold_sweep(sweep: pd.DataFrame) -> Any:
     with style():
         fig = Figure(figsize=(5.8, 3.6), layout="constrained")
         ax = fig.subplots()
-        ax.plot(sweep["threshold"], sweep["difference"], color="0.55", linewidth=5, alpha=0.45,
+        ax.plot(sweep["threshold"], sweep["difference"], color="0.55", linewidth=7, alpha=0.4,
                 solid_capstyle="butt", label="difference (true - false)")  # fmt: skip
         ax.plot(sweep["threshold"], sweep["true_rate"], color="tab:blue", linestyle="-",
                 marker="o", markevery=every, label="true High (share of High peaks)")  # fmt: skip
@@ -96,6 +96,7 @@ def draw_peak_matrices(
     ('scan in the peak window', 'intensity (scaled to the maximum)')
     """
     from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     from omicsnet.utils.plotting import label_axes, style
@@ -118,10 +119,14 @@ def draw_peak_matrices(
             ax.set_xticks([0, len(trace) // 2, len(trace) - 1])
             label_axes(ax, x="scan in the peak window",
                        y="intensity (scaled to the maximum)" if k == 0 else None)  # fmt: skip
-        axes[-1].legend(
-            handles=[Patch(color="tab:green", alpha=0.3, label="inside the peak's RT bounds")],
-            loc="upper right", fontsize=7,
-        )  # fmt: skip
+        fig.legend(
+            handles=[
+                Line2D([], [], color="tab:blue", label="intensity trace"),
+                Patch(color="tab:green", alpha=0.3, label="inside the peak's RT bounds"),
+            ],
+            loc="outside lower center",
+            ncols=2,
+        )
     return fig
 
 

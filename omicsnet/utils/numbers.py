@@ -153,9 +153,9 @@ def round_frame(
 def format_number(value: Any, digits: int = 3) -> str:
     """A number as printed for people: ``digits`` significant digits, tiny ones in e-notation.
 
-    Whole numbers are printed whole; magnitudes below ``1e-3`` or from ``1e6`` up in
+    Integers are printed whole; magnitudes below ``1e-3`` or from ``1e6`` up in
     scientific notation (``1.00e-04``); the rest in fixed notation with ``digits``
-    significant digits (trailing zeros dropped), never rounded to ``0.000``. Anything
+    significant digits (``1.00``, ``0.978``), never rounded to ``0.000``. Anything
     that is not a number is returned as ``str(value)``.
 
     Parameters
@@ -167,8 +167,8 @@ def format_number(value: Any, digits: int = 3) -> str:
 
     Examples
     --------
-    >>> [format_number(v) for v in (0.0001, 0.01234, 0.5, 12.3456, 12345.6, 3e7, 0, 42, -2.5e-6)]
-    ['1.00e-04', '0.0123', '0.5', '12.3', '12346', '3.00e+07', '0', '42', '-2.50e-06']
+    >>> [format_number(v) for v in (0.0001, 0.01234, 0.5, 1.0, 12.3456, 12345.6, 3e7, 0, 42)]
+    ['1.00e-04', '0.0123', '0.500', '1.00', '12.3', '12346', '3.00e+07', '0', '42']
     >>> format_number(float("nan")), format_number("n/a"), format_number(True)
     ('nan', 'n/a', 'True')
     """
@@ -190,7 +190,7 @@ def format_number(value: Any, digits: int = 3) -> str:
         return f"{x:.{max(digits - 1, 0)}e}"
     if magnitude >= 10 ** (digits - 1):  # no decimals left: print the rounded whole number
         return f"{x:.0f}"
-    return f"{x:.{digits}g}"
+    return f"{x:#.{digits}g}"  # trailing zeros kept: 1.00 and 0.978 line up in a report
 
 
 def format_frame(
@@ -220,7 +220,7 @@ def format_frame(
     >>> print(format_frame(t, index=False, column_digits={"mz": 6}))
     set        q      mz
       a 1.20e-04 924.812
-      b      0.5  160.05
+      b    0.500 160.050
     """
     digits = _check_digits(digits, "digits")
     extra = {str(k): _check_digits(v, "column digits") for k, v in (column_digits or {}).items()}

@@ -71,13 +71,14 @@ def test_write_csv_refuses_to_replace_unless_asked(tmp_path):
         (1e-4, "1.00e-04"),
         (0.000123456, "1.23e-04"),
         (0.0123456, "0.0123"),
-        (0.5, "0.5"),
+        (0.5, "0.500"),
+        (1.0, "1.00"),
         (0.978, "0.978"),
         (12.3456, "12.3"),
         (1234.56, "1235"),
         (2.5e7, "2.50e+07"),
         (0, "0"),
-        (np.float32(0.25), "0.25"),
+        (np.float32(0.25), "0.250"),
         (np.int64(7), "7"),
         (float("nan"), "nan"),
     ],
@@ -94,7 +95,7 @@ def test_small_values_are_never_printed_as_zero():
 def test_format_frame_uses_e_notation_for_small_values():
     frame = pd.DataFrame({"protein": ["A", "B"], "shap": [1.2e-4, 0.25], "mz": [924.8123, 160.0]})
     text = format_frame(frame, index=False, column_digits={"mz": 7})
-    assert "1.20e-04" in text and "0.000" not in text and "924.8123" in text
+    assert "1.20e-04" in text and " 0.000 " not in text and "924.8123" in text
 
 
 def test_digits_must_be_positive():
