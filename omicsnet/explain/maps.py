@@ -936,7 +936,7 @@ def plot_maps(
             table = (
                 top_regions(smap, regions, quantile=quantile, classes=names) if regions else None
             )
-            column = titles[j] if titles is not None else smap.method
+            column = titles[j] if titles is not None else METHOD_NAMES.get(smap.method, smap.method)
             bar_label = (
                 colorbar_labels[j]
                 if colorbar_labels is not None
@@ -993,9 +993,15 @@ def _panel_title(smap: SaliencyMap, column: str, name: str) -> str:
     if smap.method == "input":
         return column
     counts = smap.params.get("n_samples")
-    if isinstance(counts, dict) and name in counts:
-        return f"{column}: {name} (n = {counts[name]})"
+    if isinstance(counts, dict) and name in counts:  # a class profile: a mean over samples
+        if "profile" not in column:
+            column = f"{column} class profile"
+        return f"{column}: {name} (mean of {counts[name]} samples)"
     return f"{column} for class {name}"
+
+
+#: How the methods are named in figure titles.
+METHOD_NAMES = {"rise": "RISE", "gradcam": "Grad-CAM", "layercam": "LayerCAM", "input": "input"}
 
 
 def _prediction_note(maps: Sequence[SaliencyMap]) -> str | None:

@@ -466,7 +466,7 @@ def explain_rise(
         profiles.save(tmp / "class_profiles.npz")
         write_csv(regions, tmp / "top_regions.csv")
         save_figure(
-            plot_maps([profiles], titles=["RISE class profiles"]), tmp / "class_profiles.png"
+            plot_maps([profiles], titles=["RISE class profile"]), tmp / "class_profiles.png"
         )
         (tmp / "params.json").write_text(
             json.dumps(
