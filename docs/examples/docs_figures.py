@@ -32,28 +32,13 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from lcms_studies_example import omicsnet  # the same runner: echo, time, fail loudly
 
 SECTIONS = ("network", "peaks", "lcms", "images", "serum-images", "search")
-
-
-def omicsnet(*args: str) -> str:
-    """Run one ``omicsnet`` command, echo it and its output, fail loudly."""
-    print("$ omicsnet " + " ".join(args), flush=True)
-    start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "omicsnet", *args], capture_output=True, text=True)
-    print(done.stdout, end="")
-    if done.returncode != 0:
-        print(done.stderr, file=sys.stderr)
-        raise SystemExit(f"command failed ({done.returncode}): {' '.join(args)}")
-    print(f"  [{time.perf_counter() - start:.0f} s]", flush=True)
-    return done.stdout
 
 
 def network(out: Path, data_dir: str) -> dict[str, Path]:

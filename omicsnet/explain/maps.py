@@ -936,7 +936,8 @@ def plot_maps(
             table = (
                 top_regions(smap, regions, quantile=quantile, classes=names) if regions else None
             )
-            column = titles[j] if titles is not None else METHOD_NAMES.get(smap.method, smap.method)
+            column = titles[j] if titles is not None else smap.method
+            column = METHOD_NAMES.get(column, column)  # "layercam" -> "LayerCAM"
             bar_label = (
                 colorbar_labels[j]
                 if colorbar_labels is not None
