@@ -150,7 +150,7 @@ def round_frame(
     return out
 
 
-def format_number(value: Any, digits: int = 3) -> str:
+def format_number(value: Any, digits: int = 3, *, trailing_zeros: bool = True) -> str:
     """A number as printed for people: ``digits`` significant digits, tiny ones in e-notation.
 
     Integers are printed whole; magnitudes below ``1e-3`` or from ``1e6`` up in
@@ -164,11 +164,16 @@ def format_number(value: Any, digits: int = 3) -> str:
         A number (Python, numpy or torch scalar) or anything else.
     digits
         Significant digits (>= 1).
+    trailing_zeros
+        Keep them (``1.00``, for scores that line up); ``False`` prints ``922`` for
+        ``922.000`` (coordinates such as m/z).
 
     Examples
     --------
     >>> [format_number(v) for v in (0.0001, 0.01234, 0.5, 1.0, 12.3456, 12345.6, 3e7, 0, 42)]
     ['1.00e-04', '0.0123', '0.500', '1.00', '12.3', '12346', '3.00e+07', '0', '42']
+    >>> format_number(922.0, 6), format_number(922.0, 6, trailing_zeros=False)
+    ('922.000', '922')
     >>> format_number(float("nan")), format_number("n/a"), format_number(True)
     ('nan', 'n/a', 'True')
     """
@@ -190,6 +195,8 @@ def format_number(value: Any, digits: int = 3) -> str:
         return f"{x:.{max(digits - 1, 0)}e}"
     if magnitude >= 10 ** (digits - 1):  # no decimals left: print the rounded whole number
         return f"{x:.0f}"
+    if not trailing_zeros:
+        return f"{x:.{digits}g}"
     return f"{x:#.{digits}g}"  # trailing zeros kept: 1.00 and 0.978 line up in a report
 
 
@@ -211,7 +218,8 @@ def format_frame(
     index
         Print the index.
     column_digits
-        Other precision for some columns (e.g. ``{"mz": 7}``: m/z needs more digits).
+        Other precision for some columns (e.g. ``{"mz": 7}``: m/z needs more digits);
+        these are coordinates, printed without trailing zeros.
 
     Examples
     --------
@@ -220,12 +228,12 @@ def format_frame(
     >>> print(format_frame(t, index=False, column_digits={"mz": 6}))
     set        q      mz
       a 1.20e-04 924.812
-      b    0.500 160.050
+      b    0.500  160.05
     """
     digits = _check_digits(digits, "digits")
     extra = {str(k): _check_digits(v, "column digits") for k, v in (column_digits or {}).items()}
     formatters = {
-        name: (lambda v, d=extra[name]: format_number(v, d))
+        name: (lambda v, d=extra[name]: format_number(v, d, trailing_zeros=False))
         for name in frame.columns
         if name in extra and _is_float_column(frame[name])
     }
