@@ -978,7 +978,8 @@ def plot_maps(
                     ax.annotate(str(row.rank), (row.peak_mz, row.peak_rt), color="cyan", fontsize=7)
             if normalize and image is not None:  # every panel on 0-1: one bar per column
                 colorbar(image, [grid[i][j] for i in range(len(names))], bar_label,
-                         shrink=min(1.0, 0.6 + 0.15 * len(names)), aspect=25)  # fmt: skip
+                         fraction=0.05, shrink=min(1.0, 0.5 + 0.2 * len(names)),
+                         aspect=12 * len(names))  # fmt: skip
         if sample is not None:
             sample_title(fig, sample, _prediction_note(maps))
     return fig
