@@ -204,6 +204,8 @@ def plot_pareto(table: pd.DataFrame, objectives: list[Objective]) -> Any:
 
     The trials of the front are labelled with their trial index (as in ``trials.csv``).
     """
+    import numpy as np
+
     from omicsnet.utils.plotting import label_axes, place_labels, style
 
     plt = pyplot()
@@ -217,11 +219,23 @@ def plot_pareto(table: pd.DataFrame, objectives: list[Objective]) -> Any:
                 label="Pareto front")  # fmt: skip
         label_axes(ax, x=_objective_label(first), y=_objective_label(second))
         ax.legend(loc="upper right")
+        fx, fy = front[first.name].to_numpy(float), front[second.name].to_numpy(float)
+        # points along the front line too, unlabelled, so that no label sits on the line
+        steps = np.linspace(0.0, 1.0, 12)[1:-1]
+        segments = list(zip(fx[:-1], fx[1:], fy[:-1], fy[1:], strict=True))
+        lx = np.array([x0 + (x1 - x0) * t for x0, x1, _, _ in segments for t in steps])
+        ly = np.array([y0 + (y1 - y0) * t for _, _, y0, y1 in segments for t in steps])
+        n_line = len(lx)
         place_labels(
-            ax, front[first.name].to_numpy(float), front[second.name].to_numpy(float),
-            [f"trial {int(t)}" for t in front["trial_index"]], budget=len(front),
-            marker_size=7.0, fontsize=7, colors=["C3"] * len(front),
-        )  # fmt: skip
+            ax,
+            np.concatenate([fx, lx[:n_line]]),
+            np.concatenate([fy, ly[:n_line]]),
+            [f"trial {int(t)}" for t in front["trial_index"]] + [""] * n_line,
+            budget=len(front),
+            marker_size=[7.0] * len(fx) + [2.0] * n_line,
+            fontsize=7,
+            colors=["C3"] * (len(fx) + n_line),
+        )
     return fig
 
 
