@@ -66,14 +66,17 @@ class DemoReport:
         return self.reload_identical and all(step.ok for step in self.steps)
 
     def lines(self) -> list[str]:
+        from omicsnet.utils.numbers import format_number as num
+
         m = self.test_metrics
+        nan = float("nan")
         return [
             f"omicsnet demo: mlp on generated paired omics ({self.epochs_run} epochs, "
             f"best epoch {self.best_epoch})",
-            f"  test R²       {m.get('r2', float('nan')):.3f}   (baselines on the same split: "
-            f"mean predictor {self.baseline_r2:.3f}, ridge regression {self.ridge_r2:.3f})",
-            f"  test Pearson  {m.get('pearson', float('nan')):.3f}",
-            f"  test MSE      {m.get('mse', float('nan')):.4f}",
+            f"  test R²       {num(m.get('r2', nan))}   (baselines on the same split: "
+            f"mean predictor {num(self.baseline_r2)}, ridge regression {num(self.ridge_r2)})",
+            f"  test Pearson  {num(m.get('pearson', nan))}",
+            f"  test MSE      {num(m.get('mse', nan), 4)}",
             f"  reloaded model predicts identically: {'yes' if self.reload_identical else 'NO'}",
             f"  outputs in {self.output_dir} (model/, checkpoints/, history.csv, metrics.json"
             + (", history.png)" if (self.output_dir / "history.png").exists() else ")"),
