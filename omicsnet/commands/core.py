@@ -76,6 +76,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from omicsnet.config import load_config
     from omicsnet.train.distributed import is_main_process
     from omicsnet.train.experiment import run_experiment
+    from omicsnet.utils.numbers import format_number
 
     config_path = Path(args.config)
     config = load_config(config_path)
@@ -89,7 +90,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         progress=False if args.no_progress else None,
     )
     if is_main_process():
-        metrics = ", ".join(f"{k} {v:.4g}" for k, v in result.test_metrics.items())
+        metrics = ", ".join(f"{k} {format_number(v, 4)}" for k, v in result.test_metrics.items())
         model = config["model"] if isinstance(config["model"], str) else config["model"]["name"]
         print(f"trained {model} for {len(result.history)} epochs (best epoch {result.best_epoch})")
         if metrics:

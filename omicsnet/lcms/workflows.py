@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from omicsnet.models.inference import predict_proba
-from omicsnet.utils.io import atomic_write_text
+from omicsnet.utils.io import write_csv
 from omicsnet.utils.output import atomic_directory, check_output_dir, output_dir
 
 logger = logging.getLogger(__name__)
@@ -188,7 +188,7 @@ def train_lcms(
                 ("cv_predictions.csv", predictions, True),
                 ("cv_members.csv", result.members, False),
             ):
-                atomic_write_text(folder / name, frame.to_csv(index=index))
+                write_csv(frame, folder / name, index=index)
         summary["cv"] = report.summary.reset_index().to_dict(orient="records")
         return summary
     train_data = AugmentedDataset(data, default_augmentation()) if augment else data
@@ -376,7 +376,7 @@ def predict_lcms(
     proba = _probabilities(model, x)
     frame = pd.DataFrame(proba, index=pd.Index(ids, name="sample"), columns=model.output_features)
     frame.insert(0, "predicted", frame.columns[np.argmax(proba, axis=1)])
-    atomic_write_text(out, frame.to_csv(), overwrite=overwrite)
+    write_csv(frame, out, index=True, overwrite=overwrite)
     return frame
 
 
@@ -464,9 +464,9 @@ def explain_rise(
     with atomic_directory(out, overwrite=overwrite) as tmp:
         maps.save(tmp / "rise_maps.npz")
         profiles.save(tmp / "class_profiles.npz")
-        regions.to_csv(tmp / "top_regions.csv", index=False)
+        write_csv(regions, tmp / "top_regions.csv")
         save_figure(
-            plot_maps([profiles], titles=["RISE class profiles"]), tmp / "class_profiles.png"
+            plot_maps([profiles], titles=["RISE class profile"]), tmp / "class_profiles.png"
         )
         (tmp / "params.json").write_text(
             json.dumps(
@@ -623,8 +623,8 @@ def explain_background(
     )
     summary = background_categories(table, min_drop=min_drop)
     with atomic_directory(out, overwrite=overwrite) as tmp:
-        table.to_csv(tmp / "background.csv", index=False)
-        summary.to_csv(tmp / "background_summary.csv", index=False)
+        write_csv(table, tmp / "background.csv")
+        write_csv(summary, tmp / "background_summary.csv")
         save_figure(plot_background(table), tmp / "background.png")
         (tmp / "params.json").write_text(
             json.dumps(

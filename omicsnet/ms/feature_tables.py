@@ -255,10 +255,13 @@ def _is_missing(value: Any) -> bool:
 
 
 def _cell(value: Any) -> str:
+    """A new cell: floats rounded to 6 significant digits (no ``0.5464500188827515``)."""
     if _is_missing(value):
         return ""
     if isinstance(value, (float, np.floating)):
-        return repr(float(value))
+        from omicsnet.utils.numbers import round_significant
+
+        return repr(float(round_significant(float(value))))
     return str(value)
 
 

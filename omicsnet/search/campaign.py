@@ -54,7 +54,7 @@ from omicsnet.search.storage import (
     write_result,
 )
 from omicsnet.search.tasks import TrialContext, builtin_tasks, task_reference
-from omicsnet.utils.io import atomic_write_text
+from omicsnet.utils.io import write_csv
 from omicsnet.utils.output import output_dir, read_marker
 
 logger = logging.getLogger(__name__)
@@ -401,7 +401,7 @@ def _report(campaign: Campaign, result: dict[str, Any]) -> None:
 
 def _write_table(campaign: Campaign) -> None:
     table = campaign.table()
-    atomic_write_text(campaign.directory / TABLE_FILE, table.to_csv(index=False))
+    write_csv(table, campaign.directory / TABLE_FILE)
 
 
 def _devices(settings: CampaignSettings) -> list[str] | None:

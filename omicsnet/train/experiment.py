@@ -33,7 +33,7 @@ import pandas as pd
 
 from omicsnet.config import check_keys, resolve_config_path
 from omicsnet.errors import ConfigError, OutputExistsError
-from omicsnet.utils.io import atomic_write_text
+from omicsnet.utils.io import atomic_write_text, write_csv
 from omicsnet.utils.output import check_output_dir, output_dir, read_marker
 
 logger = logging.getLogger(__name__)
@@ -248,7 +248,7 @@ def _write_outputs(
             "n_test": len(test_idx),
         },
     )
-    atomic_write_text(out_dir / "history.csv", fit.history.to_csv(index=False))
+    write_csv(fit.history, out_dir / "history.csv")
     summary = {
         "model": model_name,
         "task": table.task,
