@@ -32,14 +32,26 @@ Examples
 >>> import tempfile, pathlib
 >>> from omicsnet.ms.synthetic import write_synthetic_mzml
 >>> folder = pathlib.Path(tempfile.mkdtemp())
->>> _ = write_synthetic_mzml(folder / "run.mzML", peaks=[(300.4, 1.0, 5e5, 0.0)], n_scans=12)
+>>> _ = write_synthetic_mzml(folder / "run.mzML", peaks=[(300.4, 2.0, 5e5, 0.0)],
+...                          n_scans=34, rt_step=0.5)  # 0.5 to 17 min
 >>> matrix = convert_file(folder / "run.mzML")  # DeepMSProfiler preset
 >>> matrix.shape, matrix.values.dtype.name
 ((1024, 1024), 'float32')
->>> row = int(np.argmin(np.abs(matrix.rt - 1.0)))
+>>> row = int(np.argmin(np.abs(matrix.rt - 2.0)))
 >>> col = int(np.searchsorted(matrix.mz_edges, 300.4)) - 1
 >>> float(matrix.values[row, col]), float(matrix.mz_edges[col])
 (500000.0, 300.0)
+
+A run that misses most of the grid (here 1.1 minutes of it) is refused, unless asked:
+
+>>> _ = write_synthetic_mzml(folder / "short.mzML", n_scans=12)  # 0.5 to 1.6 min
+>>> convert_file(folder / "short.mzML")  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+omicsnet.errors.DataError: /.../short.mzML: 93 % of the grid rows (0.500 to 16.868 min) lie ...
+>>> warned = convert_file(folder / "short.mzML", {"rt_outside": "warn"})
+>>> print(warned.info["warnings"][0])  # doctest: +ELLIPSIS
+93 % of the grid rows (0.500 to 16.868 min) lie beyond the scans (0.500 to 1.600 min) and ...
 """
 
 from __future__ import annotations
@@ -77,6 +89,10 @@ RT_MODES = ("nearest", "bin")
 AGGREGATES = ("max", "sum")
 TRANSFORMS = ("none", "log1p")
 SCALINGS = ("none", "max", "sum")
+RT_OUTSIDE = ("refuse", "warn")
+RT_MISMATCH_SHARE = 0.5
+"""A run is refused (``rt_outside="refuse"``) when more than this share of its RT span lies
+outside the grid, or of the grid's rows would only repeat its first or last scan."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +121,12 @@ class BinningParams:
     scale
         ``"none"``, ``"max"`` (divide by the matrix maximum) or ``"sum"`` (by its total),
         applied after the transform.
+    rt_outside
+        What to do with a run whose RT range does not fit the grid: more than half of its
+        RT span outside the grid, or more than half of the grid's rows beyond its first or
+        last scan (in ``"nearest"`` mode without ``max_rt_gap`` those rows would all repeat
+        an edge scan). ``"refuse"`` (default): a one-line error naming the file and both
+        ranges. ``"warn"``: bin it anyway with a warning (what DeepMSProfiler does).
 
     Examples
     --------
@@ -131,6 +153,7 @@ class BinningParams:
     aggregate: str = "max"
     transform: str = "none"
     scale: str = "none"
+    rt_outside: str = "refuse"
 
     def __post_init__(self) -> None:
         for name in ("rt_start", "rt_step", "mz_start", "mz_step"):
@@ -161,6 +184,7 @@ class BinningParams:
             ("aggregate", AGGREGATES),
             ("transform", TRANSFORMS),
             ("scale", SCALINGS),
+            ("rt_outside", RT_OUTSIDE),
         ):
             if getattr(self, name) not in allowed:
                 raise ConfigError(
@@ -617,6 +641,56 @@ def _finish(
     return rows
 
 
+def rt_mismatch(rt: np.ndarray, params: BinningParams) -> str | None:
+    """Say how a run's scan times miss the RT grid, or ``None`` when they fit it.
+
+    A run misses the grid when more than :data:`RT_MISMATCH_SHARE` of its RT span lies
+    outside the grid, or (``"nearest"`` mode without ``max_rt_gap``) when more than that
+    share of the grid's rows lie beyond its first or last scan, so that they would only
+    repeat an edge scan.
+
+    Examples
+    --------
+    >>> params = BinningParams()  # 0.5 to 16.868 min
+    >>> rt_mismatch(np.linspace(0.0, 18.0, 50), params) is None
+    True
+    >>> rt_mismatch(np.linspace(60.0, 1200.0, 50), params)  # seconds read as minutes
+    'scans at 60.000 to 1200.000 min lie 100 % outside the RT grid (0.500 to 16.868 min)'
+    >>> print(rt_mismatch(np.array([1.0, 1.2]), params))  # doctest: +NORMALIZE_WHITESPACE
+    99 % of the grid rows (0.500 to 16.868 min) lie beyond the scans (1.000 to 1.200 min)
+    and would repeat an edge scan
+    """
+    rt = np.asarray(rt, dtype=np.float64)
+    if rt.size == 0:
+        return None
+    lo, hi = float(rt.min()), float(rt.max())
+    if params.rt_mode == "nearest":
+        grid = params.rt_grid()
+        start, end = float(grid[0]), float(grid[-1])
+    else:
+        edges = params.rt_edges()
+        start, end = float(edges[0]), float(edges[-1])
+    span = f"({start:.3f} to {end:.3f} min)"
+    if hi > lo:
+        inside = max(0.0, min(hi, end) - max(lo, start))
+        outside_share = 1.0 - inside / (hi - lo)
+    else:
+        outside_share = 0.0 if start <= lo <= end else 1.0
+    if outside_share > RT_MISMATCH_SHARE:
+        return (
+            f"scans at {lo:.3f} to {hi:.3f} min lie {outside_share:.0%} outside the RT grid {span}"
+        ).replace("%", " %")
+    if params.rt_mode == "nearest" and params.max_rt_gap is None:
+        grid = params.rt_grid()
+        beyond = float(np.mean((grid < lo - params.rt_step) | (grid > hi + params.rt_step)))
+        if beyond > RT_MISMATCH_SHARE:
+            return (
+                f"{beyond:.0%} of the grid rows {span} lie beyond the scans "
+                f"({lo:.3f} to {hi:.3f} min) and would repeat an edge scan"
+            ).replace("%", " %")
+    return None
+
+
 def bin_run(
     run: MSRun, params: BinningParams | str | Mapping[str, Any] | None = None
 ) -> LCMSMatrix:
@@ -671,6 +745,15 @@ def bin_run(
 
     mz_edges = params.mz_edges()
     warnings: list[str] = []
+    mismatch = rt_mismatch(run.rt, params)
+    if mismatch is not None:
+        if params.rt_outside == "refuse":
+            raise DataError(
+                f"{run.path}: {mismatch}; choose a grid that fits the run "
+                "(rt_start, rt_step, n_rt) or bin it anyway with rt_outside='warn' "
+                "(--param rt_outside=warn)"
+            )
+        warnings.append(mismatch)
     if params.rt_mode == "nearest":
         rt = params.rt_grid()
         scan = nearest_scan(run.rt, rt)
@@ -696,13 +779,6 @@ def bin_run(
             values[np.flatnonzero(filled)] = rows32
         n_scans_used = len(used)
         rows_filled = int(filled.sum())
-        lo, hi = float(run.rt.min()), float(run.rt.max())
-        if hi < rt[0] or lo > rt[-1]:
-            warnings.append(
-                f"all scans ({lo:.3f} to {hi:.3f} min) lie outside the RT grid "
-                f"({rt[0]:.3f} to {rt[-1]:.3f} min)"
-                + ("; every row repeats an edge scan" if params.max_rt_gap is None else "")
-            )
     else:
         edges = params.rt_edges()
         rt = edges[:-1]
@@ -1083,7 +1159,8 @@ def convert_files(
     >>> import tempfile, pathlib
     >>> from omicsnet.ms.synthetic import write_synthetic_mzml
     >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = write_synthetic_mzml(folder / "good.mzML", peaks=[(99.5, 0.5, 10.0)], n_scans=2)
+    >>> _ = write_synthetic_mzml(folder / "good.mzML", peaks=[(99.5, 0.5, 10.0)], n_scans=2,
+    ...                          rt_step=16.0)  # 0.5 and 16.5 min: the grid's range
     >>> _ = (folder / "empty.mzML").write_bytes(b"")
     >>> files = [folder / "good.mzML", folder / "empty.mzML"]
     >>> first = convert_files(files, cache_dir=folder / "cache", workers=1, progress=False)

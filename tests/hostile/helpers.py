@@ -94,7 +94,7 @@ def write_runs(folder: Path, n: int, *, n_scans: int = 200, noise_peaks: int = 1
         template,
         peaks=[(300.4, 1.0, 5e5, 0.1), (455.2, 2.0, 2e5, 0.1)],
         n_scans=n_scans,
-        rt_step=0.02,
+        rt_step=16.4 / max(n_scans - 1, 1),  # spans the default grid (0.5 to 16.9 min)
         noise_peaks=noise_peaks,
         seed=0,
     )

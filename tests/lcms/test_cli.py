@@ -52,6 +52,23 @@ def test_convert_writes_matrices_reports_failures_and_reuses_the_cache(tmp_path)
     assert bad.returncode == 2 and "unknown binning parameter" in bad.stderr
 
 
+def test_convert_refuses_a_run_that_misses_the_preset_grid_unless_asked(tmp_path):
+    run = write_synthetic_mzml(tmp_path / "short.mzML", peaks=[(200.0, 1.0, 1e4)], n_scans=20)
+    out = tmp_path / "out"
+    refused = run_cli("lcms", "convert", str(run.path), "--out", str(out), "--no-cache", "-q")
+    assert refused.returncode == 2
+    assert "0 converted, 0 from cache, 1 failed" in refused.stdout
+    (reason,) = [line for line in refused.stderr.splitlines() if line.startswith("failed:")]
+    assert "short.mzML" in reason and "would repeat an edge scan" in reason
+    assert "rt_outside=warn" in reason and not (out / "short.mzML.npz").exists()
+    args = ["--param", "rt_outside=warn", "--no-cache", "-q"]
+    binned = run_cli("lcms", "convert", str(run.path), "--out", str(out), *args)
+    assert binned.returncode == 0, binned.stderr
+    matrix = LCMSMatrix.load(out / "short.mzML.npz")
+    assert matrix.params.rt_outside == "warn"
+    assert "would repeat an edge scan" in matrix.info["warnings"][0]
+
+
 def _labelled_arrays(folder, n=9, size=32):
     import pandas as pd
 

@@ -77,7 +77,8 @@ def grid_covering(run: MSRun, n_rt: int = 100) -> BinningParams:
     """A grid spanning the run's scans (the preset's grid misses most shared files)."""
     lo, hi = float(run.rt.min()), float(run.rt.max())
     return BinningParams(rt_start=lo - 0.01, rt_step=(hi - lo + 0.02) / n_rt, n_rt=n_rt,
-                         ms_level=None, mz_start=100.0, mz_step=0.5, n_mz=1200)  # fmt: skip
+                         ms_level=None, mz_start=100.0, mz_step=0.5, n_mz=1200,
+                         rt_outside="warn")  # fmt: skip  # 2-scan runs: most rows repeat an edge
 
 
 @pytest.fixture(scope="module")
@@ -210,9 +211,10 @@ def test_scaling_in_nearest_mode_counts_repeated_rows(planted):
 
 def test_max_rt_gap_leaves_far_rows_empty(planted):
     run = read_ms_run(planted.path, ms_level=1)  # scans 0.5 … 1.6 min
-    params = BinningParams(rt_start=0.0, rt_step=0.1, n_rt=30, n_mz=700)
+    params = BinningParams(rt_start=0.0, rt_step=0.1, n_rt=30, n_mz=700, rt_outside="warn")
     everywhere = bin_run(run, params)
     assert (everywhere.values.sum(axis=1) > 0).all()  # DeepMSProfiler: edge scans repeat
+    assert "would repeat an edge scan" in everywhere.info["warnings"][0]
     gapped = bin_run(run, params.replace(max_rt_gap=0.05))
     filled = gapped.values.sum(axis=1) > 0
     assert filled.tolist() == [0.45 < t < 1.65 for t in gapped.rt]
@@ -232,11 +234,22 @@ def test_peak_batches_do_not_change_the_result(planted, monkeypatch, mode, aggre
     assert batched.info["n_peaks_binned"] == whole.info["n_peaks_binned"] > 0
 
 
-def test_warning_when_the_grid_misses_the_run(planted, caplog):
-    run = read_ms_run(planted.path, ms_level=1)
-    m = bin_run(run, BinningParams(rt_start=5.0, n_rt=10))
+def test_a_run_that_misses_the_grid_is_refused_unless_asked(planted, caplog):
+    run = read_ms_run(planted.path, ms_level=1)  # scans 0.5 to 1.6 min
+    late = BinningParams(rt_start=5.0, n_rt=10)
+    missed = r"planted\.mzML: scans at 0\.500 to 1\.600 min lie 100 % outside the RT grid"
+    with pytest.raises(DataError, match=missed + r" \(5\.000 to 5\.144 min\).*rt_outside"):
+        bin_run(run, late)
+    m = bin_run(run, late.replace(rt_outside="warn"))  # DeepMSProfiler's behaviour, on request
     assert "outside the RT grid" in m.info["warnings"][0]
     assert "outside the RT grid" in caplog.text
+    # the default grid (0.5 to 16.9 min) would fill 93 % of its rows with the last scan
+    with pytest.raises(DataError, match=r"93 % of the grid rows .* would repeat an edge scan"):
+        bin_run(run, BinningParams())
+    # a grid mostly inside the run, or rows left empty past max_rt_gap, is fine
+    assert bin_run(run, BinningParams(rt_start=0.4, rt_step=0.1, n_rt=14)).info["warnings"] == []
+    gapped = BinningParams(rt_start=0.0, rt_step=0.1, n_rt=30, max_rt_gap=0.05)
+    assert bin_run(run, gapped).info["warnings"] == []
 
 
 # ---------------------------------------------------------------------------- real files
@@ -245,8 +258,8 @@ def test_warning_when_the_grid_misses_the_run(planted, caplog):
 def test_identical_to_deepmsprofiler_reference_on_real_files(shared_data, name):
     path = shared_data / "lcms" / "mzml" / name
     run = read_ms_run(path)
-    preset = BinningParams()
-    ours = convert_file(path)
+    preset = BinningParams(rt_outside="warn")  # these short runs miss most of the grid
+    ours = convert_file(path, preset)
     assert ours.shape == (1024, 1024) and ours.values.dtype == np.float32
     ref = reference_matrix(run.select(run.ms_level == 1), preset)
     np.testing.assert_array_equal(ours.values, ref.astype(np.float32))
@@ -358,7 +371,7 @@ def test_batch_without_cache(batch_files, tmp_path, monkeypatch):
     monkeypatch.setenv("OMICSNET_CACHE", str(tmp_path / "env-cache"))
     assert default_cache_dir() == tmp_path / "env-cache" / "lcms"
     good, _ = batch_files
-    result = convert_files(good[:2], {"n_rt": 32}, use_cache=False, workers=1, progress=False)
+    result = convert_files(good[:2], {"n_rt": 70}, use_cache=False, workers=1, progress=False)
     assert result.n_converted == 2 and not (tmp_path / "env-cache").exists()
     assert all(r.cache_file is None for r in result.records)
     with pytest.raises(ConfigError, match="workers"):
@@ -369,7 +382,9 @@ def test_batch_without_cache(batch_files, tmp_path, monkeypatch):
 def test_batch_on_every_shared_file(shared_data, tmp_path):
     folder = shared_data / "lcms" / "mzml"
     files = sorted(folder.iterdir())
-    result = convert_files(files, cache_dir=tmp_path, workers=2, progress=False)
+    result = convert_files(
+        files, {"rt_outside": "warn"}, cache_dir=tmp_path, workers=2, progress=False
+    )
     assert [os.path.basename(p) for p, _ in result.failures] == ["mini.chrom.mzML"]
     assert "chromatogram-only" in result.failures[0][1]
     assert sorted(os.path.basename(p) for p in result.matrices) == sorted(READABLE)
