@@ -213,7 +213,10 @@ def train_ensemble(
         if i == 0:
             member_plan = _resolve_plan(plan, class_weights, train_data, int(model.n_outputs or 0))
         checkpoint_dir = Path(checkpoint_root) / f"member_{i:02d}" if checkpoint_root else None
-        trainer = Trainer(lr=lr, seed=seed, checkpoint_dir=checkpoint_dir, **kwargs)
+        member_kwargs = dict(kwargs)
+        if member_kwargs.get("progress", True):  # the bar says which member it is
+            member_kwargs["progress"] = f"member {i + 1}/{n_models}"
+        trainer = Trainer(lr=lr, seed=seed, checkpoint_dir=checkpoint_dir, **member_kwargs)
         wall, cpu = time.perf_counter(), time.process_time()
         result = trainer.fit(model, train_data, val_data, plan=member_plan)
         if recalibrate_bn:

@@ -125,7 +125,8 @@ class Trainer:
     restore_best
         Load the best epoch's weights into the model when training ends.
     progress
-        Show a progress bar (on the main process only).
+        Show a progress bar (on the main process only); a string labels the bar (e.g.
+        ``"member 2/3"``, as :func:`~omicsnet.train.ensemble.train_ensemble` does).
     num_workers
         DataLoader workers for datasets that are not in memory.
     shuffle, drop_last
@@ -163,7 +164,7 @@ class Trainer:
         checkpoint_dir: str | os.PathLike[str] | None = None,
         overwrite: bool = False,
         restore_best: bool = True,
-        progress: bool = True,
+        progress: bool | str = True,
         num_workers: int = 0,
         shuffle: bool = True,
         drop_last: bool = False,
@@ -688,7 +689,8 @@ class Trainer:
             return None
         from tqdm.auto import tqdm
 
-        return tqdm(total=self.max_epochs, initial=start_epoch, desc="training", unit="epoch")
+        desc = self.progress if isinstance(self.progress, str) else "training"
+        return tqdm(total=self.max_epochs, initial=start_epoch, desc=desc, unit="epoch")
 
 
 def _read_checkpoint(path: Path) -> dict[str, Any]:
