@@ -133,7 +133,7 @@ def test_load_t2p_from_release_files(release_dir):
     assert data.own_mrna.to_dict() == {"A1BG": "A1BG", "TP53": "TP53", "MYC": "MYC"}
     with_normals = load_t2p("ucec", release=release_dir, tumour_only=False, max_missing=0.4)
     assert len(with_normals.rna) == 4
-    with pytest.raises(ConfigError, match="only UCEC ships as offline release files"):
+    with pytest.raises(ConfigError, match="only ucec, coad ship as offline release files"):
         load_t2p(["ucec", "brca"], release=release_dir, source="files")
 
 
@@ -158,7 +158,7 @@ def fake_cptac(calls: list[str]) -> types.ModuleType:
             calls.append(f"protein:{source}")
             columns = pd.MultiIndex.from_tuples([("TP53", "NP_1")], names=["Name", "Database_ID"])
             return pd.DataFrame(
-                [[0.5], [np.nan], [0.1]], index=["P1", "P2", "P1.N"], columns=columns
+                [[0.5], [0.3], [0.1]], index=["P1", "P2", "P1.N"], columns=columns
             )
 
     module.Brca = Brca
