@@ -117,7 +117,9 @@ def read_omics_table(
         )
     except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as err:
         reason = "malformed rows" if isinstance(err, pd.errors.ParserError) else type(err).__name__
-        raise DataError(f"cannot read table {file} ({reason}): is it CSV or tab-separated?") from err
+        raise DataError(
+            f"cannot read table {file} ({reason}): is it CSV or tab-separated?"
+        ) from err
     header = [str(v).strip() for v in header_row.iloc[0, 1:]]
     if body.shape[0] < 1 or not header:
         raise DataError(f"{file}: no data (a header row and an ID column are needed)")
