@@ -1,4 +1,4 @@
-"""``omicsnet t2p space|train|evaluate|explain|ablate``: transcript → protein networks.
+"""``omicsnet t2p space|train|evaluate|explain|ablate|predict``: transcript → protein networks.
 
 Architecture search campaigns run with ``omicsnet search run --config FILE``; ``omicsnet
 t2p space --out FILE`` writes the paper's search space as such a config to start from.
@@ -85,6 +85,45 @@ def add_commands(groups: CommandGroups) -> None:
     ablate.add_argument("--out", required=True, help="folder for ablation.csv, summary, plot")
     ablate.add_argument("--overwrite", action="store_true")
     ablate.set_defaults(func=cmd_t2p_ablate)
+
+    predict = groups.action(
+        "t2p", "predict", help="predict the proteins of a new cohort with a saved run"
+    )
+    predict.add_argument("--model", required=True, help="folder written by 'omicsnet t2p train'")
+    predict.add_argument("--rna", required=True, help="transcript table (genes x samples)")
+    predict.add_argument(
+        "--protein", help="measured proteins of the same samples: score against the references"
+    )
+    predict.add_argument("--out", required=True, help="output CSV: proteins x samples")
+    predict.add_argument(
+        "--samples-in-rows", action="store_true", help="tables are samples x genes"
+    )
+    predict.add_argument(
+        "--gene-map",
+        help="Ensembl gene ID -> symbol table (default for Ensembl IDs: Human-GEM's "
+        "genes.tsv.gz in the data directory)",
+    )
+    predict.add_argument(
+        "--min-coverage",
+        type=float,
+        default=0.5,
+        help="smallest share of the model's inputs the table must hold (0.5)",
+    )
+    predict.add_argument(
+        "--scaling",
+        choices=("own", "training"),
+        default="own",
+        help="standardise the transcripts with the table's own statistics (default) or the "
+        "training cohort's",
+    )
+    predict.add_argument("--reference-cohort", help="training cohort for --scaling training")
+    predict.add_argument(
+        "--duplicates", choices=("error", "mean", "first"), default="error",
+        help="a gene named twice in a table (default: error)",
+    )  # fmt: skip
+    predict.add_argument("--data-dir", help="data directory (default: $OMICSNET_DATA)")
+    predict.add_argument("--overwrite", action="store_true")
+    predict.set_defaults(func=cmd_t2p_predict)
 
 
 # ----------------------------------------------------------------------------- arguments
@@ -361,4 +400,79 @@ def cmd_t2p_ablate(args: argparse.Namespace) -> int:
             f"MSE {_fmt(row['mse'])}"
         )
     print(f"written to {args.out}")
+    return 0
+
+
+def _sidecar(out: str, suffix: str) -> str:
+    """``pred.csv`` → ``pred.coverage.json`` (beside the output file)."""
+    from pathlib import Path
+
+    path = Path(out)
+    name = path.name
+    for ending in (".gz", ".csv", ".tsv", ".txt"):
+        name = name.removesuffix(ending)
+    return str(path.with_name(name + suffix))
+
+
+def cmd_t2p_predict(args: argparse.Namespace) -> int:
+    import json
+    import logging
+    import warnings
+
+    from omicsnet.t2p.predict import PredictionWarning, predict_cohort
+    from omicsnet.utils.io import atomic_write_text
+    from omicsnet.utils.output import check_output_file
+
+    outputs = [args.out, _sidecar(args.out, ".coverage.json")]
+    if args.protein:
+        outputs.append(_sidecar(args.out, ".scores.csv"))
+    for path in outputs:  # before any work
+        check_output_file(path, overwrite=args.overwrite)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PredictionWarning)
+        result = predict_cohort(
+            args.model,
+            args.rna,
+            protein=args.protein,
+            genes_in_rows=not args.samples_in_rows,
+            gene_map=args.gene_map,
+            min_coverage=args.min_coverage,
+            scaling=args.scaling,
+            reference_cohort=args.reference_cohort,
+            duplicates=args.duplicates,
+            data_dir=args.data_dir,
+        )
+    for warning in caught:
+        logging.getLogger("omicsnet.t2p.predict").warning("%s", warning.message)
+    from pathlib import Path
+
+    atomic_write_text(Path(outputs[0]), result.predictions.to_csv(), overwrite=args.overwrite)
+    atomic_write_text(
+        Path(outputs[1]), json.dumps(result.coverage, indent=2), overwrite=args.overwrite
+    )
+    inputs, own = result.coverage["inputs"], result.coverage["own_mrna"]
+    print(
+        f"coverage: {inputs['found']} of {inputs['model']} model inputs found "
+        f"({inputs['coverage']:.1%}); matched "
+        + ", ".join(f"{k} {v}" for k, v in inputs["methods"].items() if v)
+    )
+    print(
+        f"  own mRNA found for {own['own_mrna_found']} of {own['with_own_mrna_input']} proteins "
+        f"that have one; {result.coverage['missing_values_filled']} missing values filled"
+    )
+    print(
+        f"predicted {result.predictions.shape[0]} proteins for {result.predictions.shape[1]} "
+        f"samples -> {outputs[0]} (coverage report: {outputs[1]})"
+    )
+    if result.scores is not None:
+        atomic_write_text(
+            Path(outputs[2]), result.scores.to_csv(index=False), overwrite=args.overwrite
+        )
+        summary = result.summary
+        print(
+            f"against measured proteins ({int(summary['proteins_scored'])} proteins, "
+            f"{int(summary['samples_scored'])} samples), median per-protein r: network "
+            f"{_fmt(summary['network_r_median'])}, own mRNA {_fmt(summary['own_mrna_r_median'])}, "
+            f"two-stage ridge {_fmt(summary['two_stage_ridge_r_median'])} -> {outputs[2]}"
+        )
     return 0

@@ -27,8 +27,9 @@ Examples
 >>> from omicsnet.t2p.workflows import synthetic_t2p
 >>> a = synthetic_t2p(n_samples=40, n_genes=12, n_proteins=3, seed=0)
 >>> b = synthetic_t2p(n_samples=30, n_genes=12, n_proteins=3, seed=1)
+>>> rename = "b{}".format
 >>> data = align_t2p({"a": (a.rna, a.protein),
-...                   "b": (b.rna.rename(index="b{}".format), b.protein.rename(index="b{}".format))})
+...                   "b": (b.rna.rename(index=rename), b.protein.rename(index=rename))})
 >>> cv = cohort_cv(data, "a", k=1, baselines=["linear_own_mrna"])
 >>> sorted(set(cv.table["model"]))  # doctest: +NORMALIZE_WHITESPACE
 ['linear_own_mrna [pooled]', 'linear_own_mrna [single]', 'mrna_protein_r [pooled]',

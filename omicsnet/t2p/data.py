@@ -530,7 +530,8 @@ def align_t2p(
             shared = flags[flags.astype(bool)].index
         empty = [s for s in shared if not protein.loc[s].notna().any()]
         info["samples_without_protein"] = empty
-        if empty:  # files get an error (omicsnet.t2p.tables.check_pairing); tables in hand a warning
+        # in a file this is an error (omicsnet.t2p.tables.check_pairing); here a warning
+        if empty:
             logger.warning(
                 "cohort %s: %d samples without any measured protein left out: %s",
                 name,
@@ -738,8 +739,12 @@ def load_t2p(
     >>> both.cohorts, both.report["proteins_by_cohort"]  # doctest: +SKIP
     (['ucec', 'coad'], {'ucec': 5184, 'coad': 5184})
     """
-    from omicsnet.t2p.cptac import OFFLINE_COHORTS, _COHORT_ALIASES, load_cptac_package
-    from omicsnet.t2p.cptac import read_release
+    from omicsnet.t2p.cptac import (
+        _COHORT_ALIASES,
+        OFFLINE_COHORTS,
+        load_cptac_package,
+        read_release,
+    )
 
     if source not in ("auto", "files", "package"):
         raise ConfigError(f"source must be 'auto', 'files' or 'package', got {source!r}")

@@ -53,9 +53,10 @@ HUMAN_GEM_GENES = "metabolic_models/human_gem/genes.tsv.gz"
 
 _ENSEMBL = re.compile(r"^(ENS[A-Z]*G\d{6,})(?:\.\d+)?$", re.IGNORECASE)
 _R_RESERVED = frozenset(
-    "if else repeat while function for next break TRUE FALSE NULL Inf NaN NA NA_integer_ "
-    "NA_real_ NA_character_ NA_complex_ in".split()
-)
+    ["if", "else", "repeat", "while", "function", "for", "next", "break", "TRUE", "FALSE",
+     "NULL", "Inf", "NaN", "NA", "NA_integer_", "NA_real_", "NA_character_", "NA_complex_",
+     "in"]
+)  # fmt: skip
 _ID_COLUMNS = ("genes", "ensembl", "ensembl_gene_id", "gene_id", "ensembl_id", "ensg")
 _SYMBOL_COLUMNS = ("genesymbols", "symbol", "gene_symbol", "hgnc_symbol", "gene_name", "name")
 
@@ -258,10 +259,10 @@ def match_genes(
     ({'ENSG00000141510.16': 'TP53'}, {'TP53': 'ensembl'})
     >>> match_genes(["TP53", "tp53"], ["TP53"]).columns  # the exact match wins
     {'TP53': 'TP53'}
-    >>> match_genes(["tp53", "Tp53"], ["TP53"], where="rna.csv")
+    >>> match_genes(["tp53", "Tp53"], ["TP53"], where="rna.csv")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    omicsnet.errors.DataError: rna.csv: columns 'tp53' and 'Tp53' both match model input 'TP53'; keep one of them
+    omicsnet.errors.DataError: rna.csv: columns 'tp53' and 'Tp53' both match model input 'TP53'; ...
     """
     table_names = [str(n) for n in table_names]
     model_names = [str(n) for n in model_names]

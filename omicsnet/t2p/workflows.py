@@ -787,14 +787,18 @@ def train_and_save(
     device: str = "auto",
     overwrite: bool = False,
     progress: bool = False,
+    cohort_covariate: bool = False,
 ) -> dict[str, Any]:
     """Train one network on one split and write it with its evaluation.
 
     Writes into ``out`` (atomically, refusing an existing folder unless ``overwrite``):
     ``model/`` (:func:`omicsnet.save`; its metadata records the data spec, split, inputs
     and trial config, so :func:`explain_saved` can rebuild the split), ``per_protein.csv``
-    (test r, R², MSE per protein beside the own-mRNA linear baseline) and ``t2p_run.json``
-    (summary).
+    (test r, R², MSE per protein beside the own-mRNA linear baseline), ``t2p_run.json``
+    (summary; its ``prediction`` entry records the input genes, output proteins, each
+    protein's own-mRNA input, the scaling and missing-input policies) and
+    ``reference.safetensors`` (the training cohorts' transcript means and scales and the
+    own-mRNA and two-stage ridge fits, for :func:`omicsnet.t2p.predict.predict_cohort`).
 
     Returns
     -------
@@ -806,12 +810,15 @@ def train_and_save(
     from omicsnet.models.serialization import save
     from omicsnet.t2p.baselines import fit_baselines
     from omicsnet.t2p.evaluate import per_protein_metrics, summarize_metrics
+    from omicsnet.t2p.predict import run_reference, save_reference
     from omicsnet.utils.output import atomic_directory, check_output_dir
 
     check_output_dir(out, overwrite=overwrite)  # before any work
     trial = as_trial_config(config)
     split_spec = dict(split or {"scheme": "standard", "seed": seed})
-    scaled = prepare_split(data, split_spec, top_variable=top_variable)
+    scaled = prepare_split(
+        data, split_spec, top_variable=top_variable, cohort_covariate=cohort_covariate
+    )
     result = fit_config(
         trial,
         scaled,
@@ -845,11 +852,15 @@ def train_and_save(
         "val_loss": result.val_loss,
         "test": result.test_metrics,
         "own_mrna_linear_test": summarize_metrics(linear_table),
+        "cohort_covariate": bool(cohort_covariate),
     }
+    arrays, prediction = run_reference(scaled)
     with atomic_directory(out, overwrite=overwrite) as folder:
         save(result.model, folder / "model", metadata={"t2p": summary})
         table.to_csv(folder / "per_protein.csv", index=False)
-        (folder / RUN_FILE).write_text(json.dumps(summary, indent=2, default=float))
+        save_reference(folder, arrays)
+        record = {**summary, "prediction": prediction}
+        (folder / RUN_FILE).write_text(json.dumps(record, indent=2, default=float))
     return summary
 
 
@@ -896,7 +907,12 @@ def explain_saved(
         )
     record = json.loads(record_path.read_text())
     model = load(run_dir / "model")
-    scaled = prepare_split(data, record["split"], top_variable=record.get("top_variable"))
+    scaled = prepare_split(
+        data,
+        record["split"],
+        top_variable=record.get("top_variable"),
+        cohort_covariate=bool(record.get("cohort_covariate", False)),
+    )
     if (
         list(model.input_features) != scaled.transcripts
         or list(model.output_features) != scaled.proteins
