@@ -528,7 +528,8 @@ def align_t2p(
                 )
             info["normal_samples_dropped"] = sorted(flags[~flags.astype(bool)].index)
             shared = flags[flags.astype(bool)].index
-        empty = [s for s in shared if not protein.loc[s].notna().any()]
+        measured_any = protein.loc[shared].notna().any(axis=1).to_numpy()
+        empty = [str(s) for s in shared[~measured_any]]
         info["samples_without_protein"] = empty
         # in a file this is an error (omicsnet.t2p.tables.check_pairing); here a warning
         if empty:
@@ -584,12 +585,14 @@ def align_t2p(
     report["constant_transcripts"] = len(constant)
     # a protein counts as measured in a cohort when at most max_missing of it is missing there
     labels = cohort.to_numpy()
+    values = protein_all.to_numpy(copy=True)
     measured = {}
     for name in names:
         rows = labels == name
-        ok = protein_all.loc[rows].isna().mean() <= max_missing
-        measured[name] = ok
-        protein_all.loc[rows, ~ok.to_numpy()] = np.nan
+        ok = np.isnan(values[rows]).mean(axis=0) <= max_missing
+        measured[name] = pd.Series(ok, index=protein_all.columns)
+        values[np.ix_(rows, ~ok)] = np.nan  # not measured in this cohort: masked there
+    protein_all = pd.DataFrame(values, index=protein_all.index, columns=protein_all.columns)
     table = pd.DataFrame(measured)
     keep = table.all(axis=1) if protein_join == "intersection" else table.any(axis=1)
     too_sparse = keep.index[~keep]

@@ -115,6 +115,8 @@ def read_omics_table(
             na_values=_MISSING_TOKENS,
             keep_default_na=False,
         )
+    except pd.errors.EmptyDataError as err:
+        raise DataError(f"{file}: no data (a header row and an ID column are needed)") from err
     except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as err:
         reason = "malformed rows" if isinstance(err, pd.errors.ParserError) else type(err).__name__
         raise DataError(
