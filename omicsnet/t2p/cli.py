@@ -27,6 +27,10 @@ def add_commands(groups: CommandGroups) -> None:
     _architecture_arguments(train)
     _training_arguments(train)
     train.add_argument("--split-seed", type=int, default=0, help="seed of the standard split")
+    train.add_argument(
+        "--inputs-from",
+        help="transcript table of a cohort you will predict: train only on the genes it has",
+    )
     train.add_argument("--out", required=True, help="output folder (model/, per_protein.csv)")
     train.add_argument("--overwrite", action="store_true")
     train.set_defaults(func=cmd_t2p_train)
@@ -269,6 +273,11 @@ def cmd_t2p_train(args: argparse.Namespace) -> int:
     from omicsnet.t2p.workflows import train_and_save
 
     data, spec = _load(args)
+    if args.inputs_from:
+        from omicsnet.t2p.predict import restrict_to_table
+
+        data = restrict_to_table(data, args.inputs_from, genes_in_rows=not args.samples_in_rows)
+        spec["inputs_from"] = args.inputs_from
     summary = train_and_save(
         data,
         _architecture(args),

@@ -348,6 +348,26 @@ class T2PData:
             unseen=unseen_cohorts,
         )
 
+    def subset_transcripts(self, transcripts: Sequence[str]) -> T2PData:
+        """Return a copy whose inputs are only ``transcripts`` (e.g. the genes a cohort you
+        will predict has); a protein whose own mRNA is left out keeps no own mRNA.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> d = T2PData(pd.DataFrame(columns=["A", "B"]), pd.DataFrame(columns=["A", "B"]),
+        ...             pd.Series(dtype=str), pd.Series({"A": "A", "B": "B"}))
+        >>> d.subset_transcripts(["B"]).own_mrna.to_dict()
+        {'A': None, 'B': 'B'}
+        """
+        wanted = set(map(str, transcripts))
+        keep = [c for c in self.rna.columns if c in wanted]
+        if not keep:
+            raise DataError("none of the given transcripts is an input of the data")
+        own = self.own_mrna.map(lambda g: g if g in wanted else None).astype(object)
+        report = {**self.report, "transcripts_kept_of": [len(keep), int(self.rna.shape[1])]}
+        return T2PData(self.rna[keep], self.protein, self.cohort, own, report)
+
     def subset_samples(self, samples: Sequence[str]) -> T2PData:
         """Return a copy restricted to ``samples`` (e.g. the training half of an outer split).
 

@@ -798,7 +798,8 @@ def train_and_save(
     (summary; its ``prediction`` entry records the input genes, output proteins, each
     protein's own-mRNA input, the scaling and missing-input policies) and
     ``reference.safetensors`` (the training cohorts' transcript means and scales and the
-    own-mRNA and two-stage ridge fits, for :func:`omicsnet.t2p.predict.predict_cohort`).
+    own-mRNA and two-stage ridge fits; :mod:`omicsnet.t2p.reference`), for
+    :func:`omicsnet.t2p.predict.predict_cohort`.
 
     Returns
     -------
@@ -810,7 +811,7 @@ def train_and_save(
     from omicsnet.models.serialization import save
     from omicsnet.t2p.baselines import fit_baselines
     from omicsnet.t2p.evaluate import per_protein_metrics, summarize_metrics
-    from omicsnet.t2p.predict import run_reference, save_reference
+    from omicsnet.t2p.reference import run_reference, save_reference
     from omicsnet.utils.output import atomic_directory, check_output_dir
 
     check_output_dir(out, overwrite=overwrite)  # before any work

@@ -202,21 +202,28 @@ def test_ucec_trained_model_predicts_coad_end_to_end(shared_data, tmp_path):
     """The issue's check: a UCEC-trained run predicts COAD from its release files."""
     from omicsnet.t2p.workflows import load_data
 
-    data = load_data({"cohorts": "ucec", "proteins": 300}, data_dir=shared_data)
+    data = load_data({"cohorts": "ucec"}, data_dir=shared_data)
     run_dir = tmp_path / "ucec_run"
     config = {**ARCH, "linear_path": True, "trainer_weight_decay": 1e-3}
-    train_and_save(data, config, run_dir, top_variable=2000, max_epochs=20, device="cpu")
+    train_and_save(data, config, run_dir, top_variable=2000, max_epochs=10, device="cpu")
     coad = shared_data / "transcript_protein" / "cptac_coad"
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", PredictionWarning)
+    with pytest.warns(PredictionWarning, match=r"model inputs \(19%\) missing"):
         result = predict_cohort(
             run_dir, coad / "transcriptomics.gz", protein=coad / "proteomics_tumor.cct.gz"
         )
     inputs = result.coverage["inputs"]
-    assert inputs["model"] > 2000 and 0.5 < inputs["coverage"] < 1.0
-    assert any("missing" in str(w.message) for w in caught)
-    assert result.predictions.shape == (300, 106)
+    # the 2,000 most variable UCEC transcripts plus every protein's own mRNA; COAD's
+    # RNA-seq table lacks a fifth of them (the issue's "20 % absent")
+    assert inputs["model"] == 10765 and inputs["found"] == 8747
+    assert result.coverage["own_mrna"]["own_mrna_found"] > 8000
+    assert result.predictions.shape == (9102, 106)
     assert result.coverage["scored"]["samples"] == 96
     summary = result.summary
-    assert summary["network_r_median"] > summary["own_mrna_r_median"] - 0.05
-    assert 0.2 < summary["two_stage_ridge_r_median"] < 0.7
+    assert summary["proteins_scored"] > 7000
+    assert 0.2 < summary["two_stage_ridge_r_median"] < 0.6
+    assert summary["network_r_median"] > summary["own_mrna_r_median"]
+    # fewer proteins, the same 2,000 variable transcripts: too few inputs in COAD
+    small = load_data({"cohorts": "ucec", "proteins": 300}, data_dir=shared_data)
+    train_and_save(small, ARCH, tmp_path / "small", top_variable=2000, max_epochs=2, device="cpu")
+    with pytest.raises(DataError, match=r"only 711 of 2282 model inputs \(31%\) found"):
+        predict_cohort(tmp_path / "small", coad / "transcriptomics.gz")
