@@ -104,6 +104,29 @@ def _check_cohorts(data: T2PData, *names: str) -> None:
         raise DataError(f"this needs at least 2 cohorts, the data have {present}")
 
 
+def _fit_options(
+    networks: Mapping[str, Any] | None,
+    baselines: Sequence[str],
+    top_variable: int | None,
+    max_epochs: int,
+    early_stopping: int | None,
+    baseline_options: Mapping[str, Any] | None,
+    seed: int,
+    device: str,
+) -> dict[str, Any]:
+    """The arguments of :func:`omicsnet.t2p.workflows.evaluate_split` both questions share."""
+    return {
+        "networks": networks,
+        "baselines": baselines,
+        "top_variable": top_variable,
+        "max_epochs": max_epochs,
+        "early_stopping": early_stopping,
+        "baseline_options": baseline_options,
+        "seed": seed,
+        "device": device,
+    }
+
+
 def cohort_cv(
     data: T2PData,
     target: str,
@@ -166,6 +189,11 @@ def cohort_cv(
     )
     by_name = {s.name: s for s in t2p_list}
 
+    options = _fit_options(
+        networks, baselines, top_variable, max_epochs, early_stopping, baseline_options, seed,
+        device,
+    )  # fmt: skip
+
     def fit_predict(split: Any) -> dict[str, Any]:
         pooled = by_name[split.name]
         outputs: dict[str, Any] = {}
@@ -174,17 +202,7 @@ def cohort_cv(
             scaled = data.scaled(chosen, cohort_covariate=cohort_covariate)
             outputs.update(
                 evaluate_split(
-                    scaled,
-                    networks,
-                    baselines=baselines,
-                    top_variable=top_variable,
-                    max_epochs=max_epochs,
-                    early_stopping=early_stopping,
-                    baseline_options=baseline_options,
-                    seed=seed,
-                    network_seed=seed + (pooled.repeat or 0),
-                    suffix=f" [{arm}]",
-                    device=device,
+                    scaled, **options, network_seed=seed + (pooled.repeat or 0), suffix=f" [{arm}]"
                 )
             )
         return outputs
@@ -267,19 +285,14 @@ def transfer(
     split = dataclasses.replace(split, name=f"{source} -> {target}")
     held: dict[str, Any] = {}
 
+    options = _fit_options(
+        networks, baselines, top_variable, max_epochs, early_stopping, baseline_options, seed,
+        device,
+    )  # fmt: skip
+
     def fit_predict(_: Any) -> dict[str, Any]:
         held["scaled"] = scaled = pair.scaled(split, unseen="own")
-        return evaluate_split(
-            scaled,
-            networks,
-            baselines=baselines,
-            top_variable=top_variable,
-            max_epochs=max_epochs,
-            early_stopping=early_stopping,
-            baseline_options=baseline_options,
-            seed=seed,
-            device=device,
-        )
+        return evaluate_split(scaled, **options)
 
     ids = [str(s) for s in pair.rna.index]
     fitted = cross_validate(

@@ -156,12 +156,7 @@ def find_ucec_release(
     omicsnet.errors.DataNotFoundError: CPTAC UCEC release files not found in /no/such. ...
     """
     if source is None:
-        from omicsnet.utils.paths import resolve_data_file
-
-        try:
-            return resolve_data_file(UCEC_RELEASE_DIR, data_dir=data_dir)
-        except DataNotFoundError as err:
-            raise DataNotFoundError(f"{err}. {_HOW_TO_GET}") from None
+        return _in_data_dir(UCEC_RELEASE_DIR, data_dir, _HOW_TO_GET)
     path = Path(source).expanduser()
     if path.is_file() and path.suffix == ".whl":
         return path
@@ -169,6 +164,16 @@ def find_ucec_release(
         if candidate.is_dir() and _member(candidate, "proteomics") is not None:
             return candidate
     raise DataNotFoundError(f"CPTAC UCEC release files not found in {path}. {_HOW_TO_GET}")
+
+
+def _in_data_dir(relative: str, data_dir: str | os.PathLike[str] | None, how: str) -> Path:
+    """A release folder in the data directory, or an error that says how to get it."""
+    from omicsnet.utils.paths import resolve_data_file
+
+    try:
+        return resolve_data_file(relative, data_dir=data_dir)
+    except DataNotFoundError as err:
+        raise DataNotFoundError(f"{err}. {how}") from None
 
 
 _HOW_TO_GET = (
@@ -317,12 +322,7 @@ def find_coad_release(
     omicsnet.errors.DataNotFoundError: CPTAC COAD release files not found in /no/such. ...
     """
     if source is None:
-        from omicsnet.utils.paths import resolve_data_file
-
-        try:
-            return resolve_data_file(COAD_RELEASE_DIR, data_dir=data_dir)
-        except DataNotFoundError as err:
-            raise DataNotFoundError(f"{err}. {_COAD_HOW_TO_GET}") from None
+        return _in_data_dir(COAD_RELEASE_DIR, data_dir, _COAD_HOW_TO_GET)
     path = Path(source).expanduser()
     for candidate in (path, path / "cptac" / "data_colon"):
         if (candidate / COAD_FILES["proteomics_tumor"]).is_file():
