@@ -114,3 +114,18 @@ def test_user_cohort_files_get_errors_naming_the_file(tmp_path):
         t2p_from_tables(rna, other)
     good = write(tmp_path / "good.csv", "gene,S1,S2,S3\nA,0.5,0.2,0.1\nB,1,3,2\n")
     assert t2p_from_tables(rna, good).protein.shape == (3, 2)
+
+
+def test_the_cli_turns_a_bad_cohort_table_into_one_line_and_exit_2(tmp_path):
+    from tests.conftest import run_cli
+
+    write(tmp_path / "rna.csv", "gene,S1,S2,S3\nA,1,2,3\nB,2,2,5\nA,0,1,0\n")
+    write(tmp_path / "protein.csv", "gene,S1,S2,S3\nA,0.5,0.2,0.1\n")
+    result = run_cli(
+        "t2p", "train", "--rna", "rna.csv", "--protein", "protein.csv", "--paper",
+        "--out", "run", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "rna.csv: gene 'A' appears more than once" in lines[0]
+    assert not (tmp_path / "run").exists()
