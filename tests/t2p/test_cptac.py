@@ -157,9 +157,7 @@ def fake_cptac(calls: list[str]) -> types.ModuleType:
         def get_proteomics(self, source):  # cptac >= 1.0 requires a source
             calls.append(f"protein:{source}")
             columns = pd.MultiIndex.from_tuples([("TP53", "NP_1")], names=["Name", "Database_ID"])
-            return pd.DataFrame(
-                [[0.5], [0.3], [0.1]], index=["P1", "P2", "P1.N"], columns=columns
-            )
+            return pd.DataFrame([[0.5], [0.3], [0.1]], index=["P1", "P2", "P1.N"], columns=columns)
 
     module.Brca = Brca
     return module
