@@ -240,9 +240,10 @@ def _check_numeric(frame: pd.DataFrame, where: str) -> pd.DataFrame:
     bad = converted.isna() & frame[text_columns].notna()
     if bool(bad.to_numpy().any()):
         row, col = next(zip(*bad.to_numpy().nonzero(), strict=True))
+        count = int(bad.to_numpy().sum())  # the value itself is never echoed
         raise DataError(
-            f"{where}: non-numeric value {frame[text_columns].iat[row, col]!r} for gene "
-            f"{text_columns[col]!r}, sample {frame.index[row]!r}"
+            f"{where}: non-numeric value for gene {text_columns[col]!r}, sample "
+            f"{frame.index[row]!r} ({count} such cell{'' if count == 1 else 's'} in all)"
         )
     frame = frame.copy()
     frame[text_columns] = converted
