@@ -42,7 +42,7 @@ from typing import Any
 
 import pandas as pd
 
-from omicsnet.errors import DataError, DataNotFoundError
+from omicsnet.errors import DataError, DataNotFoundError, shown
 from omicsnet.utils.io import atomic_write_bytes
 
 logger = logging.getLogger(__name__)
@@ -242,8 +242,8 @@ def _check_numeric(frame: pd.DataFrame, where: str) -> pd.DataFrame:
         row, col = next(zip(*bad.to_numpy().nonzero(), strict=True))
         count = int(bad.to_numpy().sum())  # the value itself is never echoed
         raise DataError(
-            f"{where}: non-numeric value for gene {text_columns[col]!r}, sample "
-            f"{frame.index[row]!r} ({count} such cell{'' if count == 1 else 's'} in all)"
+            f"{where}: non-numeric value for gene {shown(text_columns[col])}, sample "
+            f"{shown(frame.index[row])} ({count} such cell{'' if count == 1 else 's'} in all)"
         )
     frame = frame.copy()
     frame[text_columns] = converted
