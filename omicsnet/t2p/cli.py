@@ -251,11 +251,22 @@ def _names(text: str) -> list[str]:
     return [item.strip() for item in text.split(",") if item.strip()]
 
 
-def _fmt(value: object) -> str:
-    try:
-        return f"{float(value):.3f}"  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return str(value)
+def _fmt(value: object, *, sign: bool = False) -> str:
+    """A printed number: three significant digits, small ones in scientific notation.
+
+    :func:`omicsnet.utils.numbers.format_number`, so that an MSE of ``1e-4`` is printed
+    as ``1.00e-04`` and not ``0.000``; ``sign`` prefixes ``+`` to a positive change.
+    """
+    from omicsnet.utils.numbers import format_number
+
+    text = format_number(value)
+    if sign and text[:1] not in "-+" and text not in ("0", "nan"):
+        try:
+            if float(value) > 0:  # type: ignore[arg-type]
+                text = "+" + text
+        except (TypeError, ValueError):
+            pass
+    return text
 
 
 # ----------------------------------------------------------------------------- commands
@@ -316,7 +327,7 @@ def cmd_t2p_train(args: argparse.Namespace) -> int:
 
 def cmd_t2p_evaluate(args: argparse.Namespace) -> int:
     from omicsnet.t2p.workflows import cross_validate, cv_summary
-    from omicsnet.utils.io import atomic_write_text
+    from omicsnet.utils.io import write_csv
     from omicsnet.utils.output import check_output_dir, output_dir
 
     check_output_dir(args.out, overwrite=args.overwrite, resume=args.resume)  # before any work
@@ -340,8 +351,8 @@ def cmd_t2p_evaluate(args: argparse.Namespace) -> int:
             store=out / "splits",  # each finished split; --resume reads them back
         )
         summary = cv_summary(table)
-        atomic_write_text(out / "cv.csv", table.to_csv(index=False))
-        atomic_write_text(out / "summary.csv", summary.to_csv(index_label="model"))
+        write_csv(table, out / "cv.csv")
+        write_csv(summary.rename_axis("model"), out / "summary.csv", index=True)
     print(f"{args.k}x2 cross-validation, {len(data.protein.columns)} proteins")
     for name, row in summary.iterrows():
         mse = (
@@ -387,6 +398,7 @@ def cmd_t2p_explain(args: argparse.Namespace) -> int:
 
 def cmd_t2p_ablate(args: argparse.Namespace) -> int:
     from omicsnet.t2p.ablation import ablation_summary, plot_ablation, run_ablation
+    from omicsnet.utils.io import write_csv
     from omicsnet.utils.output import atomic_directory, check_output_dir
     from omicsnet.utils.plotting import save_figure
 
@@ -408,12 +420,13 @@ def cmd_t2p_ablate(args: argparse.Namespace) -> int:
     )
     summary = ablation_summary(table)
     with atomic_directory(args.out, overwrite=args.overwrite) as folder:
-        table.to_csv(folder / "ablation.csv", index=False)
-        summary.to_csv(folder / "summary.csv", index_label="variant")
+        write_csv(table, folder / "ablation.csv")
+        write_csv(summary.rename_axis("variant"), folder / "summary.csv", index=True)
         save_figure(plot_ablation(table), folder / "ablation.png")
     for name, row in summary.iterrows():
         print(
-            f"  {name:<24} median r {_fmt(row['median_r'])} (change {row['delta_r']:+.3f}), "
+            f"  {name:<24} median r {_fmt(row['median_r'])} "
+            f"(change {_fmt(row['delta_r'], sign=True)}), "
             f"MSE {_fmt(row['mse'])}"
         )
     print(f"written to {args.out}")
@@ -437,7 +450,7 @@ def cmd_t2p_predict(args: argparse.Namespace) -> int:
     import warnings
 
     from omicsnet.t2p.predict import PredictionWarning, predict_cohort
-    from omicsnet.utils.io import atomic_write_text
+    from omicsnet.utils.io import atomic_write_text, write_csv
     from omicsnet.utils.output import check_output_file
 
     outputs = [args.out, _sidecar(args.out, ".coverage.json")]
@@ -463,7 +476,7 @@ def cmd_t2p_predict(args: argparse.Namespace) -> int:
         logging.getLogger("omicsnet.t2p.predict").warning("%s", warning.message)
     from pathlib import Path
 
-    atomic_write_text(Path(outputs[0]), result.predictions.to_csv(), overwrite=args.overwrite)
+    write_csv(result.predictions, outputs[0], index=True, overwrite=args.overwrite)
     atomic_write_text(
         Path(outputs[1]), json.dumps(result.coverage, indent=2), overwrite=args.overwrite
     )
@@ -482,9 +495,7 @@ def cmd_t2p_predict(args: argparse.Namespace) -> int:
         f"samples -> {outputs[0]} (coverage report: {outputs[1]})"
     )
     if result.scores is not None:
-        atomic_write_text(
-            Path(outputs[2]), result.scores.to_csv(index=False), overwrite=args.overwrite
-        )
+        write_csv(result.scores, outputs[2], overwrite=args.overwrite)
         summary = result.summary
         print(
             f"against measured proteins ({int(summary['proteins_scored'])} proteins, "

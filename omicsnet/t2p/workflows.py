@@ -740,13 +740,6 @@ def explain_proteins(
     return result, table, category_summary(table)
 
 
-def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], *, overwrite: bool) -> Path:
-    """Write a DataFrame as CSV atomically (refusing to replace a file unless asked)."""
-    from omicsnet.utils.io import atomic_write_text
-
-    return atomic_write_text(Path(path), frame.to_csv(index=False), overwrite=overwrite)
-
-
 # ---------------------------------------------------------------------------- campaigns
 def best_config(campaign: Any) -> T2PTrialConfig:
     """The trial config of a finished campaign's best trial (first objective).
@@ -822,6 +815,7 @@ def train_and_save(
     from omicsnet.t2p.baselines import fit_baselines
     from omicsnet.t2p.evaluate import per_protein_metrics, summarize_metrics
     from omicsnet.t2p.reference import run_reference, save_reference
+    from omicsnet.utils.io import write_csv
     from omicsnet.utils.output import atomic_directory, check_output_dir
 
     check_output_dir(out, overwrite=overwrite)  # before any work
@@ -868,7 +862,7 @@ def train_and_save(
     arrays, prediction = run_reference(scaled)
     with atomic_directory(out, overwrite=overwrite) as folder:
         save(result.model, folder / "model", metadata={"t2p": summary})
-        table.to_csv(folder / "per_protein.csv", index=False)
+        write_csv(table, folder / "per_protein.csv")
         save_reference(folder, arrays)
         record = {**summary, "prediction": prediction}
         (folder / RUN_FILE).write_text(json.dumps(record, indent=2, default=float))
@@ -906,6 +900,7 @@ def explain_saved(
     from omicsnet.errors import DataError, DataNotFoundError
     from omicsnet.explain.shap_attribution import plot_shap_vs_spearman
     from omicsnet.models.serialization import load
+    from omicsnet.utils.io import write_csv
     from omicsnet.utils.output import atomic_directory, check_output_dir
     from omicsnet.utils.plotting import save_figure
 
@@ -946,7 +941,7 @@ def explain_saved(
     figure = plot_shap_vs_spearman(table, threshold=threshold)
     with atomic_directory(out, overwrite=overwrite) as folder:
         result.save(folder / "shap.npz")
-        table.to_csv(folder / "attribution.csv", index=False)
-        summary.to_csv(folder / "categories.csv", index=False)
+        write_csv(table, folder / "attribution.csv")
+        write_csv(summary, folder / "categories.csv")
         save_figure(figure, folder / "shap_vs_spearman.png")
     return summary
