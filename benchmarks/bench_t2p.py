@@ -87,6 +87,7 @@ import numpy as np
 
 from omicsnet.bench.registry import BenchContext, BenchResult, BenchRow, register_benchmark
 from omicsnet.errors import ConfigError, DataNotFoundError
+from omicsnet.utils.numbers import format_number as _num
 
 logger = logging.getLogger(__name__)
 
@@ -558,7 +559,7 @@ def _rows(
                 float(row["median_r"]),
                 unit="r",
                 target=">= 1.0",
-                notes=f"{name}: splits {row['r_min']:.3f}-{row['r_max']:.3f}",
+                notes=f"{name}: splits {_num(row['r_min'])}-{_num(row['r_max'])}",
                 noise=_split_band(details, ["nas_best", str(name)], "pearson_r_median"),
             )
         )
@@ -721,8 +722,8 @@ def _spread(values: Any) -> str:
     'mean 0.600 (SD 0.100, 0.500-0.700)'
     """
     return (
-        f"mean {values.mean():.3f} (SD {values.std(ddof=0):.3f}, "
-        f"{values.min():.3f}-{values.max():.3f})"
+        f"mean {_num(values.mean())} (SD {_num(values.std(ddof=0))}, "
+        f"{_num(values.min())}-{_num(values.max())})"
     )
 
 
@@ -748,8 +749,9 @@ def _paired_row(
     notes = (
         f"median over {len(a)} splits of the median per-protein r on {what}; "
         f"{labels[0]}: {_spread(a)}; {labels[1]}: {_spread(b)}; paired change "
-        f"{change.mean():+.3f} (SD {change.std(ddof=0):.3f}), {verdict} than the split-to-split "
-        f"spread ({spread:.3f})"
+        f"{'+' if change.mean() > 0 else ''}{_num(change.mean())} "
+        f"(SD {_num(change.std(ddof=0))}), {verdict} than the split-to-split "
+        f"spread ({_num(spread)})"
     )
     return BenchRow(
         case,
@@ -804,9 +806,9 @@ def _cohort_rows(results: dict[str, Any]) -> list[BenchRow]:
         whole = result.table[result.table["split"] == "all"].set_index("model")["pearson_r_median"]
         within = _per_split(results[target], arm_label(RIDGE, "single")).median()
         extra = (
-            f"whole {tgt} cohort: network {whole[NETWORK]:.3f}, two-stage ridge "
-            f"{whole[RIDGE]:.3f}, own mRNA {whole[OWN]:.3f}; for reference, the two-stage "
-            f"ridge fitted within {tgt} reaches {within:.3f} on these folds"
+            f"whole {tgt} cohort: network {_num(whole[NETWORK])}, two-stage ridge "
+            f"{_num(whole[RIDGE])}, own mRNA {_num(whole[OWN])}; for reference, the two-stage "
+            f"ridge fitted within {tgt} reaches {_num(within)} on these folds"
         )
         for candidate, baseline, labels in (
             (NETWORK, OWN, (f"network (fitted on {src})", f"own mRNA (fitted on {src})")),
