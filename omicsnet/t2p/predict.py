@@ -436,7 +436,9 @@ def _score(
     measured, where = _table(
         protein, genes_in_rows=genes_in_rows, duplicates=duplicates, what="protein"
     )
-    samples = check_pairing(standardised, measured, rna_file=rna_where, protein_file=where)
+    samples = check_pairing(
+        standardised, measured, rna_file=rna_where, protein_file=where, genes=False
+    )  # proteins are matched to the model's outputs below, by their spelling
     outputs = record["outputs"]
     match = match_genes(list(measured.columns), outputs, where=where)
     if not match.columns:

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from omicsnet.errors import ConfigError, DataError, DataNotFoundError
+from omicsnet.errors import ConfigError, DataError, DataNotFoundError, shown
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,18 @@ _MISSING_TOKENS = ["", "NA", "NaN", "nan", "N/A", "NULL", "null", "-"]
 
 def _separator(path: Path) -> str:
     return "," if path.name.removesuffix(".gz").endswith(".csv") else "\t"
+
+
+def _ids(values: object) -> str:
+    """IDs from a user's file for a message: ``['S1', 'S2']``, each through
+    :func:`omicsnet.errors.shown` (escaped, long ones cut).
+
+    Examples
+    --------
+    >>> _ids(["S1", "a" * 70])
+    "['S1', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...' (70 characters)]"
+    """
+    return "[" + ", ".join(shown(v) for v in values) + "]"  # type: ignore[attr-defined]
 
 
 def _plural(n: int, word: str) -> str:
@@ -145,8 +157,8 @@ def read_omics_table(
             row_id, col_id = ids[rows[0]], header[text[cols[0]]]
             gene, sample = (row_id, col_id) if genes_in_rows else (col_id, row_id)
             raise DataError(
-                f"{file}: {_plural(int(bad.sum()), 'non-numeric cell')}, e.g. {what} {gene!r} "
-                f"in sample {sample!r}"
+                f"{file}: {_plural(int(bad.sum()), 'non-numeric cell')}, e.g. {what} {shown(gene)} "
+                f"in sample {shown(sample)}"
             )
         body = body.copy()
         body.iloc[:, text] = numbers.to_numpy()
@@ -161,8 +173,8 @@ def _refuse_repeats(names: list[str], file: Path, what: str) -> None:
     if repeated:
         unique = list(dict.fromkeys(repeated))
         raise DataError(
-            f"{file}: {what} {unique[0]!r} appears more than once "
-            f"({_plural(len(unique), 'duplicated ' + what)} in all, e.g. {unique[:5]})"
+            f"{file}: {what} {shown(unique[0])} appears more than once "
+            f"({_plural(len(unique), 'duplicated ' + what)} in all, e.g. {_ids(unique[:5])})"
         )
 
 
@@ -172,7 +184,7 @@ def _merge_repeats(frame: pd.DataFrame, file: Path, policy: str, what: str) -> p
         return frame
     if policy == "error":
         raise DataError(
-            f"{file}: {what} {repeated[0]!r} appears more than once "
+            f"{file}: {what} {shown(repeated[0])} appears more than once "
             f"({_plural(len(repeated), 'duplicated ' + what)} in all); merge them first, or "
             "pass duplicates='mean' (--duplicates mean) or 'first'"
         )
@@ -194,14 +206,18 @@ def check_pairing(
     *,
     rna_file: str = "the transcript table",
     protein_file: str = "the protein table",
+    genes: bool = True,
 ) -> list[str]:
     """Check that a cohort's tables (samples in rows) pair up; return the shared samples.
+
+    ``genes=False`` skips the check that some protein has its own transcript (when the
+    proteins are matched to a model's outputs by their spelling instead).
 
     Raises
     ------
     DataError
-        No sample in both tables (naming both files and example IDs of each), or samples
-        of the protein table without a single measured protein (naming them).
+        No sample or no gene in both tables (naming both files and example IDs of each),
+        or samples of the protein table without a single measured protein (naming them).
 
     Examples
     --------
@@ -217,13 +233,20 @@ def check_pairing(
     if empty:
         raise DataError(
             f"{protein_file}: {_plural(len(empty), 'sample')} without any measured protein: "
-            f"{empty[:5]}"
+            f"{_ids(empty[:5])}"
         )
     shared = [s for s in rna.index if s in set(protein.index)]
     if not shared:
         raise DataError(
-            f"{rna_file} and {protein_file} share no sample (e.g. {list(rna.index[:3])} and "
-            f"{list(protein.index[:3])}): are both tables oriented the same way?"
+            f"{rna_file} and {protein_file} share no sample (e.g. {_ids(rna.index[:3])} and "
+            f"{_ids(protein.index[:3])}): are both tables oriented the same way?"
+        )
+    symbols = set(map(str, rna.columns))
+    if genes and not any(str(p) in symbols for p in protein.columns):
+        raise DataError(
+            f"{rna_file} and {protein_file} share no gene (e.g. {_ids(rna.columns[:3])} and "
+            f"{_ids(protein.columns[:3])}), so no protein has its own transcript: are both "
+            "tables named by the same kind of ID (gene symbols)?"
         )
     only_rna = len(rna.index) - len(shared)
     if only_rna:

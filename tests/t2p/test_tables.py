@@ -96,6 +96,16 @@ def test_pairing_no_shared_sample_and_samples_without_protein():
         check_pairing(rna, empty, protein_file="p.csv")
     assert one_line(err) == "p.csv: 1 sample without any measured protein: ['S2']"
     assert check_pairing(rna, empty.iloc[:1]) == ["S1"]
+    other = pd.DataFrame({"ENSG1": [1.0], "ENSG2": [2.0]}, index=["S1"])
+    with pytest.raises(DataError) as err:
+        check_pairing(rna, other, rna_file="r.csv", protein_file="p.csv")
+    message = one_line(err)
+    assert message.startswith("r.csv and p.csv share no gene (e.g. ['A'] and ['ENSG1', 'ENSG2'])")
+    assert check_pairing(rna, other, genes=False) == ["S1"]  # matched by spelling elsewhere
+    long_id = "S" + "9" * 80 + "\n"
+    with pytest.raises(DataError) as err:
+        check_pairing(rna, pd.DataFrame({"A": [np.nan]}, index=[long_id]), protein_file="p.csv")
+    assert "(82 characters)" in one_line(err) and "9" * 61 not in str(err.value)
 
 
 def test_user_cohort_files_get_errors_naming_the_file(tmp_path):
@@ -112,6 +122,10 @@ def test_user_cohort_files_get_errors_naming_the_file(tmp_path):
     other = write(tmp_path / "other.csv", "gene,T1,T2\nA,0.5,0.1\n")
     with pytest.raises(DataError, match="share no sample"):
         t2p_from_tables(rna, other)
+    ensembl = write(tmp_path / "ensembl.csv", "gene,S1,S2,S3\nENSG01,0.5,0.2,0.1\n")
+    with pytest.raises(DataError) as err:
+        t2p_from_tables(rna, ensembl)
+    assert one_line(err).startswith(f"{rna} and {ensembl} share no gene (e.g. ['A', 'B'] and")
     good = write(tmp_path / "good.csv", "gene,S1,S2,S3\nA,0.5,0.2,0.1\nB,1,3,2\n")
     assert t2p_from_tables(rna, good).protein.shape == (3, 2)
 
