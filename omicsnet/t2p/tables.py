@@ -163,6 +163,13 @@ def read_omics_table(
         body = body.copy()
         body.iloc[:, text] = numbers.to_numpy()
     matrix = body.to_numpy(dtype=float)
+    infinite = np.isinf(matrix)
+    if infinite.any():  # "inf" parses as a number, but no model can learn from it
+        rows, cols = np.nonzero(infinite)
+        raise DataError(
+            f"{file}: infinite value at row {shown(ids[rows[0]])}, column "
+            f"{shown(header[cols[0]])} ({_plural(int(infinite.sum()), 'infinite value')} in all)"
+        )
     frame = pd.DataFrame(matrix.T if genes_in_rows else matrix, index=samples, columns=genes)
     return _merge_repeats(frame, file, duplicates, what)
 

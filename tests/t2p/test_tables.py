@@ -74,6 +74,20 @@ def test_a_non_numeric_cell_names_gene_and_sample_not_its_value(tmp_path):
     assert "secret-value" not in message  # never echo file contents
 
 
+@pytest.mark.parametrize("genes_in_rows", [True, False])
+def test_an_infinite_value_is_named_by_its_row_and_column(tmp_path, genes_in_rows):
+    text = "gene,S1,S2\nTP53,1,-inf\nMYC,inf,4\n" if genes_in_rows else "s,A,B\nS1,1,2\nS2,3,Inf\n"
+    path = write(tmp_path / "protein.csv", text)
+    with pytest.raises(DataError) as err:
+        read_omics_table(path, genes_in_rows=genes_in_rows)
+    expected = (
+        "row 'TP53', column 'S2' (2 infinite values in all)"
+        if genes_in_rows
+        else "row 'S2', column 'B' (1 infinite value in all)"
+    )
+    assert one_line(err) == f"{path}: infinite value at {expected}"
+
+
 def test_empty_missing_and_ragged_tables(tmp_path):
     with pytest.raises(DataNotFoundError):
         read_omics_table(tmp_path / "absent.csv")
