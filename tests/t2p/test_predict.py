@@ -193,6 +193,17 @@ def test_predict_command_end_to_end(run, new_cohort, tmp_path):
     assert bad.returncode == 2
     assert len(bad.stderr.strip().splitlines()) == 1 and "bad.csv" in bad.stderr
     assert not (tmp_path / "bad_pred.csv").exists()
+    rna[["TP53", "MYC", "EGFR"]].T.to_csv(tmp_path / "few.csv")  # 3 of 8 inputs
+    few = run_cli("t2p", "predict", "--model", str(folder), "--rna", "few.csv",
+                  "--out", "few_pred.csv", cwd=tmp_path)  # fmt: skip
+    assert few.returncode == 2 and len(few.stderr.strip().splitlines()) == 1
+    assert "only 3 of 8 model inputs (38%)" in few.stderr
+    assert "below the 50% threshold" in few.stderr
+    assert not (tmp_path / "few_pred.csv").exists()
+    lowered = run_cli("t2p", "predict", "--model", str(folder), "--rna", "few.csv",
+                      "--min-coverage", "0.3", "--out", "few_pred.csv", cwd=tmp_path)  # fmt: skip
+    assert lowered.returncode == 0 and "5 of 8 model inputs (62%) missing" in lowered.stderr
+    assert "coverage: 3 of 8 model inputs found (37.5%)" in lowered.stdout
 
 
 @pytest.mark.slow
