@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 
 from omicsnet.errors import ConfigError
+from omicsnet.utils.numbers import format_number
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from omicsnet.train.cv import CVResult
@@ -259,11 +260,11 @@ def nested_search(
         }
         network.records = records
         logger.info(
-            "nested search %s: inner best val loss %.4f after %d trials (%.0f s)",
+            "nested search %s: inner best val loss %s after %d trials (%s s)",
             split.name,
-            network.info["inner_val_loss"],
+            format_number(network.info["inner_val_loss"], 4),
             network.info["inner_trials"],
-            search_seconds,
+            format_number(search_seconds),
         )
         return outputs
 
