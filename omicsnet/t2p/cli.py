@@ -31,6 +31,11 @@ def add_commands(groups: CommandGroups) -> None:
         "--inputs-from",
         help="transcript table of a cohort you will predict: train only on the genes it has",
     )
+    train.add_argument(
+        "--cohort-covariate",
+        action="store_true",
+        help="give the network one 0/1 input per training cohort (a new cohort gets 0s)",
+    )
     train.add_argument("--out", required=True, help="output folder (model/, per_protein.csv)")
     train.add_argument("--overwrite", action="store_true")
     train.set_defaults(func=cmd_t2p_train)
@@ -146,6 +151,13 @@ def _data_arguments(parser: argparse.ArgumentParser) -> None:
         "--synthetic", action="store_true", help="generated paired data (for trying things)"
     )
     source.add_argument("--max-missing", type=float, default=0.2, help="per protein (0.2)")
+    source.add_argument(
+        "--protein-join",
+        choices=("intersection", "union"),
+        default="intersection",
+        help="several cohorts: keep the proteins every cohort measures (intersection) or any "
+        "cohort measures (union; the others masked as missing targets)",
+    )
     source.add_argument("--proteins-limit", type=int, help="keep the first N proteins (quick runs)")
     source.add_argument("--data-dir", help="data directory (default: $OMICSNET_DATA)")
 
@@ -196,6 +208,8 @@ def _data_spec(args: argparse.Namespace) -> dict[str, object]:
         cohorts = [c.strip() for c in args.cohort.split(",") if c.strip()]
         spec["cohorts"] = cohorts[0] if len(cohorts) == 1 else cohorts
         spec["max_missing"] = args.max_missing
+        if len(cohorts) > 1:
+            spec["protein_join"] = args.protein_join
     else:
         if not (args.rna and args.protein):
             raise ConfigError("--rna and --protein go together")
@@ -307,6 +321,7 @@ def cmd_t2p_train(args: argparse.Namespace) -> int:
         device=args.device,
         overwrite=args.overwrite,
         progress=not args.quiet,
+        cohort_covariate=args.cohort_covariate,
     )
     test, own = summary["test"], summary["own_mrna_linear_test"]
     samples = summary["samples"]

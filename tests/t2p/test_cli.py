@@ -144,3 +144,41 @@ def test_space_and_input_errors(tmp_path):
         "t2p", "train", "--synthetic", "--config", "nope.json", "--out", "x", cwd=tmp_path
     )
     assert missing.returncode == 2 and "nope.json" in missing.stderr
+
+
+def test_train_with_the_cohort_covariate_then_predict(tables):
+    data = ["--rna", "rna.csv", "--protein", "protein.csv"]
+    _ok(
+        run_cli(
+            "t2p", "train", *data, "--config", "arch.json", "--epochs", "3",
+            "--cohort-covariate", "--out", "run", "-q", cwd=tables,
+        )
+    )  # fmt: skip
+    record = json.loads((tables / "run" / "t2p_run.json").read_text())
+    assert record["cohort_covariate"] is True
+    assert record["prediction"]["covariates"] == ["cohort:user"]
+    assert record["prediction"]["inputs"][-1] == "cohort:user" and record["inputs"] == 11
+    out = _ok(
+        run_cli("t2p", "predict", "--model", "run", "--rna", "rna.csv", "--out", "pred.csv",
+                cwd=tables)
+    )  # fmt: skip
+    assert "coverage: 10 of 10 model inputs found (100.0%)" in out
+    assert pd.read_csv(tables / "pred.csv", index_col=0).shape == (3, 60)
+
+
+def test_protein_join_reaches_the_loader_for_several_cohorts():
+    import argparse
+
+    from omicsnet.t2p.cli import _data_spec
+
+    def spec(cohort, join="union"):
+        args = argparse.Namespace(
+            cohort=cohort, rna=None, protein=None, synthetic=False, samples_in_rows=False,
+            max_missing=0.2, proteins_limit=None, protein_join=join,
+        )  # fmt: skip
+        return _data_spec(args)
+
+    assert spec("ucec, coad") == {
+        "cohorts": ["ucec", "coad"], "max_missing": 0.2, "protein_join": "union",
+    }  # fmt: skip
+    assert spec("ucec") == {"cohorts": "ucec", "max_missing": 0.2}  # one cohort: no join
