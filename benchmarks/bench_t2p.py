@@ -1,4 +1,4 @@
-"""Transcript → protein on real CPTAC UCEC: baselines vs a NAS-searched network, 5×2 CV.
+"""Transcript → protein on real CPTAC UCEC and COAD: baselines, NAS, cohorts, nested NAS.
 
 Protocol (the issue's): the offline CPTAC UCEC 2019 release, tumours only, proteins with at
 most 20 % missing values (missing targets masked, never imputed), 5 repeats of 2-fold
@@ -31,7 +31,27 @@ What runs, in order:
    split and the mean of their predictions reported as its own row,
    ``nas_best [5-seed ensemble]`` (the single network stays ``nas_best``: its seed is the
    first of the five).
-3. **NAS trial throughput**: the same short campaign (4 trials, reduced data) with 1 and
+3. **Several cohorts** (UCEC + COAD, offline release files, tumours only; transcripts and
+   proteins both measured in each cohort, the intersection; scaling per cohort on its
+   training samples): for each target cohort, its 5×2 CV (the same halves as step 2 for
+   UCEC) with the other cohort always in training (``[pooled]``) and without it
+   (``[single]``), for the NAS-best network and the two-stage ridge
+   (:func:`omicsnet.t2p.cohorts.cohort_cv`); and **transfer** in both directions: fitted on
+   all of one cohort (10 % held out for early stopping), scored on each test half of the
+   other cohort's 5×2 CV (the same folds), against own mRNA and the two-stage ridge fitted
+   on the source (:func:`omicsnet.t2p.cohorts.transfer`). The target's transcripts are
+   standardised with its own statistics (the policy of ``omicsnet t2p predict``).
+4. **NAS judged without selection bias** (:func:`omicsnet.t2p.nested.nested_search`): on
+   every outer split of the same 5×2 CV of UCEC, an inner campaign on the outer training
+   half only (its UCEC samples split 80/20 into inner training and validation; no
+   starting point attached; the space of step 1, so weight decay and the linear path are
+   decided inside), its best network trained on the outer training half and scored once
+   on the outer test half. Twice: on UCEC alone (beside the optimistic ``nas_best`` row
+   and the two-stage ridge of step 2) and with COAD always in training (beside the
+   pooled two-stage ridge of step 3). Inner campaigns: :data:`FULL` ``nested_trials``
+   trials (``nested_initialization`` quasi-random, then Bayesian optimisation) of at most
+   ``nested_epochs`` epochs: small, because 20 campaigns have to fit a 2-core machine.
+5. **NAS trial throughput**: the same short campaign (4 trials, reduced data) with 1 and
    with 2 worker processes; seconds per finished trial.
 
 Budget of the full run (it has to fit a shared 2-core machine): 8 campaign trials (4
@@ -40,14 +60,17 @@ has 50 trees; the hand-built network is trained on the same inputs as the search
 (``handbuilt_nn@top2000``; on all 25,886 transcripts it has 30 M parameters and took over
 7 minutes per split here) for at most 60 epochs in batches of 32 (patience 20).
 ``OMICSNET_BENCH_T2P_CAMPAIGN=FOLDER`` reuses a finished campaign of this benchmark
-instead of searching again (its folder is named in the results). The published run
+instead of searching again (its folder is named in the results), and
+``OMICSNET_BENCH_T2P_PUBLISHED=1`` takes the best trial recorded in
+``results/t2p/campaign.json`` (the published campaign) without searching. The published run
 reused a 12-trial campaign: four starting points attached (an earlier linear-path
 campaign's best network twice, without the linear path, and with a lower learning rate),
 then 8 Ax trials (see ``docs/t2p.md`` and ``results/t2p/campaign.md``).
 
-``--quick`` (smoke run, about 2 minutes on an idle machine): 300 proteins, 1×2 CV, 500
+``--quick`` (smoke run, about 4 minutes on an idle machine): 300 proteins, 1×2 CV, 500
 variable transcripts, 2 campaign trials of 15 epochs run in-process, no random forest or
-hand-built network, 2 trials per throughput run. The load average is recorded: this
+hand-built network, nested campaigns of 2 trials of 10 epochs, 2 trials per throughput
+run. The load average is recorded: this
 machine is shared, and times are noisy.
 """
 
@@ -64,6 +87,7 @@ import numpy as np
 
 from omicsnet.bench.registry import BenchContext, BenchResult, BenchRow, register_benchmark
 from omicsnet.errors import ConfigError, DataNotFoundError
+from omicsnet.utils.numbers import format_number as _num
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +104,18 @@ GOAL_R = 0.62
 LINEAR_ABLATION = "nas_best_no_linear_path"
 REUSE_ENV = "OMICSNET_BENCH_T2P_CAMPAIGN"
 """Set to a finished campaign folder of this benchmark (same data) to skip the search."""
+PUBLISHED_ENV = "OMICSNET_BENCH_T2P_PUBLISHED"
+"""Set to 1 to take the published campaign's best trial (``results/t2p/campaign.json``)."""
+PUBLISHED_CAMPAIGN = Path(__file__).resolve().parent / "results" / "t2p" / "campaign.json"
+COHORTS = ("ucec", "coad")
+COAD = Path("transcript_protein/cptac_coad/proteomics_tumor.cct.gz")
+COHORT_LABEL = {"ucec": "UCEC", "coad": "COAD"}
+NETWORK = "network"
+"""The NAS-best network's name in the cohort tables."""
+RIDGE = "ridge_own_residual"
+OWN = "linear_own_mrna"
+COVARIATE_ARM = "pooled+cohort"
+"""Pooled training with the cohort given to the network as one-hot input columns."""
 LINEAR_BASELINES = (
     "dummy",
     "linear_own_mrna",
@@ -105,6 +141,11 @@ FULL = {
     "throughput_trials": 4,
     "throughput_proteins": 500,
     "ensemble_seeds": 5,
+    "nested_trials": 5,
+    "nested_initialization": 3,
+    "nested_epochs": 60,
+    "nested_patience": 8,
+    "nested_inner_val": 0.2,
 }
 QUICK = {
     "proteins": 300,
@@ -124,11 +165,16 @@ QUICK = {
     "throughput_trials": 2,
     "throughput_proteins": 200,
     "ensemble_seeds": 2,
+    "nested_trials": 2,
+    "nested_initialization": 2,
+    "nested_epochs": 10,
+    "nested_patience": 5,
+    "nested_inner_val": 0.2,
 }
 
 
 def find_data_dir(ctx: BenchContext) -> Path:
-    """The data directory holding the UCEC release files.
+    """The data directory holding the UCEC and COAD release files.
 
     Raises
     ------
@@ -138,11 +184,11 @@ def find_data_dir(ctx: BenchContext) -> Path:
     candidates = [ctx.data_dir] if ctx.data_dir is not None else []
     candidates.append(Path(__file__).resolve().parents[2] / "shared" / "data")
     for folder in candidates:
-        if folder is not None and (Path(folder) / UCEC).is_file():
+        if folder is not None and all((Path(folder) / f).is_file() for f in (UCEC, COAD)):
             return Path(folder)
     raise DataNotFoundError(
-        f"benchmark t2p needs the CPTAC UCEC release files ({UCEC}) in OMICSNET_DATA or "
-        "../shared/data (`pip download --no-deps cptac==0.4.1` has them)"
+        f"benchmark t2p needs the CPTAC UCEC ({UCEC}) and COAD ({COAD}) release files in "
+        "OMICSNET_DATA or ../shared/data (see ../shared/data/MANIFEST.md)"
     )
 
 
@@ -204,8 +250,9 @@ def _campaign(
 
 @register_benchmark(
     "t2p",
-    "transcript -> protein on CPTAC UCEC, 5x2 CV: baselines vs the NAS-best network, its "
-    "residual ablation, NAS throughput with 1 vs 2 workers",
+    "transcript -> protein on CPTAC UCEC (+ COAD), 5x2 CV: baselines vs the NAS-best network, "
+    "its ablations, pooled vs single-cohort training, transfer between cohorts, nested NAS "
+    "without selection bias, NAS throughput with 1 vs 2 workers",
     suites=("science",),
     # CV metric rows carry their own band, the spread of their splits (see _rows)
     noise={"r": "value ±0.015", "MSE": "value ±0.1", "s": "ratio ±15%"},
@@ -246,47 +293,61 @@ def bench_t2p(ctx: BenchContext) -> BenchResult:
 
     workdir = Path(tempfile.mkdtemp(prefix="bench_t2p_"))
     logger.info("bench t2p: campaigns and partial results in %s", workdir)
-    # 1. the NAS campaign (or a finished one of this benchmark, named by REUSE_ENV)
+    # 1. the NAS campaign (or a finished one of this benchmark, named by REUSE_ENV, or the
+    #    published campaign's best trial, PUBLISHED_ENV)
     started = time.perf_counter()
     reuse = os.environ.get(REUSE_ENV)
-    if reuse:
-        from omicsnet.search import load_campaign
-
-        campaign = load_campaign(reuse)
-        if campaign.settings.task_options.get("data") != data_spec:
-            raise ConfigError(f"{REUSE_ENV}={reuse} was run on other data than this benchmark")
-        details["campaign_reused_from"] = reuse
-        logger.info("bench t2p: reusing the finished campaign in %s", reuse)
+    if os.environ.get(PUBLISHED_ENV) and not ctx.quick:
+        best, record = _published_best()
+        details["campaign_reused_from"] = str(PUBLISHED_CAMPAIGN)
+        details["campaign_trials"] = []
+        details["nas_best"] = {
+            "config": best.as_dict(),
+            "parameters": trial_parameters(best),
+            "trial": record,
+        }
+        logger.info("bench t2p: the published campaign's best trial %s", record["trial_index"])
     else:
-        campaign = _campaign(
-            data_spec,
-            settings,
-            workdir / "campaign",
-            trials=settings["trials"],
-            workers=1,
-            backend=settings["backend"],
-            data_dir=data_dir,
-            top_variable=settings["top_variable"],
-            max_epochs=settings["max_epochs"],
-            patience=settings["patience"],
-            initialization=settings["initialization"],
-        )
+        if reuse:
+            from omicsnet.search import load_campaign
+
+            campaign = load_campaign(reuse)
+            if campaign.settings.task_options.get("data") != data_spec:
+                raise ConfigError(f"{REUSE_ENV}={reuse} was run on other data than this benchmark")
+            details["campaign_reused_from"] = reuse
+            logger.info("bench t2p: reusing the finished campaign in %s", reuse)
+        else:
+            campaign = _campaign(
+                data_spec,
+                settings,
+                workdir / "campaign",
+                trials=settings["trials"],
+                workers=1,
+                backend=settings["backend"],
+                data_dir=data_dir,
+                top_variable=settings["top_variable"],
+                max_epochs=settings["max_epochs"],
+                patience=settings["patience"],
+                initialization=settings["initialization"],
+            )
+        trial_seconds = [
+            float(v) for v in campaign.table().get("seconds", []) if v is not None and v == v
+        ]
+        details["seconds"]["campaign_trials_sum"] = sum(trial_seconds)
+        table = campaign.table()
+        keep = [
+            c
+            for c in ("trial_index", "status", "val_loss", "val_median_r", "test_median_r",
+                      "n_params", "epochs", "seconds", "error")
+            if c in table.columns
+        ]  # fmt: skip
+        details["campaign_trials"] = table[keep].to_dict("records")
+        best = best_config(campaign)
+        details["nas_best"] = {"config": best.as_dict(), "parameters": trial_parameters(best)}
+        details["nas_best"]["trial"] = {
+            k: v for k, v in (campaign.best() or {}).items() if k in keep
+        }
     details["seconds"]["campaign"] = time.perf_counter() - started
-    trial_seconds = [
-        float(v) for v in campaign.table().get("seconds", []) if v is not None and v == v
-    ]
-    details["seconds"]["campaign_trials_sum"] = sum(trial_seconds)
-    table = campaign.table()
-    keep = [
-        c
-        for c in ("trial_index", "status", "val_loss", "val_median_r", "test_median_r",
-                  "n_params", "epochs", "seconds", "error")
-        if c in table.columns
-    ]  # fmt: skip
-    details["campaign_trials"] = table[keep].to_dict("records")
-    best = best_config(campaign)
-    details["nas_best"] = {"config": best.as_dict(), "parameters": trial_parameters(best)}
-    details["nas_best"]["trial"] = {k: v for k, v in (campaign.best() or {}).items() if k in keep}
     _dump(details, workdir)
 
     # 2. 5x2 CV: baselines, NAS-best, residual ablation
@@ -345,7 +406,45 @@ def bench_t2p(ctx: BenchContext) -> BenchResult:
     details["cv_summary"] = summary.reset_index(names="model").to_dict("records")
     _dump(details, workdir)
 
-    # 3. throughput with 1 and 2 workers
+    # 3. several cohorts: pooled vs single-cohort training, transfer
+    started = time.perf_counter()
+    pooled_spec: dict[str, Any] = {"cohorts": list(COHORTS), "max_missing": 0.2}
+    pooled = load_data(pooled_spec, data_dir=data_dir)
+    if settings["proteins"]:
+        rng = np.random.default_rng(0)
+        chosen = sorted(rng.choice(pooled.protein.columns, settings["proteins"], replace=False))
+        pooled = pooled.subset_proteins(chosen)
+        pooled_spec["proteins"] = [str(p) for p in chosen]
+    details["cohort_data"] = {
+        "samples": {c: int((pooled.cohort == c).sum()) for c in pooled.cohorts},
+        "transcripts": int(pooled.rna.shape[1]),
+        "proteins": int(pooled.protein.shape[1]),
+        "report": {k: v for k, v in pooled.report.items() if k not in COHORTS},
+    }
+    cohort_tables = _cohort_sections(pooled, best, settings)
+    details["cohorts"] = {name: r.table.to_dict("records") for name, r in cohort_tables.items()}
+    details["seconds"]["cohorts"] = time.perf_counter() - started
+    _dump(details, workdir)
+
+    # 4. NAS judged without selection bias: nested campaigns, UCEC alone and pooled
+    started = time.perf_counter()
+    nested_tables = {
+        "single": _nested(data_spec, data, None, settings, workdir / "nested_single", data_dir),
+        "pooled": _nested(
+            pooled_spec, pooled, "ucec", settings, workdir / "nested_pooled", data_dir
+        ),
+    }
+    details["nested"] = {
+        name: {
+            "cv": r.table.to_dict("records"),
+            "inner_trials": None if r.records is None else r.records.to_dict("records"),
+        }
+        for name, r in nested_tables.items()
+    }
+    details["seconds"]["nested"] = time.perf_counter() - started
+    _dump(details, workdir)
+
+    # 5. throughput with 1 and 2 workers
     small_spec = {**data_spec, "proteins": settings["throughput_proteins"]}
     throughput = {}
     for workers in (1, 2):
@@ -375,6 +474,8 @@ def bench_t2p(ctx: BenchContext) -> BenchResult:
     details["campaign_folder"] = str(workdir)
 
     rows = _rows(summary, ablation_name, throughput, details, settings["ensemble_seeds"])
+    rows += _cohort_rows(cohort_tables)
+    rows += _nested_rows(nested_tables, cv, cohort_tables["ucec"])
     return BenchResult(rows, details)
 
 
@@ -424,7 +525,9 @@ def _rows(
             GOAL_R,
             unit="r",
             target=">= 1.0",
-            notes=f"median over {n_splits} CV splits of each split's median per-protein r",
+            notes=f"median over {n_splits} CV splits of each split's median per-protein r; "
+            "optimistic: the architecture (and the linear path) were chosen on these same "
+            "samples; the nested rows below are not",
             noise=_split_band(details, ["nas_best"], "pearson_r_median"),
         )
     ]
@@ -456,7 +559,7 @@ def _rows(
                 float(row["median_r"]),
                 unit="r",
                 target=">= 1.0",
-                notes=f"{name}: splits {row['r_min']:.3f}-{row['r_max']:.3f}",
+                notes=f"{name}: splits {_num(row['r_min'])}-{_num(row['r_max'])}",
                 noise=_split_band(details, ["nas_best", str(name)], "pearson_r_median"),
             )
         )
@@ -508,4 +611,275 @@ def _rows(
             f"{details['load_average_end']} (2 shared cores)",
         )
     )
+    return rows
+
+
+# ---------------------------------------------------------------- cohorts and nested NAS
+def _published_best() -> tuple[Any, dict[str, Any]]:
+    """The best trial of the published campaign (``results/t2p/campaign.json``)."""
+    import json
+
+    from omicsnet.errors import DataError
+    from omicsnet.t2p.workflows import as_trial_config
+
+    if not PUBLISHED_CAMPAIGN.is_file():
+        raise DataNotFoundError(f"{PUBLISHED_ENV}: {PUBLISHED_CAMPAIGN} does not exist")
+    record = json.loads(PUBLISHED_CAMPAIGN.read_text(encoding="utf-8"))
+    trials = {t["trial_index"]: t for t in record.get("trials", [])}
+    best = trials.get(record.get("best_trial"))
+    if best is None or "parameters" not in best:
+        raise DataError(f"{PUBLISHED_CAMPAIGN} names no best trial with parameters")
+    flat = {k: v for k, v in best["parameters"].items() if v is not None}
+    chosen = as_trial_config(flat)
+    summary = {"trial_index": best["trial_index"], **dict(best.get("metrics", {}))}
+    return chosen, summary
+
+
+def _cohort_sections(data: Any, best: Any, settings: dict[str, Any]) -> dict[str, Any]:
+    """Pooled vs single CV of each cohort, and transfer both ways (CVResults by name)."""
+    from omicsnet.t2p.cohorts import cohort_cv, transfer
+
+    common = {
+        "baselines": (OWN, RIDGE),
+        "k": settings["k"],
+        "seed": 0,
+        "val": 0.1,
+        "top_variable": settings["top_variable"],
+        "max_epochs": settings["max_epochs"],
+        "early_stopping": settings["patience"],
+        "device": "cpu",
+        "progress": True,
+    }
+    results: dict[str, Any] = {}
+    for target in COHORTS:
+        results[target] = cohort_cv(data, target, {NETWORK: best}, **common)
+        # the network pooled again, with the cohort as a covariate (one-hot input columns)
+        covariate = cohort_cv(
+            data,
+            target,
+            {NETWORK: best},
+            **{**common, "baselines": ()},
+            training=("pooled",),
+            cohort_covariate=True,
+        )
+        covariate.table["model"] = covariate.table["model"].str.replace(
+            "[pooled]", f"[{COVARIATE_ARM}]", regex=False
+        )
+        results[f"{target}+cohort"] = covariate
+    for source, target in (COHORTS, COHORTS[::-1]):
+        results[f"{source}->{target}"] = transfer(data, source, target, {NETWORK: best}, **common)
+    return results
+
+
+def _nested(
+    spec: dict[str, Any],
+    data: Any,
+    target: str | None,
+    settings: dict[str, Any],
+    workdir: Path,
+    data_dir: Path,
+) -> Any:
+    """The nested search on ``data`` (UCEC alone when ``target`` is None, else pooled)."""
+    from omicsnet.t2p.nested import nested_search
+
+    return nested_search(
+        spec,
+        data=data,
+        target_cohort=target,
+        k=settings["k"],
+        seed=0,
+        val=0.1,
+        inner_val=settings["nested_inner_val"],
+        trials=settings["nested_trials"],
+        initialization=settings["nested_initialization"],
+        parameters=EXTRA_PARAMETERS,
+        top_variable=settings["top_variable"],
+        max_epochs=settings["nested_epochs"],
+        early_stopping=settings["nested_patience"],
+        trial_timeout=settings["trial_timeout"],
+        baselines=(RIDGE,),
+        workdir=workdir,
+        data_dir=data_dir,
+        device="cpu",
+        progress=True,
+    )
+
+
+def _per_split(result: Any, model: str) -> Any:
+    """``pearson_r_median`` of ``model`` per split (the whole-cohort row ``all`` left out)."""
+    table = result.table
+    rows = table[(table["model"] == model) & (table["split"] != "all")]
+    return rows.set_index("split")["pearson_r_median"].astype(float)
+
+
+def _spread(values: Any) -> str:
+    """``mean 0.612 (SD 0.012, 0.590-0.630)`` over splits.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> _spread(pd.Series([0.5, 0.7]))
+    'mean 0.600 (SD 0.100, 0.500-0.700)'
+    """
+    return (
+        f"mean {_num(values.mean())} (SD {_num(values.std(ddof=0))}, "
+        f"{_num(values.min())}-{_num(values.max())})"
+    )
+
+
+def _paired_row(
+    case: str,
+    result: Any,
+    candidate: str,
+    baseline: str,
+    labels: tuple[str, str],
+    what: str,
+    *,
+    baseline_result: Any = None,
+    extra: str = "",
+    target: str = ">= 1.0",
+) -> BenchRow:
+    """A row comparing two models on the same splits: medians, means, spread, paired change."""
+    a = _per_split(result, candidate)
+    b = _per_split(baseline_result if baseline_result is not None else result, baseline)
+    shared = a.index.intersection(b.index)
+    change = (a[shared] - b[shared]).dropna()
+    spread = max(float(a.std(ddof=0)), float(b.std(ddof=0)))
+    verdict = "more" if abs(float(change.mean())) > spread else "less"
+    notes = (
+        f"median over {len(a)} splits of the median per-protein r on {what}; "
+        f"{labels[0]}: {_spread(a)}; {labels[1]}: {_spread(b)}; paired change "
+        f"{'+' if change.mean() > 0 else ''}{_num(change.mean())} "
+        f"(SD {_num(change.std(ddof=0))}), {verdict} than the split-to-split "
+        f"spread ({_num(spread)})"
+    )
+    return BenchRow(
+        case,
+        labels[0],
+        labels[1],
+        float(a.median()),
+        float(b.median()),
+        unit="r",
+        target=target,
+        notes=notes + (f"; {extra}" if extra else ""),
+        noise=f"value ±{spread:.3g}",
+    )
+
+
+def _cohort_rows(results: dict[str, Any]) -> list[BenchRow]:
+    """Rows of the cohort questions (names fixed by the issue, comparable across runs)."""
+    from omicsnet.t2p.cohorts import arm_label
+
+    rows = []
+    for cohort in COHORTS:
+        label = COHORT_LABEL[cohort]
+        case = f"{label}: pooled vs single-cohort training"
+        what = f"the {label} test halves (same folds for both)"
+        for model, name in ((NETWORK, "network"), (RIDGE, "two-stage ridge")):
+            rows.append(
+                _paired_row(
+                    case,
+                    results[cohort],
+                    arm_label(model, "pooled"),
+                    arm_label(model, "single"),
+                    (f"{name}, pooled", f"{name}, {label} only"),
+                    what,
+                )
+            )
+        if f"{cohort}+cohort" in results:
+            rows.append(
+                _paired_row(
+                    case,
+                    results[f"{cohort}+cohort"],
+                    arm_label(NETWORK, COVARIATE_ARM),
+                    arm_label(NETWORK, "single"),
+                    ("network, pooled + cohort covariate", f"network, {label} only"),
+                    what,
+                    baseline_result=results[cohort],
+                )
+            )
+    for source, target in (COHORTS, COHORTS[::-1]):
+        result = results[f"{source}->{target}"]
+        src, tgt = COHORT_LABEL[source], COHORT_LABEL[target]
+        case = f"{src} → {tgt} transfer"
+        what = f"the {tgt} test halves (fitted on all of {src})"
+        whole = result.table[result.table["split"] == "all"].set_index("model")["pearson_r_median"]
+        within = _per_split(results[target], arm_label(RIDGE, "single")).median()
+        extra = (
+            f"whole {tgt} cohort: network {_num(whole[NETWORK])}, two-stage ridge "
+            f"{_num(whole[RIDGE])}, own mRNA {_num(whole[OWN])}; for reference, the two-stage "
+            f"ridge fitted within {tgt} reaches {_num(within)} on these folds"
+        )
+        for candidate, baseline, labels in (
+            (NETWORK, OWN, (f"network (fitted on {src})", f"own mRNA (fitted on {src})")),
+            (NETWORK, RIDGE, (f"network (fitted on {src})", f"two-stage ridge (fitted on {src})")),
+            (RIDGE, OWN, (f"two-stage ridge (fitted on {src})", f"own mRNA (fitted on {src})")),
+        ):
+            rows.append(_paired_row(case, result, candidate, baseline, labels, what, extra=extra))
+    return rows
+
+
+def _chosen_summary(result: Any) -> str:
+    """How often the inner campaigns chose the linear path, and their sizes."""
+    import json
+
+    rows = result.table[result.table["model"] == "nas_nested"]
+    chosen = [json.loads(c) for c in rows["chosen"]]
+    linear = sum(bool(c.get("linear_path")) for c in chosen)
+    trials = rows["inner_trials"].astype(int)
+    return (
+        f"inner campaigns of {trials.min()}-{trials.max()} trials chose the linear path in "
+        f"{linear} of {len(chosen)} outer splits"
+    )
+
+
+def _nested_rows(nested: dict[str, Any], cv: Any, ucec: Any) -> list[BenchRow]:
+    """Nested NAS beside the two-stage ridge and the optimistic NAS-best (same folds)."""
+    from omicsnet.t2p.cohorts import arm_label
+    from omicsnet.train.cv import CVResult
+
+    single = CVResult(table=cv, splits=[], predictions={}, n_samples=0)
+    case = "NAS judged without selection bias (UCEC 5x2 CV)"
+    what = "the UCEC test halves"
+    rows = [
+        _paired_row(
+            case,
+            nested["single"],
+            "nas_nested",
+            RIDGE,
+            ("nas_nested (UCEC only)", RIDGE),
+            what,
+            baseline_result=single,
+            extra=_chosen_summary(nested["single"]),
+        ),
+        _paired_row(
+            case,
+            nested["single"],
+            "nas_nested",
+            "nas_best",
+            ("nas_nested (UCEC only)", "nas_best (optimistic: chosen on these samples)"),
+            what,
+            baseline_result=single,
+            target="",
+        ),
+        _paired_row(
+            case,
+            nested["pooled"],
+            "nas_nested",
+            RIDGE,
+            ("nas_nested (pooled UCEC + COAD)", arm_label(RIDGE, "pooled")),
+            what + " (13k shared transcripts, proteins of both cohorts)",
+            extra=_chosen_summary(nested["pooled"]),
+        ),
+        _paired_row(
+            case,
+            nested["pooled"],
+            "nas_nested",
+            arm_label(NETWORK, "pooled"),
+            ("nas_nested (pooled UCEC + COAD)", "network [pooled] (optimistic)"),
+            what,
+            baseline_result=ucec,
+            target="",
+        ),
+    ]
     return rows

@@ -232,25 +232,59 @@ def ablation_summary(table: pd.DataFrame) -> pd.DataFrame:
 def plot_ablation(table: pd.DataFrame) -> Figure:
     """Median per-protein r of each variant over the splits (points: single splits).
 
+    Drawn in omicsnet's figure style (:func:`omicsnet.utils.plotting.style`); the x axis
+    is Pearson r (no unit), the y axis names the variants.
+
     Parameters
     ----------
     table
         From :func:`run_ablation`.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"model": [FULL, FULL, "no_residual", "no_residual"],
+    ...                   "split": ["s0", "s1", "s0", "s1"],
+    ...                   "pearson_r_median": [0.6, 0.62, 0.5, 0.52], "mse": [0.7, 0.7, 0.8, 0.8]})
+    >>> ax = plot_ablation(t).axes[0]
+    >>> ax.get_xlabel(), ax.get_ylabel(), [t.get_text() for t in ax.get_yticklabels()]
+    ('median per-protein Pearson r (test samples)', 'variant', ['full', 'no_residual'])
     """
+    from omicsnet.utils.plotting import style
+
+    with style():
+        return _draw_ablation(table)
+
+
+def _draw_ablation(table: pd.DataFrame) -> Figure:
     from matplotlib.figure import Figure
+
+    from omicsnet.utils.plotting import label_axes, readable_ticks
 
     summary = ablation_summary(table)
     names = list(summary.index)
-    fig = Figure(figsize=(6.5, 0.45 * len(names) + 1.2))
+    fig = Figure(figsize=(6.5, 0.45 * len(names) + 1.2), layout="constrained")
     ax = fig.subplots()
     y = np.arange(len(names))[::-1]
-    ax.barh(y, summary["median_r"], color=["#2ca02c"] + ["#9e9e9e"] * (len(names) - 1))
-    for position, name in zip(y, names, strict=True):
+    ax.barh(
+        y,
+        summary["median_r"],
+        color=["#2ca02c"] + ["#9e9e9e"] * (len(names) - 1),
+        label="median over splits",
+    )
+    for i, (position, name) in enumerate(zip(y, names, strict=True)):
         values = table.loc[table["model"] == name, "pearson_r_median"].to_numpy(dtype=float)
-        ax.scatter(values, np.full(len(values), position), color="black", s=8, zorder=3)
+        ax.scatter(
+            values,
+            np.full(len(values), position),
+            color="black",
+            s=8,
+            zorder=3,
+            label="one split" if i == 0 else None,
+        )
     ax.axvline(summary.loc[FULL, "median_r"], color="#2ca02c", linestyle="--", linewidth=1)
     ax.set_yticks(y, names)
-    ax.set_xlabel("median per-protein Pearson r (test)")
+    label_axes(ax, x="median per-protein Pearson r (test samples)", y="variant")
+    readable_ticks(ax, y=None)
     ax.set_title("Ablation: one change at a time")
-    fig.tight_layout()
+    ax.legend(loc="lower right")
     return fig

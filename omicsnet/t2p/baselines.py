@@ -59,6 +59,7 @@ from omicsnet.t2p.linear import (
     own_residual_ridge,
     ridge_with_unpenalised_own,
 )
+from omicsnet.utils.numbers import format_number
 
 logger = logging.getLogger(__name__)
 
@@ -207,7 +208,7 @@ def fit_baselines(
             columns=scaled.proteins,
         )
         frame.attrs["seconds"] = time.perf_counter() - started
-        logger.info("baseline %s fitted in %.1f s", name, frame.attrs["seconds"])
+        logger.info("baseline %s fitted in %s s", name, format_number(frame.attrs["seconds"]))
         results[name] = frame
     return results
 

@@ -1,4 +1,4 @@
-"""``omicsnet t2p space|train|evaluate|explain|ablate``: transcript → protein networks.
+"""``omicsnet t2p space|train|evaluate|explain|ablate|predict``: transcript → protein networks.
 
 Architecture search campaigns run with ``omicsnet search run --config FILE``; ``omicsnet
 t2p space --out FILE`` writes the paper's search space as such a config to start from.
@@ -27,6 +27,15 @@ def add_commands(groups: CommandGroups) -> None:
     _architecture_arguments(train)
     _training_arguments(train)
     train.add_argument("--split-seed", type=int, default=0, help="seed of the standard split")
+    train.add_argument(
+        "--inputs-from",
+        help="transcript table of a cohort you will predict: train only on the genes it has",
+    )
+    train.add_argument(
+        "--cohort-covariate",
+        action="store_true",
+        help="give the network one 0/1 input per training cohort (a new cohort gets 0s)",
+    )
     train.add_argument("--out", required=True, help="output folder (model/, per_protein.csv)")
     train.add_argument("--overwrite", action="store_true")
     train.set_defaults(func=cmd_t2p_train)
@@ -91,6 +100,45 @@ def add_commands(groups: CommandGroups) -> None:
     ablate.add_argument("--overwrite", action="store_true")
     ablate.set_defaults(func=cmd_t2p_ablate)
 
+    predict = groups.action(
+        "t2p", "predict", help="predict the proteins of a new cohort with a saved run"
+    )
+    predict.add_argument("--model", required=True, help="folder written by 'omicsnet t2p train'")
+    predict.add_argument("--rna", required=True, help="transcript table (genes x samples)")
+    predict.add_argument(
+        "--protein", help="measured proteins of the same samples: score against the references"
+    )
+    predict.add_argument("--out", required=True, help="output CSV: proteins x samples")
+    predict.add_argument(
+        "--samples-in-rows", action="store_true", help="tables are samples x genes"
+    )
+    predict.add_argument(
+        "--gene-map",
+        help="Ensembl gene ID -> symbol table (default for Ensembl IDs: Human-GEM's "
+        "genes.tsv.gz in the data directory)",
+    )
+    predict.add_argument(
+        "--min-coverage",
+        type=float,
+        default=0.5,
+        help="smallest share of the model's inputs the table must hold (0.5)",
+    )
+    predict.add_argument(
+        "--scaling",
+        choices=("own", "training"),
+        default="own",
+        help="standardise the transcripts with the table's own statistics (default) or the "
+        "training cohort's",
+    )
+    predict.add_argument("--reference-cohort", help="training cohort for --scaling training")
+    predict.add_argument(
+        "--duplicates", choices=("error", "mean", "first"), default="error",
+        help="a gene named twice in a table (default: error)",
+    )  # fmt: skip
+    predict.add_argument("--data-dir", help="data directory (default: $OMICSNET_DATA)")
+    predict.add_argument("--overwrite", action="store_true")
+    predict.set_defaults(func=cmd_t2p_predict)
+
 
 # ----------------------------------------------------------------------------- arguments
 def _data_arguments(parser: argparse.ArgumentParser) -> None:
@@ -103,6 +151,13 @@ def _data_arguments(parser: argparse.ArgumentParser) -> None:
         "--synthetic", action="store_true", help="generated paired data (for trying things)"
     )
     source.add_argument("--max-missing", type=float, default=0.2, help="per protein (0.2)")
+    source.add_argument(
+        "--protein-join",
+        choices=("intersection", "union"),
+        default="intersection",
+        help="several cohorts: keep the proteins every cohort measures (intersection) or any "
+        "cohort measures (union; the others masked as missing targets)",
+    )
     source.add_argument("--proteins-limit", type=int, help="keep the first N proteins (quick runs)")
     source.add_argument("--data-dir", help="data directory (default: $OMICSNET_DATA)")
 
@@ -153,6 +208,8 @@ def _data_spec(args: argparse.Namespace) -> dict[str, object]:
         cohorts = [c.strip() for c in args.cohort.split(",") if c.strip()]
         spec["cohorts"] = cohorts[0] if len(cohorts) == 1 else cohorts
         spec["max_missing"] = args.max_missing
+        if len(cohorts) > 1:
+            spec["protein_join"] = args.protein_join
     else:
         if not (args.rna and args.protein):
             raise ConfigError("--rna and --protein go together")
@@ -208,11 +265,22 @@ def _names(text: str) -> list[str]:
     return [item.strip() for item in text.split(",") if item.strip()]
 
 
-def _fmt(value: object) -> str:
-    try:
-        return f"{float(value):.3f}"  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return str(value)
+def _fmt(value: object, *, sign: bool = False) -> str:
+    """A printed number: three significant digits, small ones in scientific notation.
+
+    :func:`omicsnet.utils.numbers.format_number`, so that an MSE of ``1e-4`` is printed
+    as ``1.00e-04`` and not ``0.000``; ``sign`` prefixes ``+`` to a positive change.
+    """
+    from omicsnet.utils.numbers import format_number
+
+    text = format_number(value)
+    if sign and text[:1] not in "-+" and text not in ("0", "nan"):
+        try:
+            if float(value) > 0:  # type: ignore[arg-type]
+                text = "+" + text
+        except (TypeError, ValueError):
+            pass
+    return text
 
 
 # ----------------------------------------------------------------------------- commands
@@ -235,6 +303,11 @@ def cmd_t2p_train(args: argparse.Namespace) -> int:
     from omicsnet.t2p.workflows import train_and_save
 
     data, spec = _load(args)
+    if args.inputs_from:
+        from omicsnet.t2p.predict import restrict_to_table
+
+        data = restrict_to_table(data, args.inputs_from, genes_in_rows=not args.samples_in_rows)
+        spec["inputs_from"] = args.inputs_from
     summary = train_and_save(
         data,
         _architecture(args),
@@ -248,6 +321,7 @@ def cmd_t2p_train(args: argparse.Namespace) -> int:
         device=args.device,
         overwrite=args.overwrite,
         progress=not args.quiet,
+        cohort_covariate=args.cohort_covariate,
     )
     test, own = summary["test"], summary["own_mrna_linear_test"]
     samples = summary["samples"]
@@ -268,7 +342,7 @@ def cmd_t2p_train(args: argparse.Namespace) -> int:
 
 def cmd_t2p_evaluate(args: argparse.Namespace) -> int:
     from omicsnet.t2p.workflows import cross_validate, cv_summary
-    from omicsnet.utils.io import atomic_write_text
+    from omicsnet.utils.io import write_csv
     from omicsnet.utils.output import check_output_dir, output_dir
 
     check_output_dir(args.out, overwrite=args.overwrite, resume=args.resume)  # before any work
@@ -292,8 +366,8 @@ def cmd_t2p_evaluate(args: argparse.Namespace) -> int:
             store=out / "splits",  # each finished split; --resume reads them back
         )
         summary = cv_summary(table)
-        atomic_write_text(out / "cv.csv", table.to_csv(index=False))
-        atomic_write_text(out / "summary.csv", summary.to_csv(index_label="model"))
+        write_csv(table, out / "cv.csv")
+        write_csv(summary.rename_axis("model"), out / "summary.csv", index=True)
     print(f"{args.k}x2 cross-validation, {len(data.protein.columns)} proteins")
     for name, row in summary.iterrows():
         mse = (
@@ -339,6 +413,7 @@ def cmd_t2p_explain(args: argparse.Namespace) -> int:
 
 def cmd_t2p_ablate(args: argparse.Namespace) -> int:
     from omicsnet.t2p.ablation import ablation_summary, plot_ablation, run_ablation
+    from omicsnet.utils.io import write_csv
     from omicsnet.utils.output import atomic_directory, check_output_dir
     from omicsnet.utils.plotting import save_figure
 
@@ -360,13 +435,87 @@ def cmd_t2p_ablate(args: argparse.Namespace) -> int:
     )
     summary = ablation_summary(table)
     with atomic_directory(args.out, overwrite=args.overwrite) as folder:
-        table.to_csv(folder / "ablation.csv", index=False)
-        summary.to_csv(folder / "summary.csv", index_label="variant")
+        write_csv(table, folder / "ablation.csv")
+        write_csv(summary.rename_axis("variant"), folder / "summary.csv", index=True)
         save_figure(plot_ablation(table), folder / "ablation.png")
     for name, row in summary.iterrows():
         print(
-            f"  {name:<24} median r {_fmt(row['median_r'])} (change {row['delta_r']:+.3f}), "
+            f"  {name:<24} median r {_fmt(row['median_r'])} "
+            f"(change {_fmt(row['delta_r'], sign=True)}), "
             f"MSE {_fmt(row['mse'])}"
         )
     print(f"written to {args.out}")
+    return 0
+
+
+def _sidecar(out: str, suffix: str) -> str:
+    """``pred.csv`` → ``pred.coverage.json`` (beside the output file)."""
+    from pathlib import Path
+
+    path = Path(out)
+    name = path.name
+    for ending in (".gz", ".csv", ".tsv", ".txt"):
+        name = name.removesuffix(ending)
+    return str(path.with_name(name + suffix))
+
+
+def cmd_t2p_predict(args: argparse.Namespace) -> int:
+    import json
+    import logging
+    import warnings
+
+    from omicsnet.t2p.predict import PredictionWarning, predict_cohort
+    from omicsnet.utils.io import atomic_write_text, write_csv
+    from omicsnet.utils.output import check_output_file
+
+    outputs = [args.out, _sidecar(args.out, ".coverage.json")]
+    if args.protein:
+        outputs.append(_sidecar(args.out, ".scores.csv"))
+    for path in outputs:  # before any work
+        check_output_file(path, overwrite=args.overwrite)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PredictionWarning)
+        result = predict_cohort(
+            args.model,
+            args.rna,
+            protein=args.protein,
+            genes_in_rows=not args.samples_in_rows,
+            gene_map=args.gene_map,
+            min_coverage=args.min_coverage,
+            scaling=args.scaling,
+            reference_cohort=args.reference_cohort,
+            duplicates=args.duplicates,
+            data_dir=args.data_dir,
+        )
+    for warning in caught:
+        logging.getLogger("omicsnet.t2p.predict").warning("%s", warning.message)
+    from pathlib import Path
+
+    write_csv(result.predictions, outputs[0], index=True, overwrite=args.overwrite)
+    atomic_write_text(
+        Path(outputs[1]), json.dumps(result.coverage, indent=2), overwrite=args.overwrite
+    )
+    inputs, own = result.coverage["inputs"], result.coverage["own_mrna"]
+    print(
+        f"coverage: {inputs['found']} of {inputs['model']} model inputs found "
+        f"({inputs['coverage']:.1%}); matched "
+        + ", ".join(f"{k} {v}" for k, v in inputs["methods"].items() if v)
+    )
+    print(
+        f"  own mRNA found for {own['own_mrna_found']} of {own['with_own_mrna_input']} proteins "
+        f"that have one; {result.coverage['missing_values_filled']} missing values filled"
+    )
+    print(
+        f"predicted {result.predictions.shape[0]} proteins for {result.predictions.shape[1]} "
+        f"samples -> {outputs[0]} (coverage report: {outputs[1]})"
+    )
+    if result.scores is not None:
+        write_csv(result.scores, outputs[2], overwrite=args.overwrite)
+        summary = result.summary
+        print(
+            f"against measured proteins ({int(summary['proteins_scored'])} proteins, "
+            f"{int(summary['samples_scored'])} samples), median per-protein r: network "
+            f"{_fmt(summary['network_r_median'])}, own mRNA {_fmt(summary['own_mrna_r_median'])}, "
+            f"two-stage ridge {_fmt(summary['two_stage_ridge_r_median'])} -> {outputs[2]}"
+        )
     return 0

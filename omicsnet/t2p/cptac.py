@@ -1,14 +1,22 @@
-"""CPTAC transcriptomics and proteomics: the offline UCEC 2019 release and the ``cptac`` package.
+"""CPTAC transcriptomics and proteomics: offline UCEC and COAD releases and the ``cptac`` package.
 
 Two sources give the same kind of tables, samples in rows and gene symbols in columns:
 
-* **release files** (offline): the CPTAC endometrial (UCEC) 2019 release that the
-  ``cptac==0.4.1`` wheel bundled under ``cptac/endometrial/data/`` (tab-separated,
-  genes in rows, samples ``S001``… in columns; ``clinical.txt[.gz]`` is latin-1 and holds
-  the tumour/normal status in ``Proteomics_Tumor_Normal``). They are found in the data
-  directory (:mod:`omicsnet.utils.paths`) under ``transcript_protein/cptac_ucec``, in a
-  folder of your choice, or inside the wheel file itself
-  (``pip download --no-deps cptac==0.4.1``);
+* **release files** (offline), two cohorts:
+
+  - the CPTAC endometrial (UCEC) 2019 release that the ``cptac==0.4.1`` wheel bundled
+    under ``cptac/endometrial/data/`` (tab-separated, genes in rows, samples ``S001``… in
+    columns; ``clinical.txt[.gz]`` is latin-1 and holds the tumour/normal status in
+    ``Proteomics_Tumor_Normal``). They are found in the data directory
+    (:mod:`omicsnet.utils.paths`) under ``transcript_protein/cptac_ucec``, in a folder of
+    your choice, or inside the wheel file itself (``pip download --no-deps cptac==0.4.1``);
+  - the CPTAC colon adenocarcinoma (COAD) release (Vasaikar et al. 2019) that the
+    ``cptac`` repository kept under ``cptac/data_colon/`` before it was dropped from the
+    wheel: ``transcriptomics.gz`` (RNA-seq, log2, genes × samples ``01CO001``…),
+    ``proteomics_tumor.cct.gz`` and ``proteomics_normal.cct.gz`` (log2 ratios; the
+    normals' IDs end in ``N``), ``clinical.tsi.gz`` (attributes in rows). Found under
+    ``transcript_protein/cptac_coad`` of the data directory, or in a folder of your
+    choice (:func:`read_coad_release`);
 * **the cptac package** (any cohort; needs network on first use): imported lazily, and its
   tables are cached under the user cache folder (CSV or parquet, never pickles) so that
   later calls work offline.
@@ -17,6 +25,8 @@ Examples
 --------
 >>> release_file_names()["proteomics"]
 'proteomics.cct.gz'
+>>> COAD_FILES["proteomics_tumor"]
+'proteomics_tumor.cct.gz'
 """
 
 from __future__ import annotations
@@ -39,6 +49,20 @@ logger = logging.getLogger(__name__)
 
 UCEC_RELEASE_DIR = "transcript_protein/cptac_ucec"
 """Where the UCEC release files live inside the data directory."""
+
+COAD_RELEASE_DIR = "transcript_protein/cptac_coad"
+"""Where the COAD release files live inside the data directory."""
+
+COAD_FILES = {
+    "transcriptomics": "transcriptomics.gz",
+    "proteomics_tumor": "proteomics_tumor.cct.gz",
+    "proteomics_normal": "proteomics_normal.cct.gz",
+    "clinical": "clinical.tsi.gz",
+}
+"""File names of the COAD release (the ``cptac`` repository's ``data_colon/``)."""
+
+OFFLINE_COHORTS = ("ucec", "coad")
+"""Cohorts whose release files omicsnet reads offline."""
 
 WHEEL_DATA_DIR = "cptac/endometrial/data"
 """Where the same files live inside the ``cptac==0.4.1`` wheel."""
@@ -132,12 +156,7 @@ def find_ucec_release(
     omicsnet.errors.DataNotFoundError: CPTAC UCEC release files not found in /no/such. ...
     """
     if source is None:
-        from omicsnet.utils.paths import resolve_data_file
-
-        try:
-            return resolve_data_file(UCEC_RELEASE_DIR, data_dir=data_dir)
-        except DataNotFoundError as err:
-            raise DataNotFoundError(f"{err}. {_HOW_TO_GET}") from None
+        return _in_data_dir(UCEC_RELEASE_DIR, data_dir, _HOW_TO_GET)
     path = Path(source).expanduser()
     if path.is_file() and path.suffix == ".whl":
         return path
@@ -145,6 +164,16 @@ def find_ucec_release(
         if candidate.is_dir() and _member(candidate, "proteomics") is not None:
             return candidate
     raise DataNotFoundError(f"CPTAC UCEC release files not found in {path}. {_HOW_TO_GET}")
+
+
+def _in_data_dir(relative: str, data_dir: str | os.PathLike[str] | None, how: str) -> Path:
+    """A release folder in the data directory, or an error that says how to get it."""
+    from omicsnet.utils.paths import resolve_data_file
+
+    try:
+        return resolve_data_file(relative, data_dir=data_dir)
+    except DataNotFoundError as err:
+        raise DataNotFoundError(f"{err}. {how}") from None
 
 
 _HOW_TO_GET = (
@@ -211,9 +240,10 @@ def _check_numeric(frame: pd.DataFrame, where: str) -> pd.DataFrame:
     bad = converted.isna() & frame[text_columns].notna()
     if bool(bad.to_numpy().any()):
         row, col = next(zip(*bad.to_numpy().nonzero(), strict=True))
+        count = int(bad.to_numpy().sum())  # the value itself is never echoed
         raise DataError(
-            f"{where}: non-numeric value for gene "
-            f"{shown(text_columns[col])}, sample {shown(frame.index[row])}"
+            f"{where}: non-numeric value for gene {shown(text_columns[col])}, sample "
+            f"{shown(frame.index[row])} ({count} such cell{'' if count == 1 else 's'} in all)"
         )
     frame = frame.copy()
     frame[text_columns] = converted
@@ -258,6 +288,146 @@ def read_ucec_release(
     tumour = clinical.loc[samples, status_column].astype(str).str.lower().eq("tumor")
     logger.info("read UCEC release from %s: rna %s, protein %s", location, rna.shape, protein.shape)
     return CptacCohort("ucec", rna, protein, tumour.rename("tumour"), clinical, str(location))
+
+
+# ---------------------------------------------------------------------- COAD release
+_COAD_HOW_TO_GET = (
+    "They are the files of the cptac repository's cptac/data_colon/ folder (PayneLab/cptac, "
+    f"parent of commit c488555); put them in <data dir>/{COAD_RELEASE_DIR} or pass the folder"
+)
+
+
+def find_coad_release(
+    source: str | os.PathLike[str] | None = None, *, data_dir: str | os.PathLike[str] | None = None
+) -> Path:
+    """Return the folder holding the COAD release files.
+
+    Parameters
+    ----------
+    source
+        A folder with the files (or a ``cptac`` checkout whose ``cptac/data_colon`` has
+        them); ``None`` looks in the data directory under :data:`COAD_RELEASE_DIR`.
+    data_dir
+        Data directory (else ``OMICSNET_DATA``), used when ``source`` is ``None``.
+
+    Raises
+    ------
+    DataNotFoundError
+        When the files are not there; the message says where they come from.
+
+    Examples
+    --------
+    >>> find_coad_release("/no/such")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    omicsnet.errors.DataNotFoundError: CPTAC COAD release files not found in /no/such. ...
+    """
+    if source is None:
+        return _in_data_dir(COAD_RELEASE_DIR, data_dir, _COAD_HOW_TO_GET)
+    path = Path(source).expanduser()
+    for candidate in (path, path / "cptac" / "data_colon"):
+        if (candidate / COAD_FILES["proteomics_tumor"]).is_file():
+            return candidate
+    raise DataNotFoundError(f"CPTAC COAD release files not found in {path}. {_COAD_HOW_TO_GET}")
+
+
+def read_coad_release(
+    source: str | os.PathLike[str] | None = None, *, data_dir: str | os.PathLike[str] | None = None
+) -> CptacCohort:
+    """Read the CPTAC COAD release: transcriptomics, tumour and normal proteomics, clinical.
+
+    Conventions are those of :func:`read_ucec_release`: samples in rows, gene symbols in
+    columns, log2 values as released. The tumour proteomics (97 samples) and the paired
+    normals (100 samples, IDs ending in ``N``) form one protein table; ``tumour`` marks
+    which is which. The RNA (106 samples) is of tumours only, so the normals never pair
+    with RNA. Missing values: the RNA has none in this release (a missing value would drop
+    its transcript, as for UCEC); 19 % of the tumour protein values are missing, which
+    :func:`omicsnet.t2p.data.align_t2p` masks (never imputes). Every table is read with
+    :func:`omicsnet.t2p.tables.read_omics_table`: a repeated gene or sample, or a
+    non-numeric cell, is an error naming the file and the IDs.
+
+    Parameters
+    ----------
+    source, data_dir
+        Where the files are (see :func:`find_coad_release`).
+
+    Returns
+    -------
+    CptacCohort
+        ``name="coad"``: RNA (106 × 13,482 in the release), proteins (197 × 8,067, tumours
+        and normals), the clinical table (samples in rows) and the tumour flag.
+
+    Examples
+    --------
+    >>> cohort = read_coad_release()  # doctest: +SKIP
+    >>> cohort.rna.shape, int(cohort.tumour.sum())  # doctest: +SKIP
+    ((106, 13482), 106)
+    """
+    from omicsnet.t2p.tables import read_omics_table
+
+    folder = find_coad_release(source, data_dir=data_dir)
+
+    def table(kind: str) -> pd.DataFrame:
+        path = folder / COAD_FILES[kind]
+        if not path.is_file():
+            raise DataNotFoundError(f"{folder} has no {COAD_FILES[kind]}. {_COAD_HOW_TO_GET}")
+        return read_omics_table(path, genes_in_rows=True, duplicates="error")
+
+    rna = table("transcriptomics")
+    tumour_protein = table("proteomics_tumor")
+    normal_protein = table("proteomics_normal")
+    overlap = tumour_protein.index.intersection(normal_protein.index)
+    if len(overlap):
+        raise DataError(
+            f"{folder}: samples {list(overlap[:5])} are in both the tumour and the normal "
+            "proteomics"
+        )
+    protein = pd.concat([tumour_protein, normal_protein.reindex(columns=tumour_protein.columns)])
+    clinical_path = folder / COAD_FILES["clinical"]
+    clinical = None
+    if clinical_path.is_file():
+        try:
+            clinical = pd.read_csv(clinical_path, sep="\t", index_col=0, dtype=str).T
+        except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as err:
+            raise DataError(f"cannot read {clinical_path}: {type(err).__name__}") from err
+        clinical.index = clinical.index.map(str)
+    samples = rna.index.union(protein.index, sort=False)
+    tumour = pd.Series(True, index=samples, name="tumour")
+    tumour[tumour.index.isin(normal_protein.index)] = False
+    logger.info(
+        "read COAD release from %s: rna %s, tumour protein %s, normal protein %s",
+        folder,
+        rna.shape,
+        tumour_protein.shape,
+        normal_protein.shape,
+    )
+    return CptacCohort("coad", rna, protein, tumour, clinical, str(folder))
+
+
+def read_release(
+    cohort: str,
+    source: str | os.PathLike[str] | None = None,
+    *,
+    data_dir: str | os.PathLike[str] | None = None,
+) -> CptacCohort:
+    """Read one cohort's offline release files (``"ucec"`` or ``"coad"``).
+
+    Examples
+    --------
+    >>> read_release("brca")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    omicsnet.errors.DataNotFoundError: no offline release files for cohort 'brca' ...
+    """
+    key = _COHORT_ALIASES.get(cohort.lower(), cohort.lower())
+    if key == "ucec":
+        return read_ucec_release(source, data_dir=data_dir)
+    if key == "coad":
+        return read_coad_release(source, data_dir=data_dir)
+    raise DataNotFoundError(
+        f"no offline release files for cohort {cohort!r} (offline: {', '.join(OFFLINE_COHORTS)}); "
+        "use source='package' (the cptac package, network once) or your own tables"
+    )
 
 
 # ---------------------------------------------------------------------- cptac package + cache

@@ -11,11 +11,31 @@ Missing values
 * Transcripts: inputs must be complete. Transcripts with a missing value in any kept
   sample, and transcripts constant over all kept samples, are dropped (counted in
   :attr:`T2PData.report`).
-* Proteins: a protein missing in more than ``max_missing`` of the kept samples is dropped.
-  Remaining missing values stay ``NaN`` in the targets: they are **masked** in the loss
+* Proteins: a protein missing in more than ``max_missing`` of a cohort's kept samples
+  counts as *not measured* in that cohort, and all its values there are set missing.
+  With ``protein_join="intersection"`` (default) a protein is kept when every cohort
+  measures it; with ``"union"`` when at least one does. Remaining missing values stay
+  ``NaN`` in the targets: they are **masked** in the loss
   (:class:`omicsnet.t2p.plans.MaskedRegressionPlan`) and in every metric
   (:mod:`omicsnet.t2p.evaluate`), never imputed. Baselines that cannot take missing
   targets (ridge, random forest) are fitted with them set to the protein's training mean.
+  With one cohort both joins are the old rule: proteins missing in more than
+  ``max_missing`` of the samples are dropped.
+* A sample whose proteins are all missing is left out (it would train on nothing), with a
+  warning; in a user's file (:func:`t2p_from_tables`) it is an error naming the file.
+
+Several cohorts
+---------------
+Samples of all cohorts are stacked; transcripts are always the intersection of the
+cohorts' transcript tables (inputs must be complete), proteins the intersection or the
+union (above), and :attr:`T2PData.report` says how many of each were left out and why.
+Each cohort is scaled with its own training samples' statistics
+(:meth:`T2PData.scaled`), which removes platform and batch offsets between cohorts; the
+cohort can also be given to the model as one-hot input columns (``cohort_covariate=True``).
+A cohort without training samples (the target of leave-one-cohort-out) is scaled with
+its own statistics (``unseen="own"``): the transcripts from its samples' RNA alone, as
+:mod:`omicsnet.t2p.predict` does for a new cohort; only scale-free scores (per-protein r)
+are meaningful for its proteins then.
 
 These filters use only which values are missing or constant, not their values; every
 statistic of the values (means, scales, variances, correlations) is computed from the
@@ -57,8 +77,12 @@ from omicsnet.errors import ConfigError, DataError, shown
 
 logger = logging.getLogger(__name__)
 
-SCHEMES = ("standard", "target_cohort", "kx2")
+SCHEMES = ("standard", "target_cohort", "kx2", "target_kx2", "loco")
 DUPLICATE_POLICIES = ("error", "mean", "first")
+PROTEIN_JOINS = ("intersection", "union")
+UNSEEN_POLICIES = ("error", "own")
+COVARIATE_PREFIX = "cohort:"
+"""Name prefix of the one-hot cohort columns added by ``scaled(cohort_covariate=True)``."""
 
 
 # ---------------------------------------------------------------------- containers
@@ -109,6 +133,12 @@ class ScaledT2P:
         The fitted :class:`~omicsnet.data.scaling.Standardizer` of each cohort.
     split
         The split these arrays come from.
+    covariates
+        Names of the cohort indicator columns at the end of ``x`` (``cohort:NAME``, 0/1,
+        not scaled), empty unless ``cohort_covariate=True``; always kept by
+        :func:`restrict_transcripts`.
+    unseen
+        Cohorts scaled with their own held-out samples' statistics (``unseen="own"``).
     """
 
     x_train: np.ndarray
@@ -127,6 +157,8 @@ class ScaledT2P:
     rna_scalers: dict[str, Standardizer] = field(default_factory=dict)
     protein_scalers: dict[str, Standardizer] = field(default_factory=dict)
     split: T2PSplit | None = None
+    covariates: list[str] = field(default_factory=list)
+    unseen: list[str] = field(default_factory=list)
 
     def part(self, name: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """Return ``(x, y, sample_ids)`` of ``"train"``, ``"val"`` or ``"test"``."""
@@ -199,7 +231,9 @@ class T2PData:
         """Cohort names in order of appearance."""
         return list(dict.fromkeys(self.cohort.tolist()))
 
-    def scaled(self, split: T2PSplit) -> ScaledT2P:
+    def scaled(
+        self, split: T2PSplit, *, cohort_covariate: bool = False, unseen: str = "error"
+    ) -> ScaledT2P:
         """Standardise one split per cohort with its training samples' statistics only.
 
         For each cohort, transcripts and proteins are centred and scaled with the mean and
@@ -208,24 +242,59 @@ class T2PData:
         transform. Nothing computed from validation or test values reaches the training
         arrays or the scalers.
 
+        Parameters
+        ----------
+        split
+            The split.
+        cohort_covariate
+            Append one 0/1 column per cohort (``cohort:NAME``) to the inputs, so that a
+            model can tell the cohorts apart.
+        unseen
+            A cohort with validation/test samples but no training samples: ``"error"``
+            (default) refuses it; ``"own"`` scales it with the statistics of its own
+            samples in the split (what leave-one-cohort-out and prediction for a new cohort
+            do; its transcripts are then standardised from its RNA alone, and its proteins
+            are only fit for scale-free scores such as per-protein r).
+
         Raises
         ------
         DataError
-            Unknown or repeated sample IDs, or a cohort with held-out but no training samples.
+            Unknown or repeated sample IDs, or a cohort with held-out but no training
+            samples (with ``unseen="error"``).
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> ids = ["a1", "a2", "a3", "b1", "b2"]
+        >>> rna = pd.DataFrame({"G": [1.0, 2, 3, 10, 30]}, index=ids)
+        >>> d = T2PData(rna, rna.rename(columns={"G": "P"}), pd.Series(list("aaabb"), index=ids),
+        ...             pd.Series({"P": "G"}))
+        >>> s = d.scaled(T2PSplit("loco:b", ["a1", "a2", "a3"], [], ["b1", "b2"]), unseen="own",
+        ...              cohort_covariate=True)
+        >>> s.transcripts, s.x_test.tolist(), s.unseen
+        (['G', 'cohort:a', 'cohort:b'], [[-1.0, 0.0, 1.0], [1.0, 0.0, 1.0]], ['b'])
         """
+        if unseen not in UNSEEN_POLICIES:
+            raise ConfigError(f"unseen must be one of {UNSEEN_POLICIES}, got {unseen!r}")
         _check_split(split, self.rna.index)
         rna_scalers: dict[str, Standardizer] = {}
         protein_scalers: dict[str, Standardizer] = {}
+        unseen_cohorts: list[str] = []
         variances, weights = [], []
         for name in self.cohorts:
             train_ids = [s for s in split.train if self.cohort[s] == name]
             held = [s for s in split.val + split.test if self.cohort[s] == name]
             if not train_ids:
-                if held:
+                if held and unseen == "error":
                     raise DataError(
                         f"split {split.name!r}: cohort {name!r} has {len(held)} validation/test "
-                        "samples but no training samples to fit its scaling on"
+                        "samples but no training samples to fit its scaling on (unseen='own' "
+                        "scales it with its own samples' statistics)"
                     )
+                if held:
+                    unseen_cohorts.append(name)
+                    rna_scalers[name] = Standardizer().fit(self.rna.loc[held])
+                    protein_scalers[name] = Standardizer().fit(self.protein.loc[held])
                 continue
             rna_train = self.rna.loc[train_ids]
             rna_scalers[name] = Standardizer().fit(rna_train)
@@ -237,21 +306,27 @@ class T2PData:
             variance = sum(v * w for v, w in zip(variances, weights, strict=True)) / sum(weights)
         else:
             variance = pd.Series(0.0, index=self.rna.columns)
+        covariates = [f"{COVARIATE_PREFIX}{c}" for c in self.cohorts] if cohort_covariate else []
+        n_genes = self.rna.shape[1]
 
         def transform(ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
-            x = np.empty((len(ids), self.rna.shape[1]), dtype=np.float32)
+            x = np.zeros((len(ids), n_genes + len(covariates)), dtype=np.float32)
             y = np.empty((len(ids), self.protein.shape[1]), dtype=np.float32)
             cohorts = self.cohort.loc[ids].to_numpy() if ids else np.array([])
             for name in np.unique(cohorts):
                 rows = np.flatnonzero(cohorts == name)
                 members = [ids[i] for i in rows]
-                x[rows] = rna_scalers[name].transform(self.rna.loc[members]).to_numpy()
+                x[rows, :n_genes] = rna_scalers[name].transform(self.rna.loc[members]).to_numpy()
                 y[rows] = protein_scalers[name].transform(self.protein.loc[members]).to_numpy()
+                if covariates:
+                    x[rows, n_genes + self.cohorts.index(str(name))] = 1.0
             return x, y
 
         x_train, y_train = transform(list(split.train))
         x_val, y_val = transform(list(split.val))
         x_test, y_test = transform(list(split.test))
+        if covariates:  # never among the "most variable transcripts"; kept by restriction
+            variance = pd.concat([variance, pd.Series(np.nan, index=covariates)])
         return ScaledT2P(
             x_train=x_train,
             y_train=y_train,
@@ -262,13 +337,61 @@ class T2PData:
             train_ids=list(split.train),
             val_ids=list(split.val),
             test_ids=list(split.test),
-            transcripts=[str(c) for c in self.rna.columns],
+            transcripts=[str(c) for c in self.rna.columns] + covariates,
             proteins=[str(c) for c in self.protein.columns],
             own_index=self.own_index,
             transcript_variance=variance.rename("variance"),
             rna_scalers=rna_scalers,
             protein_scalers=protein_scalers,
             split=split,
+            covariates=covariates,
+            unseen=unseen_cohorts,
+        )
+
+    def subset_transcripts(self, transcripts: Sequence[str]) -> T2PData:
+        """Return a copy whose inputs are only ``transcripts`` (e.g. the genes a cohort you
+        will predict has); a protein whose own mRNA is left out keeps no own mRNA.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> d = T2PData(pd.DataFrame(columns=["A", "B"]), pd.DataFrame(columns=["A", "B"]),
+        ...             pd.Series(dtype=str), pd.Series({"A": "A", "B": "B"}))
+        >>> d.subset_transcripts(["B"]).own_mrna.to_dict()
+        {'A': None, 'B': 'B'}
+        """
+        wanted = set(map(str, transcripts))
+        keep = [c for c in self.rna.columns if c in wanted]
+        if not keep:
+            raise DataError("none of the given transcripts is an input of the data")
+        own = self.own_mrna.map(lambda g: g if g in wanted else None).astype(object)
+        report = {**self.report, "transcripts_kept_of": [len(keep), int(self.rna.shape[1])]}
+        return T2PData(self.rna[keep], self.protein, self.cohort, own, report)
+
+    def subset_samples(self, samples: Sequence[str]) -> T2PData:
+        """Return a copy restricted to ``samples`` (e.g. the training half of an outer split).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> ids = ["a", "b", "c"]
+        >>> d = T2PData(pd.DataFrame({"G": [1.0, 2, 3]}, index=ids),
+        ...             pd.DataFrame({"G": [1.0, 2, 3]}, index=ids),
+        ...             pd.Series("x", index=ids), pd.Series({"G": "G"}))
+        >>> d.subset_samples(["c", "a"]).rna.index.tolist()
+        ['a', 'c']
+        """
+        wanted = set(map(str, samples))
+        unknown = sorted(wanted.difference(self.rna.index))
+        if unknown:
+            raise DataError(f"unknown sample IDs {unknown[:5]} ({len(unknown)} in all)")
+        keep = [s for s in self.rna.index if s in wanted]  # the data's order
+        return T2PData(
+            self.rna.loc[keep],
+            self.protein.loc[keep],
+            self.cohort.loc[keep],
+            self.own_mrna,
+            dict(self.report),
         )
 
     def subset_proteins(self, proteins: Sequence[str]) -> T2PData:
@@ -330,6 +453,7 @@ def align_t2p(
     tumour_only: bool = True,
     max_missing: float = 0.2,
     duplicates: str = "error",
+    protein_join: str = "intersection",
 ) -> T2PData:
     """Align samples and genes of one or more cohorts into a :class:`T2PData`.
 
@@ -343,16 +467,23 @@ def align_t2p(
     tumour_only
         Keep tumour samples only (needs ``tumour``; ``False`` keeps normals too).
     max_missing
-        Largest fraction of kept samples in which a protein may be missing.
+        Largest fraction of a cohort's kept samples in which a protein may be missing
+        for it to count as measured in that cohort (else its values there are masked).
     duplicates
         What to do with a gene symbol that names several columns: ``"error"`` (the
         message lists them), ``"mean"`` or ``"first"``.
+    protein_join
+        ``"intersection"``: proteins measured in every cohort; ``"union"``: in at least
+        one (masked where a cohort does not measure them). Transcripts are always the
+        intersection.
 
     Raises
     ------
     DataError
         Repeated sample IDs, a sample ID used by two cohorts, no sample or no gene in
-        common, or nothing left after filtering.
+        common, or nothing left after filtering. (Samples without any measured protein
+        are left out with a warning and listed in the report; read from files by
+        :func:`t2p_from_tables`, they are an error naming the file.)
 
     Examples
     --------
@@ -362,7 +493,19 @@ def align_t2p(
     >>> data = align_t2p({"demo": (rna, prot)})
     >>> data.rna.index.tolist(), data.report["demo"]["rna_only_samples"]
     (['a', 'b'], ['c'])
+
+    Two cohorts, one protein measured in only one of them:
+
+    >>> rna2 = rna.rename(index=lambda s: s.upper())
+    >>> prot2 = pd.DataFrame({"G1": [0.3, 0.2], "G2": [0.4, 0.9]}, index=["A", "B"])
+    >>> union = align_t2p({"x": (rna, prot), "y": (rna2, prot2)}, protein_join="union")
+    >>> union.protein.columns.tolist(), union.report["proteins_by_cohort"]
+    (['G2', 'G1'], {'x': 1, 'y': 2})
+    >>> align_t2p({"x": (rna, prot), "y": (rna2, prot2)}).protein.columns.tolist()
+    ['G2']
     """
+    if protein_join not in PROTEIN_JOINS:
+        raise ConfigError(f"protein_join must be one of {PROTEIN_JOINS}, got {protein_join!r}")
     if duplicates not in DUPLICATE_POLICIES:
         raise ConfigError(f"duplicates must be one of {DUPLICATE_POLICIES}, got {duplicates!r}")
     if not 0.0 <= max_missing < 1.0:
@@ -405,6 +548,18 @@ def align_t2p(
                 )
             info["normal_samples_dropped"] = sorted(flags[~flags.astype(bool)].index)
             shared = flags[flags.astype(bool)].index
+        measured_any = protein.loc[shared].notna().any(axis=1).to_numpy()
+        empty = [str(s) for s in shared[~measured_any]]
+        info["samples_without_protein"] = empty
+        # in a file this is an error (omicsnet.t2p.tables.check_pairing); here a warning
+        if empty:
+            logger.warning(
+                "cohort %s: %d samples without any measured protein left out: %s",
+                name,
+                len(empty),
+                empty[:5],
+            )
+            shared = shared.difference(empty, sort=False)
         for sample in shared:
             if sample in owner:
                 raise DataError(
@@ -425,12 +580,20 @@ def align_t2p(
             len(info["protein_only_samples"]),
         )
 
-    transcripts = _common_columns([p.columns for p in rna_parts])
-    proteins = _common_columns([p.columns for p in protein_parts])
+    names = list(cohorts)
+    transcripts = _common_columns([p.columns for p in rna_parts], names, "transcript")
+    if protein_join == "intersection":
+        proteins = _common_columns([p.columns for p in protein_parts], names, "protein")
+    else:
+        proteins = list(dict.fromkeys(str(c) for p in protein_parts for c in p.columns))
     every = set().union(*(p.columns for p in rna_parts))
     report["transcripts_not_in_every_cohort"] = len(every) - len(transcripts)
+    report["proteins_not_in_every_cohort"] = len(
+        set().union(*(p.columns for p in protein_parts))
+    ) - len(_common_columns([p.columns for p in protein_parts], names, "protein", strict=False))
+    report["protein_join"] = protein_join
     rna_all = pd.concat([p[transcripts] for p in rna_parts]).astype(float)
-    protein_all = pd.concat([p[proteins] for p in protein_parts]).astype(float)
+    protein_all = pd.concat([p.reindex(columns=proteins) for p in protein_parts]).astype(float)
     cohort = pd.concat(cohort_parts).rename("cohort")
 
     incomplete = rna_all.columns[rna_all.isna().any()]
@@ -440,14 +603,26 @@ def align_t2p(
     rna_all = rna_all.drop(columns=incomplete.union(constant))
     report["transcripts_with_missing_values"] = len(incomplete)
     report["constant_transcripts"] = len(constant)
-    missing = protein_all.isna().mean()
-    too_sparse = missing.index[missing > max_missing]
+    # a protein counts as measured in a cohort when at most max_missing of it is missing there
+    labels = cohort.to_numpy()
+    values = protein_all.to_numpy(copy=True)
+    measured = {}
+    for name in names:
+        rows = labels == name
+        ok = np.isnan(values[rows]).mean(axis=0) <= max_missing
+        measured[name] = pd.Series(ok, index=protein_all.columns)
+        values[np.ix_(rows, ~ok)] = np.nan  # not measured in this cohort: masked there
+    protein_all = pd.DataFrame(values, index=protein_all.index, columns=protein_all.columns)
+    table = pd.DataFrame(measured)
+    keep = table.all(axis=1) if protein_join == "intersection" else table.any(axis=1)
+    too_sparse = keep.index[~keep]
     protein_all = protein_all.drop(columns=too_sparse)
     report["proteins_over_max_missing"] = len(too_sparse)
+    report["proteins_by_cohort"] = {n: int(table.loc[keep, n].sum()) for n in names}
     if rna_all.shape[1] == 0 or protein_all.shape[1] == 0:
         raise DataError(
             f"nothing left to model: {rna_all.shape[1]} transcripts and {protein_all.shape[1]} "
-            f"proteins after filtering (max_missing={max_missing})"
+            f"proteins after filtering (max_missing={max_missing}, protein_join={protein_join!r})"
         )
     known = set(rna_all.columns)
     own = pd.Series(
@@ -479,12 +654,17 @@ def align_t2p(
     return T2PData(rna_all, protein_all, cohort, own, report)
 
 
-def _common_columns(columns: list[pd.Index]) -> list[str]:
+def _common_columns(
+    columns: list[pd.Index], names: list[str], what: str, *, strict: bool = True
+) -> list[str]:
     common = columns[0]
     for other in columns[1:]:
         common = common.intersection(other, sort=False)
-    if len(common) == 0:
-        raise DataError("the cohorts share no gene symbol")
+    if len(common) == 0 and strict:
+        raise DataError(
+            f"the {what} tables of cohorts {', '.join(map(repr, names))} share no gene symbol "
+            f"(e.g. {[list(c[:3]) for c in columns]})"
+        )
     return [str(c) for c in common]
 
 
@@ -504,8 +684,11 @@ def t2p_from_tables(
     Parameters
     ----------
     rna, protein
-        Tables or paths to them (read with :func:`omicsnet.data.tables.read_table`; missing
-        protein values may be empty cells or ``NA``).
+        Tables or paths to them. Files are read with
+        :func:`omicsnet.t2p.tables.read_omics_table` (missing protein values may be empty
+        cells or ``NA``); a repeated gene or sample, a non-numeric cell, tables without a
+        shared sample, or a sample without any measured protein is an error naming the
+        file and the IDs.
     cohort
         Name given to these samples.
     tumour
@@ -514,15 +697,33 @@ def t2p_from_tables(
         ``True`` for genes × samples tables (as CPTAC's); ``False`` for samples × genes.
     max_missing, duplicates
         See :func:`align_t2p`.
-    """
-    from omicsnet.data.tables import read_table
 
-    frames = []
-    for table in (rna, protein):
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "rna.csv").write_text("gene,S1,S2,S3\\nA,1,2,3\\nB,2,2,5\\n")
+    >>> _ = (folder / "protein.csv").write_text("gene,S4\\nA,0.5\\n")
+    >>> t2p_from_tables(folder / "rna.csv", folder / "protein.csv")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    omicsnet.errors.DataError: .../rna.csv and .../protein.csv share no sample (...
+    """
+    from omicsnet.t2p.tables import check_pairing, read_omics_table
+
+    frames, names = [], []
+    for table, what in ((rna, "gene"), (protein, "protein")):
         if isinstance(table, pd.DataFrame):
             frames.append(table.T if genes_in_rows else table)
+            names.append(f"the {'transcript' if what == 'gene' else 'protein'} table")
         else:
-            frames.append(read_table(table, transpose=genes_in_rows))
+            frames.append(
+                read_omics_table(
+                    table, genes_in_rows=genes_in_rows, duplicates=duplicates, what=what
+                )
+            )
+            names.append(str(table))
+    check_pairing(frames[0], frames[1], rna_file=names[0], protein_file=names[1])
     return align_t2p(
         {cohort: (frames[0], frames[1])},
         tumour=None if tumour is None else {cohort: tumour},
@@ -537,56 +738,71 @@ def load_t2p(
     *,
     data_dir: str | os.PathLike[str] | None = None,
     source: str = "auto",
-    release: str | os.PathLike[str] | None = None,
+    release: str | os.PathLike[str] | Mapping[str, Any] | None = None,
     cache: str | os.PathLike[str] | None = None,
     max_missing: float = 0.2,
     tumour_only: bool = True,
     duplicates: str = "mean",
+    protein_join: str = "intersection",
 ) -> T2PData:
     """Load CPTAC cohorts as aligned transcript → protein data.
 
     Parameters
     ----------
     cohorts
-        One cohort name or several (``"ucec"``, ``"brca"``, ``"luad"``...).
+        One cohort name or several (``"ucec"``, ``"coad"``, ``"brca"``...).
     data_dir
-        Data directory holding ``transcript_protein/cptac_ucec`` (else ``OMICSNET_DATA``).
+        Data directory holding ``transcript_protein/cptac_ucec`` and ``.../cptac_coad``
+        (else ``OMICSNET_DATA``).
     source
-        ``"files"``: UCEC from the release files only; ``"package"``: every cohort through
-        the ``cptac`` package (cached); ``"auto"``: UCEC from the files, others through the
-        package.
+        ``"files"``: UCEC and COAD from their release files only; ``"package"``: every
+        cohort through the ``cptac`` package (cached); ``"auto"``: UCEC and COAD from the
+        files, others through the package.
     release
-        A folder or ``cptac`` 0.4.1 wheel with the UCEC files (overrides ``data_dir``).
+        Where the release files are, overriding ``data_dir``: a folder or ``cptac`` 0.4.1
+        wheel with the UCEC files, or a mapping cohort → folder (``{"coad": "colon/"}``).
     cache
         Cache folder of the package source (see :func:`omicsnet.t2p.cptac.cache_dir`).
-    max_missing, tumour_only, duplicates
-        See :func:`align_t2p`.
+    max_missing, tumour_only, duplicates, protein_join
+        See :func:`align_t2p`. Tumours only by default (UCEC: ``Proteomics_Tumor_Normal``
+        of the clinical table; COAD: the tumour proteomics file).
 
     Examples
     --------
     >>> data = load_t2p("ucec")  # doctest: +SKIP
     >>> data.rna.shape, data.protein.shape  # doctest: +SKIP
     ((101, 25886), (101, 9102))
+    >>> both = load_t2p(["ucec", "coad"])  # doctest: +SKIP
+    >>> both.cohorts, both.report["proteins_by_cohort"]  # doctest: +SKIP
+    (['ucec', 'coad'], {'ucec': 5184, 'coad': 5184})
     """
-    from omicsnet.t2p.cptac import load_cptac_package, read_ucec_release
+    from omicsnet.t2p.cptac import (
+        _COHORT_ALIASES,
+        OFFLINE_COHORTS,
+        load_cptac_package,
+        read_release,
+    )
 
     if source not in ("auto", "files", "package"):
         raise ConfigError(f"source must be 'auto', 'files' or 'package', got {source!r}")
     names = [cohorts] if isinstance(cohorts, str) else list(cohorts)
+    releases = dict(release) if isinstance(release, Mapping) else {"ucec": release}
     tables: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
     flags: dict[str, pd.Series] = {}
     for name in names:
-        key = name.lower()
-        if key in ("ucec", "endometrial") and source in ("auto", "files"):
-            loaded = read_ucec_release(release, data_dir=data_dir)
+        key = _COHORT_ALIASES.get(name.lower(), name.lower())
+        if key in OFFLINE_COHORTS and source in ("auto", "files"):
+            loaded = read_release(key, releases.get(key), data_dir=data_dir)
         elif source == "files":
             raise ConfigError(
-                f"cohort {name!r}: only UCEC ships as offline release files; use "
-                "source='package' (needs the cptac package and network once) or your own "
-                "tables with t2p_from_tables()"
+                f"cohort {name!r}: only {', '.join(OFFLINE_COHORTS)} ship as offline release "
+                "files; use source='package' (needs the cptac package and network once) or "
+                "your own tables with t2p_from_tables()"
             )
         else:
             loaded = load_cptac_package(key, cache=cache)
+        if loaded.name in tables:
+            raise ConfigError(f"cohort {name!r} is named twice")
         tables[loaded.name] = (loaded.rna, loaded.protein)
         flags[loaded.name] = loaded.tumour
     return align_t2p(
@@ -595,6 +811,7 @@ def load_t2p(
         tumour_only=tumour_only,
         max_missing=max_missing,
         duplicates=duplicates,
+        protein_join=protein_join,
     )
 
 
@@ -610,7 +827,7 @@ def t2p_splits(
     target_cohort: str | None = None,
     target_fractions: tuple[float, float, float] = (0.45, 0.1, 0.45),
 ) -> Iterator[T2PSplit]:
-    """Seeded splits of the samples: standard, target-cohort or k×2 cross-validation.
+    """Seeded splits of the samples: standard, target-cohort, k×2 and leave-one-cohort-out.
 
     Every scheme splits each cohort separately, so each cohort keeps its proportions.
 
@@ -625,6 +842,13 @@ def t2p_splits(
         cohort entirely in training. ``"kx2"``: ``k`` repeats of 2-fold cross-validation
         (5×2 by default, 100×2 possible); in each repeat the two halves take turns as
         training and test set, and ``val`` of the training half is held out for validation.
+        ``"target_kx2"``: k×2 cross-validation of the target cohort only, every other
+        cohort's samples always in training (never in validation or test). The target's
+        halves and validation samples are exactly those ``"kx2"`` gives on the target
+        cohort alone (same seed), so pooled and single-cohort training are scored on the
+        same folds. ``"loco"`` (leave one cohort out): one split per cohort, that cohort
+        the test set and the others the training set (``val`` of each held out for
+        validation); scale with ``unseen="own"``.
     k
         Repeats of the k×2 scheme.
     seed
@@ -632,7 +856,7 @@ def t2p_splits(
     val, test
         Fractions of the standard scheme (``val`` is also the k×2 validation share).
     target_cohort
-        Cohort to predict in the target-cohort scheme.
+        Cohort to predict in the target-cohort and target k×2 schemes.
     target_fractions
         (train, val, test) fractions of the target cohort.
 
@@ -649,6 +873,13 @@ def t2p_splits(
     >>> splits = list(t2p_splits(d, scheme="kx2", k=2, seed=0, val=0.0))
     >>> [s.name for s in splits], len(splits[0].train), len(splits[0].test)
     (['2x2/r0/f0', '2x2/r0/f1', '2x2/r1/f0', '2x2/r1/f1'], 5, 5)
+    >>> two = T2PData(pd.DataFrame(index=ids), pd.DataFrame(index=ids),
+    ...               pd.Series(["a"] * 6 + ["b"] * 4, index=ids), pd.Series(dtype=object))
+    >>> first = next(t2p_splits(two, scheme="target_kx2", target_cohort="a", k=1, val=0.0))
+    >>> first.name, first.test, [s for s in first.train if two.cohort[s] == "b"]
+    ('a:1x2/r0/f0', ['S0', 'S1', 'S4'], ['S6', 'S7', 'S8', 'S9'])
+    >>> [(s.name, len(s.train), len(s.test)) for s in t2p_splits(two, scheme="loco", val=0.0)]
+    [('loco:a', 4, 6), ('loco:b', 6, 4)]
     """
     if scheme not in SCHEMES:
         raise ConfigError(f"unknown split scheme {scheme!r}; choose one of {SCHEMES}")
@@ -663,32 +894,67 @@ def t2p_splits(
     if scheme == "target_cohort":
         yield _target_cohort_split(samples, cohorts, target_cohort, target_fractions, seed)
         return
-    if int(k) < 1:
-        raise ConfigError(f"k must be >= 1 for kx2 cross-validation, got {k}")
     if not 0.0 <= val < 1.0:
         raise ConfigError(f"val must be in [0, 1), got {val}")
+    if scheme == "loco":
+        yield from _loco_splits(samples, cohorts, val, seed)
+        return
+    if int(k) < 1:
+        raise ConfigError(f"k must be >= 1 for kx2 cross-validation, got {k}")
+    others = np.array([], dtype=np.int64)
+    prefix = ""
+    groups = pd.unique(cohorts)
+    if scheme == "target_kx2":
+        present = list(groups)
+        if target_cohort is None:
+            raise ConfigError(f"scheme 'target_kx2' needs target_cohort= (one of {present})")
+        if target_cohort not in present:
+            raise DataError(f"target cohort {target_cohort!r} not in the data (cohorts: {present})")
+        groups = np.array([target_cohort], dtype=object)
+        others = np.flatnonzero(cohorts != target_cohort)
+        prefix = f"{target_cohort}:"
     for repeat in range(int(k)):
         rng = np.random.default_rng([int(seed), repeat])
         halves: list[list[np.ndarray]] = [[], []]
-        for name in pd.unique(cohorts):
+        for name in groups:
             members = rng.permutation(np.flatnonzero(cohorts == name))
             cut = (len(members) + int(rng.integers(2))) // 2  # odd sizes: random half larger
             halves[0].append(members[:cut])
             halves[1].append(members[cut:])
         parts = [np.concatenate(h) for h in halves]
         if min(len(p) for p in parts) == 0:
-            raise DataError(f"kx2 cross-validation needs at least 2 samples, got {len(samples)}")
+            raise DataError(
+                f"kx2 cross-validation needs at least 2 samples, got {sum(len(p) for p in parts)}"
+            )
         for fold in range(2):
             train_all, held = parts[fold], parts[1 - fold]
             train, valid = _hold_out(train_all, cohorts, val, rng)
             yield T2PSplit(
-                f"{k}x2/r{repeat}/f{fold}",
-                _ids(samples, train),
+                f"{prefix}{k}x2/r{repeat}/f{fold}",
+                _ids(samples, np.concatenate([train, others])),
                 _ids(samples, valid),
                 _ids(samples, held),
                 repeat=repeat,
                 fold=fold,
             )
+
+
+def _loco_splits(
+    samples: np.ndarray, cohorts: np.ndarray, val: float, seed: int
+) -> Iterator[T2PSplit]:
+    """One split per cohort: that cohort is the test set, the others train (and validate)."""
+    names = list(pd.unique(cohorts))
+    if len(names) < 2:
+        raise DataError(f"leave-one-cohort-out needs at least 2 cohorts, got {names}")
+    for position, name in enumerate(names):
+        rng = np.random.default_rng([int(seed), position])
+        train, valid = _hold_out(np.flatnonzero(cohorts != name), cohorts, val, rng)
+        yield T2PSplit(
+            f"loco:{name}",
+            _ids(samples, train),
+            _ids(samples, valid),
+            _ids(samples, np.flatnonzero(cohorts == name)),
+        )
 
 
 def _ids(samples: np.ndarray, index: np.ndarray) -> list[str]:
@@ -799,7 +1065,7 @@ def residual_indices(
 
 def restrict_transcripts(scaled: ScaledT2P, top_variable: int | None) -> ScaledT2P:
     """Keep the ``top_variable`` transcripts most variable on the training samples, plus
-    every protein's own mRNA; ``None`` keeps all.
+    every protein's own mRNA (and the cohort columns, if any); ``None`` keeps all.
 
     Only training statistics choose the inputs (``scaled.transcript_variance``), so the
     test samples play no part. Column order is kept and ``own_index`` is remapped.
@@ -823,6 +1089,8 @@ def restrict_transcripts(scaled: ScaledT2P, top_variable: int | None) -> ScaledT
     keep[order] = True
     own = np.asarray(scaled.own_index)
     keep[own[own >= 0]] = True
+    position = {name: i for i, name in enumerate(scaled.transcripts)}
+    keep[[position[c] for c in scaled.covariates]] = True  # cohort columns always stay
     columns = np.flatnonzero(keep)
     new_position = np.full(len(scaled.transcripts), -1, dtype=np.int64)
     new_position[columns] = np.arange(len(columns))

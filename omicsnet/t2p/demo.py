@@ -49,7 +49,8 @@ def demo_t2p(out_dir: str | os.PathLike[str], *, quick: bool, progress: bool) ->
     from omicsnet.t2p.baselines import fit_baselines
     from omicsnet.t2p.evaluate import per_protein_metrics, summarize_metrics
     from omicsnet.t2p.workflows import fit_config, predict, prepare_split, synthetic_t2p
-    from omicsnet.utils.io import atomic_write_text
+    from omicsnet.utils.io import atomic_write_text, write_csv
+    from omicsnet.utils.numbers import format_number
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -83,8 +84,8 @@ def demo_t2p(out_dir: str | os.PathLike[str], *, quick: bool, progress: bool) ->
             f"t2p demo: residual_mlp on generated paired data ({len(scaled.proteins)} proteins "
             f"from {len(scaled.transcripts)} transcripts, {len(result.history)} epochs, "
             f"batch {result.batch_size})",
-            f"  test median per-protein r {test['pearson_r_median']:.3f} "
-            f"(own-mRNA linear baseline {own['pearson_r_median']:.3f}); "
+            f"  test median per-protein r {format_number(test['pearson_r_median'])} "
+            f"(own-mRNA linear baseline {format_number(own['pearson_r_median'])}); "
             f"reloaded model predicts identically: {'yes' if same else 'NO'}",
         ]
         ok = same and test["pearson_r_median"] > own["pearson_r_median"]
@@ -95,14 +96,15 @@ def demo_t2p(out_dir: str | os.PathLike[str], *, quick: bool, progress: bool) ->
             _, table, summary = explain_proteins(
                 result.model, scaled, 1, method="deep", max_background=40
             )
-            table.to_csv(out / "attribution.csv", index=False)
+            write_csv(table, out / "attribution.csv")
             by_group = summary.set_index("category")["mean_abs_shap"]
             protein = str(summary["protein"].iloc[0])
             ratio = by_group["direct"] / max(by_group["uncorrelated"], 1e-12)
+            correlated = by_group["correlated"] / max(by_group["uncorrelated"], 1e-12)
             lines.append(
-                f"  SHAP for {protein}: its own mRNA gets {ratio:.0f}x the mean |SHAP| of an "
-                f"uncorrelated transcript (correlated: "
-                f"{by_group['correlated'] / max(by_group['uncorrelated'], 1e-12):.1f}x)"
+                f"  SHAP for {protein}: its own mRNA gets {format_number(ratio, 2)}x the mean "
+                f"|SHAP| of an uncorrelated transcript (correlated: "
+                f"{format_number(correlated, 2)}x)"
             )
             record["shap"] = summary.to_dict("records")
             ok = ok and ratio > 1.0

@@ -33,6 +33,7 @@ TASK_OPTION_KEYS = {
     "save_model",
 }
 _PREPARED: dict[str, Any] = {}
+_DATA: dict[str, Any] = {}
 
 
 def run_trial(parameters: dict[str, Any], context: Any) -> dict[str, float]:
@@ -127,29 +128,43 @@ def run_trial(parameters: dict[str, Any], context: Any) -> dict[str, float]:
 
 
 def _prepared_split(options: Mapping[str, Any], context: Any) -> Any:
-    """The scaled split named by the task options, loaded once per process."""
+    """The scaled split named by the task options, loaded once per process.
+
+    The data are kept too (one data set per process), so that campaigns on other splits
+    of the same data (the inner campaigns of :mod:`omicsnet.t2p.nested`) do not read the
+    files again.
+    """
     from omicsnet.t2p.workflows import load_data, prepare_split
 
-    key = json.dumps(
+    data_key = json.dumps(
         {
             "data": options.get("data", {"cohorts": "ucec"}),
-            "split": options.get("split"),
-            "top_variable": options.get("top_variable"),
             "base_dir": str(getattr(context, "base_dir", ".")),
             "data_dir": getattr(context, "data_dir", None),
         },
         sort_keys=True,
         default=str,
     )
+    key = json.dumps(
+        {
+            "data": data_key,
+            "split": options.get("split"),
+            "top_variable": options.get("top_variable"),
+        },
+        sort_keys=True,
+        default=str,
+    )
     if key not in _PREPARED:
-        data = load_data(
-            options.get("data", {"cohorts": "ucec"}),
-            base_dir=getattr(context, "base_dir", "."),
-            data_dir=getattr(context, "data_dir", None),
-        )
-        _PREPARED.clear()  # one data set per process at a time
+        if data_key not in _DATA:
+            _DATA.clear()  # one data set per process at a time
+            _DATA[data_key] = load_data(
+                options.get("data", {"cohorts": "ucec"}),
+                base_dir=getattr(context, "base_dir", "."),
+                data_dir=getattr(context, "data_dir", None),
+            )
+        _PREPARED.clear()  # one split per process at a time
         _PREPARED[key] = prepare_split(
-            data, options.get("split"), top_variable=options.get("top_variable")
+            _DATA[data_key], options.get("split"), top_variable=options.get("top_variable")
         )
         logger.info("t2p task data ready: %s", key)
     return _PREPARED[key]

@@ -60,8 +60,19 @@ DATA_KEYS = {
     "genes_in_rows",
     "synthetic",
     "proteins",
+    "protein_join",
 }
-SPLIT_KEYS = {"scheme", "k", "seed", "val", "test", "target_cohort", "index"}
+SPLIT_KEYS = {
+    "scheme",
+    "k",
+    "seed",
+    "val",
+    "test",
+    "target_cohort",
+    "target_fractions",
+    "index",
+    "within",
+}
 
 
 # ---------------------------------------------------------------------------- data
@@ -107,9 +118,10 @@ def load_data(
     spec
         One of
 
-        * ``{"cohorts": "ucec", ...}`` (or just ``"ucec"``): CPTAC cohorts through
-          :func:`omicsnet.t2p.data.load_t2p` (``source``, ``release``, ``max_missing``,
-          ``tumour_only``, ``duplicates`` are passed on);
+        * ``{"cohorts": "ucec", ...}`` (or just ``"ucec"``; several: ``["ucec", "coad"]``):
+          CPTAC cohorts through :func:`omicsnet.t2p.data.load_t2p` (``source``,
+          ``release``, ``max_missing``, ``tumour_only``, ``duplicates``, ``protein_join``
+          are passed on);
         * ``{"rna": FILE, "protein": FILE, "genes_in_rows": true}``: your own tables
           (paths relative to ``base_dir``, or ``data:...`` in the data directory);
         * ``{"synthetic": {...}}``: :func:`synthetic_t2p` with those arguments.
@@ -164,7 +176,7 @@ def load_data(
             paths[0], paths[1], genes_in_rows=bool(spec.get("genes_in_rows", True)), **options
         )
     else:
-        for key in ("source", "release", "tumour_only"):
+        for key in ("source", "release", "tumour_only", "protein_join"):
             if key in spec:
                 options[key] = spec[key]
         data = load_t2p(spec["cohorts"], data_dir=data_dir, **options)
@@ -183,17 +195,38 @@ def get_split(data: T2PData, spec: Mapping[str, Any] | None = None) -> T2PSplit:
     """One split of ``data`` from a spec: ``scheme`` (default ``standard``), its options and
     ``index`` (which split of a k×2 scheme; default 0).
 
+    ``within: {...}`` (another split spec) makes a *nested* split: the split is drawn from
+    the training and validation samples of that outer split only, so that its test
+    samples take no part (an inner search of :mod:`omicsnet.t2p.nested`). The inner
+    split's name is ``OUTER > INNER``.
+
     Examples
     --------
     >>> data = synthetic_t2p(n_samples=40, n_genes=8, n_proteins=2)
     >>> get_split(data, {"scheme": "kx2", "k": 2, "index": 3}).name
     '2x2/r1/f1'
+    >>> outer = get_split(data, {"scheme": "kx2", "k": 2, "index": 3})
+    >>> inner = get_split(data, {"scheme": "standard", "val": 0.2, "test": 0.0,
+    ...                          "within": {"scheme": "kx2", "k": 2, "index": 3}})
+    >>> inner.name, set(inner.train + inner.val) == set(outer.train + outer.val)
+    ('2x2/r1/f1 > standard', True)
     """
+    import dataclasses
+
     from omicsnet.config import check_keys
     from omicsnet.t2p.data import t2p_splits
 
     options = dict(spec or {})
     check_keys(options, SPLIT_KEYS, "split")
+    within = options.pop("within", None)
+    if within is not None:
+        if not isinstance(within, Mapping):
+            raise ConfigError(f"split.within must be a split spec (a mapping), got {within!r}")
+        outer = get_split(data, within)
+        inner = get_split(data.subset_samples(outer.train + outer.val), options)
+        return dataclasses.replace(inner, name=f"{outer.name} > {inner.name}")
+    if "target_fractions" in options:
+        options["target_fractions"] = tuple(float(v) for v in options["target_fractions"])
     index = int(options.pop("index", 0))
     options.setdefault("scheme", "standard")
     count = 0
@@ -209,9 +242,13 @@ def prepare_split(
     split: Mapping[str, Any] | T2PSplit | None = None,
     *,
     top_variable: int | None = None,
+    cohort_covariate: bool = False,
+    unseen: str = "error",
 ) -> ScaledT2P:
     """Split (a spec for :func:`get_split`, or a split), scale per cohort on the training
     samples, and restrict the inputs (:func:`restrict_transcripts`).
+
+    ``cohort_covariate`` and ``unseen`` are those of :meth:`~omicsnet.t2p.data.T2PData.scaled`.
 
     Examples
     --------
@@ -223,7 +260,8 @@ def prepare_split(
     from omicsnet.t2p.data import T2PSplit
 
     chosen = split if isinstance(split, T2PSplit) else get_split(data, split)
-    return restrict_transcripts(data.scaled(chosen), top_variable)
+    scaled = data.scaled(chosen, cohort_covariate=cohort_covariate, unseen=unseen)
+    return restrict_transcripts(scaled, top_variable)
 
 
 # ---------------------------------------------------------------------------- models
@@ -394,92 +432,33 @@ def cross_validate(
     >>> sorted(set(table["model"]))
     ['linear', 'linear [2-seed ensemble]', 'mrna_protein_r']
     """
-    from omicsnet.t2p.baselines import baseline_summary, fit_baselines
     from omicsnet.t2p.data import t2p_splits
-    from omicsnet.t2p.evaluate import per_protein_metrics, summarize_metrics
-    from omicsnet.train.cv import FoldOutput, Split
+    from omicsnet.train.cv import Split
     from omicsnet.train.cv import cross_validate as run_cv
 
     if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
         raise ConfigError(f"seeds must be a whole number >= 1, got {seeds!r}")
-    options = dict(baseline_options or {})
-    if top_variable is not None:  # baselines that restrict their inputs see the networks'
-        options.setdefault("top_variable", top_variable)
     t2p_list = list(t2p_splits(data, scheme="kx2", k=k, seed=seed, val=val))
     ids = [str(s) for s in data.rna.index]
-    position = {sample: i for i, sample in enumerate(ids)}
     by_name = {s.name: s for s in t2p_list}
+    splits = [cv_split(data, s) for s in t2p_list]
 
-    def positions(samples: Sequence[str]) -> np.ndarray:
-        return np.asarray([position[s] for s in samples], dtype=np.int64)
-
-    splits = [
-        Split(s.name, positions(s.train), positions(s.test), positions(s.val)) for s in t2p_list
-    ]
-
-    def summary_outputs(summary: pd.DataFrame, suffix: str = "") -> dict[str, FoldOutput]:
-        outputs = {}
-        for name, row in summary.iterrows():
-            metrics = row.to_dict()
-            seconds = metrics.pop("seconds", np.nan)
-            outputs[f"{name}{suffix}"] = FoldOutput(metrics=metrics, info={"seconds": seconds})
-        return outputs
-
-    def fit_predict(split: Split) -> dict[str, FoldOutput]:
+    def fit_predict(split: Split) -> dict[str, Any]:
         t2p_split = by_name[split.name]
-        scaled = data.scaled(t2p_split)
-        outputs: dict[str, FoldOutput] = {}
-        if baselines:
-            predictions = fit_baselines(
-                scaled, list(baselines), seed=seed, device=device, **options
-            )
-            outputs.update(summary_outputs(baseline_summary(scaled, predictions)))
-        else:
-            from omicsnet.t2p.evaluate import mrna_protein_correlation
-
-            raw = mrna_protein_correlation(scaled.x_test, scaled.y_test, scaled.own_index).dropna()
-            median = float(raw.median()) if len(raw) else np.nan
-            outputs["mrna_protein_r"] = FoldOutput(
-                metrics={"pearson_r_median": median}, info={"seconds": np.nan}
-            )
-        restricted = restrict_transcripts(scaled, top_variable)
-        if restricted_baselines:
-            predictions = fit_baselines(
-                restricted,
-                list(restricted_baselines),
-                seed=seed,
-                device=device,
-                **options,
-            )
-            summary = baseline_summary(restricted, predictions).drop(index="mrna_protein_r")
-            outputs.update(summary_outputs(summary, f"@top{top_variable}" if top_variable else ""))
-        for name, config in (networks or {}).items():
-            predictions_, seconds, epochs = [], [], []
-            for member in range(seeds):
-                started = time.perf_counter()
-                result = fit_config(
-                    config,
-                    restricted,
-                    max_epochs=max_epochs,
-                    early_stopping=early_stopping,
-                    seed=seed + (t2p_split.repeat or 0) + _ENSEMBLE_SEED_STEP * member,
-                    device=device,
-                )
-                predictions_.append(result.predictions.to_numpy())
-                seconds.append(time.perf_counter() - started)
-                epochs.append(len(result.history))
-            members = [(name, predictions_[:1], seconds[:1], epochs[0])]
-            if seeds > 1:
-                members.append((ensemble_name(name, seeds), predictions_, seconds, epochs[0]))
-            for label, chosen, spent, epoch_count in members:
-                table = per_protein_metrics(
-                    restricted.y_test, np.mean(chosen, axis=0), restricted.proteins
-                )
-                outputs[label] = FoldOutput(
-                    metrics=summarize_metrics(table),
-                    info={"seconds": float(sum(spent)), "epochs": epoch_count},
-                )
-        return outputs
+        return evaluate_split(
+            data.scaled(t2p_split),
+            networks,
+            baselines=baselines,
+            restricted_baselines=restricted_baselines,
+            top_variable=top_variable,
+            max_epochs=max_epochs,
+            early_stopping=early_stopping,
+            baseline_options=baseline_options,
+            seeds=seeds,
+            seed=seed,
+            network_seed=seed + (t2p_split.repeat or 0),
+            device=device,
+        )
 
     result = run_cv(
         splits,
@@ -491,6 +470,137 @@ def cross_validate(
         store=store,
     )
     return result.table
+
+
+def cv_split(data: T2PData, split: T2PSplit) -> Any:
+    """A t2p split (sample IDs) as a :class:`omicsnet.train.cv.Split` (positions in ``data``).
+
+    Examples
+    --------
+    >>> from omicsnet.t2p.data import T2PSplit
+    >>> data = synthetic_t2p(n_samples=10, n_genes=4, n_proteins=2)
+    >>> s = cv_split(data, T2PSplit("s", ["S0002", "S0000"], ["S0003"], ["S0009"]))
+    >>> s.train.tolist(), s.val.tolist(), s.test.tolist()
+    ([2, 0], [3], [9])
+    """
+    from omicsnet.train.cv import Split
+
+    position = {str(sample): i for i, sample in enumerate(data.rna.index)}
+
+    def positions(samples: Sequence[str]) -> np.ndarray:
+        return np.asarray([position[s] for s in samples], dtype=np.int64)
+
+    return Split(split.name, positions(split.train), positions(split.test), positions(split.val))
+
+
+def evaluate_split(
+    scaled: ScaledT2P,
+    networks: Mapping[str, Any] | None = None,
+    *,
+    baselines: Sequence[str] = ("dummy", "linear_own_mrna", "ridge"),
+    restricted_baselines: Sequence[str] = (),
+    top_variable: int | None = None,
+    max_epochs: int = 200,
+    early_stopping: int | None = 20,
+    baseline_options: Mapping[str, Any] | None = None,
+    seeds: int = 1,
+    seed: int = 0,
+    network_seed: int | None = None,
+    suffix: str = "",
+    device: str = "auto",
+) -> dict[str, Any]:
+    """Fit baselines and networks on one scaled split; score them on its test samples.
+
+    The ``fit_predict`` of every t2p cross-validation (:func:`cross_validate`,
+    :func:`omicsnet.t2p.cohorts.cohort_cv`, :func:`omicsnet.t2p.cohorts.transfer`):
+    the arguments are those of :func:`cross_validate`; ``network_seed`` is the seed of
+    the (first) network (default ``seed``), and ``suffix`` is appended to every model
+    name (e.g. ``" [pooled]"``).
+
+    Returns
+    -------
+    dict
+        Model name → :class:`omicsnet.train.cv.FoldOutput` with the test predictions
+        (samples × proteins array), the :func:`~omicsnet.t2p.evaluate.summarize_metrics`
+        metrics and the seconds (and epochs) it took; ``mrna_protein_r`` is the raw
+        own-mRNA correlation on the test samples.
+
+    Examples
+    --------
+    >>> data = synthetic_t2p(n_samples=40, n_genes=10, n_proteins=3)
+    >>> out = evaluate_split(prepare_split(data, {"seed": 0}), baselines=["linear_own_mrna"],
+    ...                      suffix=" [x]")
+    >>> sorted(out), out["linear_own_mrna [x]"].predictions.shape
+    (['linear_own_mrna [x]', 'mrna_protein_r [x]'], (4, 3))
+    """
+    from omicsnet.t2p.baselines import baseline_summary, fit_baselines
+    from omicsnet.t2p.evaluate import per_protein_metrics, summarize_metrics
+    from omicsnet.train.cv import FoldOutput
+
+    if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
+        raise ConfigError(f"seeds must be a whole number >= 1, got {seeds!r}")
+    options = dict(baseline_options or {})
+    if top_variable is not None:  # baselines that restrict their inputs see the networks'
+        options.setdefault("top_variable", top_variable)
+    first_seed = seed if network_seed is None else network_seed
+    outputs: dict[str, FoldOutput] = {}
+
+    def add_summary(summary: pd.DataFrame, predictions: dict[str, pd.DataFrame], tag: str) -> None:
+        for name, row in summary.iterrows():
+            metrics = row.to_dict()
+            seconds = metrics.pop("seconds", np.nan)
+            frame = predictions.get(str(name))
+            outputs[f"{name}{tag}{suffix}"] = FoldOutput(
+                predictions=None if frame is None else frame.to_numpy(),
+                metrics=metrics,
+                info={"seconds": seconds},
+            )
+
+    if baselines:
+        predictions = fit_baselines(scaled, list(baselines), seed=seed, device=device, **options)
+        add_summary(baseline_summary(scaled, predictions), predictions, "")
+    else:
+        from omicsnet.t2p.evaluate import mrna_protein_correlation
+
+        raw = mrna_protein_correlation(scaled.x_test, scaled.y_test, scaled.own_index).dropna()
+        median = float(raw.median()) if len(raw) else np.nan
+        outputs[f"mrna_protein_r{suffix}"] = FoldOutput(
+            metrics={"pearson_r_median": median}, info={"seconds": np.nan}
+        )
+    restricted = restrict_transcripts(scaled, top_variable)
+    if restricted_baselines:
+        predictions = fit_baselines(
+            restricted, list(restricted_baselines), seed=seed, device=device, **options
+        )
+        summary = baseline_summary(restricted, predictions).drop(index="mrna_protein_r")
+        add_summary(summary, predictions, f"@top{top_variable}" if top_variable else "")
+    for name, config in (networks or {}).items():
+        predictions_, seconds, epochs = [], [], []
+        for member in range(seeds):
+            started = time.perf_counter()
+            result = fit_config(
+                config,
+                restricted,
+                max_epochs=max_epochs,
+                early_stopping=early_stopping,
+                seed=first_seed + _ENSEMBLE_SEED_STEP * member,
+                device=device,
+            )
+            predictions_.append(result.predictions.to_numpy())
+            seconds.append(time.perf_counter() - started)
+            epochs.append(len(result.history))
+        members = [(name, predictions_[:1], seconds[:1], epochs[0])]
+        if seeds > 1:
+            members.append((ensemble_name(name, seeds), predictions_, seconds, epochs[0]))
+        for label, chosen, spent, epoch_count in members:
+            mean = np.mean(chosen, axis=0)
+            table = per_protein_metrics(restricted.y_test, mean, restricted.proteins)
+            outputs[f"{label}{suffix}"] = FoldOutput(
+                predictions=mean,
+                metrics=summarize_metrics(table),
+                info={"seconds": float(sum(spent)), "epochs": epoch_count},
+            )
+    return outputs
 
 
 _ENSEMBLE_SEED_STEP = 1000
@@ -630,13 +740,6 @@ def explain_proteins(
     return result, table, category_summary(table)
 
 
-def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], *, overwrite: bool) -> Path:
-    """Write a DataFrame as CSV atomically (refusing to replace a file unless asked)."""
-    from omicsnet.utils.io import atomic_write_text
-
-    return atomic_write_text(Path(path), frame.to_csv(index=False), overwrite=overwrite)
-
-
 # ---------------------------------------------------------------------------- campaigns
 def best_config(campaign: Any) -> T2PTrialConfig:
     """The trial config of a finished campaign's best trial (first objective).
@@ -687,14 +790,19 @@ def train_and_save(
     device: str = "auto",
     overwrite: bool = False,
     progress: bool = False,
+    cohort_covariate: bool = False,
 ) -> dict[str, Any]:
     """Train one network on one split and write it with its evaluation.
 
     Writes into ``out`` (atomically, refusing an existing folder unless ``overwrite``):
     ``model/`` (:func:`omicsnet.save`; its metadata records the data spec, split, inputs
     and trial config, so :func:`explain_saved` can rebuild the split), ``per_protein.csv``
-    (test r, R², MSE per protein beside the own-mRNA linear baseline) and ``t2p_run.json``
-    (summary).
+    (test r, R², MSE per protein beside the own-mRNA linear baseline), ``t2p_run.json``
+    (summary; its ``prediction`` entry records the input genes, output proteins, each
+    protein's own-mRNA input, the scaling and missing-input policies) and
+    ``reference.safetensors`` (the training cohorts' transcript means and scales and the
+    own-mRNA and two-stage ridge fits; :mod:`omicsnet.t2p.reference`), for
+    :func:`omicsnet.t2p.predict.predict_cohort`.
 
     Returns
     -------
@@ -706,12 +814,16 @@ def train_and_save(
     from omicsnet.models.serialization import save
     from omicsnet.t2p.baselines import fit_baselines
     from omicsnet.t2p.evaluate import per_protein_metrics, summarize_metrics
+    from omicsnet.t2p.reference import run_reference, save_reference
+    from omicsnet.utils.io import write_csv
     from omicsnet.utils.output import atomic_directory, check_output_dir
 
     check_output_dir(out, overwrite=overwrite)  # before any work
     trial = as_trial_config(config)
     split_spec = dict(split or {"scheme": "standard", "seed": seed})
-    scaled = prepare_split(data, split_spec, top_variable=top_variable)
+    scaled = prepare_split(
+        data, split_spec, top_variable=top_variable, cohort_covariate=cohort_covariate
+    )
     result = fit_config(
         trial,
         scaled,
@@ -745,11 +857,15 @@ def train_and_save(
         "val_loss": result.val_loss,
         "test": result.test_metrics,
         "own_mrna_linear_test": summarize_metrics(linear_table),
+        "cohort_covariate": bool(cohort_covariate),
     }
+    arrays, prediction = run_reference(scaled)
     with atomic_directory(out, overwrite=overwrite) as folder:
         save(result.model, folder / "model", metadata={"t2p": summary})
-        table.to_csv(folder / "per_protein.csv", index=False)
-        (folder / RUN_FILE).write_text(json.dumps(summary, indent=2, default=float))
+        write_csv(table, folder / "per_protein.csv")
+        save_reference(folder, arrays)
+        record = {**summary, "prediction": prediction}
+        (folder / RUN_FILE).write_text(json.dumps(record, indent=2, default=float))
     return summary
 
 
@@ -784,6 +900,7 @@ def explain_saved(
     from omicsnet.errors import DataError, DataNotFoundError
     from omicsnet.explain.shap_attribution import plot_shap_vs_spearman
     from omicsnet.models.serialization import load
+    from omicsnet.utils.io import write_csv
     from omicsnet.utils.output import atomic_directory, check_output_dir
     from omicsnet.utils.plotting import save_figure
 
@@ -796,7 +913,12 @@ def explain_saved(
         )
     record = json.loads(record_path.read_text())
     model = load(run_dir / "model")
-    scaled = prepare_split(data, record["split"], top_variable=record.get("top_variable"))
+    scaled = prepare_split(
+        data,
+        record["split"],
+        top_variable=record.get("top_variable"),
+        cohort_covariate=bool(record.get("cohort_covariate", False)),
+    )
     if (
         list(model.input_features) != scaled.transcripts
         or list(model.output_features) != scaled.proteins
@@ -819,7 +941,7 @@ def explain_saved(
     figure = plot_shap_vs_spearman(table, threshold=threshold)
     with atomic_directory(out, overwrite=overwrite) as folder:
         result.save(folder / "shap.npz")
-        table.to_csv(folder / "attribution.csv", index=False)
-        summary.to_csv(folder / "categories.csv", index=False)
+        write_csv(table, folder / "attribution.csv")
+        write_csv(summary, folder / "categories.csv")
         save_figure(figure, folder / "shap_vs_spearman.png")
     return summary

@@ -122,7 +122,7 @@ def test_missing_and_bad_release_files_are_clear_errors(tmp_path, release_dir, m
     (release_dir / "proteomics.cct.gz").write_bytes(gzip.compress("\n".join(lines).encode()))
     with pytest.raises(DataError, match="non-numeric value for gene 'TP53', sample 'S001'") as err:
         read_ucec_release(release_dir)
-    assert "'x" not in str(err.value)  # the cell's content is not echoed
+    assert "'x" not in str(err.value)  # file contents are never echoed
 
 
 def test_load_t2p_from_release_files(release_dir):
@@ -134,7 +134,7 @@ def test_load_t2p_from_release_files(release_dir):
     assert data.own_mrna.to_dict() == {"A1BG": "A1BG", "TP53": "TP53", "MYC": "MYC"}
     with_normals = load_t2p("ucec", release=release_dir, tumour_only=False, max_missing=0.4)
     assert len(with_normals.rna) == 4
-    with pytest.raises(ConfigError, match="only UCEC ships as offline release files"):
+    with pytest.raises(ConfigError, match="only ucec, coad ship as offline release files"):
         load_t2p(["ucec", "brca"], release=release_dir, source="files")
 
 
@@ -158,9 +158,7 @@ def fake_cptac(calls: list[str]) -> types.ModuleType:
         def get_proteomics(self, source):  # cptac >= 1.0 requires a source
             calls.append(f"protein:{source}")
             columns = pd.MultiIndex.from_tuples([("TP53", "NP_1")], names=["Name", "Database_ID"])
-            return pd.DataFrame(
-                [[0.5], [np.nan], [0.1]], index=["P1", "P2", "P1.N"], columns=columns
-            )
+            return pd.DataFrame([[0.5], [0.3], [0.1]], index=["P1", "P2", "P1.N"], columns=columns)
 
     module.Brca = Brca
     return module
