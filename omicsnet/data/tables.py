@@ -1,4 +1,10 @@
-"""Reading samples × features tables (CSV/TSV, optionally gzipped) with clear errors."""
+"""Reading samples × features tables (CSV/TSV, optionally gzipped; AnnData/MuData) with clear errors.
+
+An ``.h5ad``/``.h5mu`` path, optionally naming a part of the file after ``::``
+(``cells.h5ad::layers/counts``, ``study.h5mu::rna``, ``cells.h5ad::obs/subtype``), is read
+by :mod:`omicsnet.data.anndata_io` with the same checks and messages, so every reader
+built on :func:`read_table` accepts the scverse containers too.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +31,10 @@ def read_table(
     ----------
     path
         ``.csv``, ``.tsv``, ``.txt`` or ``.cct`` file, optionally gzipped. The separator
-        is a comma for ``.csv`` and a tab otherwise.
+        is a comma for ``.csv`` and a tab otherwise. Or an AnnData/MuData file,
+        ``FILE.h5ad[::ELEMENT]`` / ``FILE.h5mu[::ELEMENT]`` (see
+        :mod:`omicsnet.data.anndata_io`): samples are its ``obs``, so ``index_col`` and
+        ``transpose`` do not apply.
     index_col
         Column holding the row IDs.
     transpose
@@ -59,6 +68,12 @@ def read_table(
     ...
     omicsnet.errors.DataError: ...x.csv: column ID 'TP53' appears more than once
     """
+    from omicsnet.utils.paths import is_container_path
+
+    if is_container_path(path):
+        from omicsnet.data.anndata_io import read_container_table
+
+        return read_container_table(path, numeric=numeric, missing=missing)
     path = Path(path)
     if not path.is_file():
         raise DataNotFoundError(f"table {path} does not exist")
@@ -78,28 +93,60 @@ def read_table(
         raise DataError(f"{path}: {axis} ID {shown(repeated[0])} appears more than once")
     if transpose:
         frame = frame.T
+    return check_table(frame, path, numeric=numeric, missing=missing, transposed=transpose)
+
+
+def check_table(
+    frame: pd.DataFrame,
+    where: str | os.PathLike[str],
+    *,
+    numeric: bool = True,
+    missing: str = "allow",
+    transposed: bool = False,
+) -> pd.DataFrame:
+    """The checks of :func:`read_table` on a table already in memory (IDs made strings).
+
+    ``where`` names the source in messages (a file, or ``file.h5ad::X``); ``transposed``
+    says the frame is the transpose of the file, so that rows and columns are named as
+    they are in the file.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"g1": [1.0, float("inf")]}, index=["s1", "s2"])
+    >>> check_table(frame, "cells.h5ad::X")
+    Traceback (most recent call last):
+    ...
+    omicsnet.errors.DataError: cells.h5ad::X: infinite value at row 's2', column 'g1'
+    """
+    if missing not in ("allow", "refuse"):
+        raise ConfigError(f"missing must be 'allow' or 'refuse', got {missing!r}")
     frame.index = frame.index.map(str)
     frame.columns = frame.columns.map(str)
     for ids, axis in ((frame.index, "row"), (frame.columns, "column")):
         if ids.has_duplicates:  # named as in the file, whichever way it is turned
-            in_file = {"row": "column", "column": "row"}[axis] if transpose else axis
+            in_file = {"row": "column", "column": "row"}[axis] if transposed else axis
             raise DataError(
-                f"{path}: {in_file} ID {shown(ids[ids.duplicated()][0])} appears more than once"
+                f"{where}: {in_file} ID {shown(ids[ids.duplicated()][0])} appears more than once"
             )
     if numeric:
-        converted = frame.apply(pd.to_numeric, errors="coerce")
+        already = all(pd.api.types.is_numeric_dtype(t) for t in frame.dtypes)
+        converted = frame if already else frame.apply(pd.to_numeric, errors="coerce")
         values = converted.to_numpy(dtype=float)
         non_numeric = converted.isna().to_numpy() & frame.notna().to_numpy()
-        _refuse_cells(path, frame, non_numeric, "non-numeric value", transpose)
-        _refuse_cells(path, frame, np.isinf(values), "infinite value", transpose)
+        _refuse_cells(where, frame, non_numeric, "non-numeric value", transposed)
+        _refuse_cells(where, frame, np.isinf(values), "infinite value", transposed)
         if missing == "refuse":
-            _refuse_cells(path, frame, np.isnan(values), "missing value", transpose)
+            _refuse_cells(where, frame, np.isnan(values), "missing value", transposed)
         frame = converted.astype(float)
     return frame
 
 
 def _refuse_cells(
-    path: Path, frame: pd.DataFrame, bad: np.ndarray, what: str, transposed: bool
+    path: str | os.PathLike[str],
+    frame: pd.DataFrame,
+    bad: np.ndarray,
+    what: str,
+    transposed: bool,
 ) -> None:
     """A DataError naming the first bad cell's row and column as they are in the file."""
     if bool(bad.any()):
