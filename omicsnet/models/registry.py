@@ -416,6 +416,42 @@ def check_model_size(name: str, config: dict[str, Any], *, limit: int | None = N
         )
 
 
+def fill_data_options(
+    name: str,
+    options: dict[str, Any] | None = None,
+    *,
+    n_inputs: int,
+    n_outputs: int,
+    blocks: Sequence[Sequence[Any]] | None = None,
+    task: str | None = None,
+) -> dict[str, Any]:
+    """A model's options with the sizes (and task) that come from the data filled in.
+
+    What the caller gave wins. ``in_features`` (or, for models with an ``omics`` option,
+    the omics blocks), ``out_features`` and, for models with a ``task`` option, the
+    task. Used by ``omicsnet train`` and the façades, so that any model with these
+    options (a plugin's too) is sized from the data the same way.
+
+    Examples
+    --------
+    >>> fill_data_options("mlp", {"hidden": [8]}, n_inputs=5, n_outputs=2, task="classification")
+    {'hidden': [8], 'in_features': 5, 'out_features': 2, 'task': 'classification'}
+    >>> fill_data_options("early_fusion", None, n_inputs=5, n_outputs=2,
+    ...                   blocks=[["rna", 3], ["prot", 2]])["omics"]
+    [['rna', 3], ['prot', 2]]
+    """
+    accepted = model_info(name).defaults
+    filled = dict(options or {})
+    if "omics" in accepted:
+        filled.setdefault("omics", [list(b) for b in blocks] if blocks else [["features", n_inputs]])
+    else:
+        filled.setdefault("in_features", int(n_inputs))
+    filled.setdefault("out_features", int(n_outputs))
+    if task is not None and "task" in accepted:
+        filled.setdefault("task", task)
+    return filled
+
+
 def create_model(
     name: str,
     *,

@@ -203,19 +203,18 @@ def run_experiment(
     check_keys(model_cfg, {"name", "config"}, "model")
     if "name" not in model_cfg:
         raise ConfigError("model.name is required (see `omicsnet models`)")
-    from omicsnet.models.registry import model_info, resolve_model_name
+    from omicsnet.models.registry import fill_data_options, resolve_model_name
 
     model_name = resolve_model_name(str(model_cfg["name"]))
-    accepted = model_info(model_name).defaults
-    options = dict(model_cfg.get("config") or {})
     n_out = len(table.classes) if table.task == "classification" else table.y.shape[1]
-    if "omics" in accepted:  # the fusion models: the block layout instead of a width
-        options.setdefault("omics", table.omics_blocks or [["features", x.shape[1]]])
-    else:
-        options.setdefault("in_features", x.shape[1])
-    options.setdefault("out_features", n_out)
-    if "task" in accepted:
-        options.setdefault("task", table.task)
+    options = fill_data_options(  # sizes, the omics blocks and the task from the data
+        model_name,
+        dict(model_cfg.get("config") or {}),
+        n_inputs=x.shape[1],
+        n_outputs=n_out,
+        blocks=table.omics_blocks,
+        task=table.task,
+    )
     outputs = table.classes if table.task == "classification" else list(table.y.columns)
     import torch
 
