@@ -113,6 +113,9 @@ class OmicsFacade:
         "restore_best": True,
         "progress": False,
     }
+    #: Regression: train on standardised targets (training samples' mean and SD) and
+    #: return predictions in the targets' own units.
+    scale_targets: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -202,16 +205,31 @@ class OmicsFacade:
         scaled = (values - mean) / np.asarray(state["scale"], dtype=float)
         return pd.DataFrame(scaled, index=x.index, columns=x.columns)
 
-    def _fit(self, train: Any, val: Any, settings: dict[str, Any]) -> Any:
-        """Train :attr:`module` (the trainer's result)."""
+    def _fit(
+        self,
+        train: tuple[pd.DataFrame, pd.DataFrame | None],
+        val: tuple[pd.DataFrame, pd.DataFrame | None] | None,
+        unlabelled: pd.DataFrame,
+        settings: dict[str, Any],
+    ) -> Any:
+        """Train :attr:`module` on scaled ``(inputs, targets)`` frames; the trainer's result.
+
+        ``unlabelled`` holds the (scaled) samples without targets, for models that also
+        learn from them (an autoencoder's pretraining); the base class ignores them.
+        """
+        from omicsnet.data.datasets import ArrayDataset
         from omicsnet.train.defaults import make_trainer
 
         if val is None:  # nothing to stop on
             settings = {**settings, "early_stopping": None}
         trainer = make_trainer(
-            self.trainer_defaults, settings, model=self.module, n_train=len(train)
+            self.trainer_defaults, settings, model=self.module, n_train=len(train[0])
         )
-        return trainer.fit(self.module, train, val)
+        return trainer.fit(
+            self.module,
+            ArrayDataset(*train),
+            ArrayDataset(*val) if val is not None else None,
+        )
 
     def _latent(self, x: Any) -> Any:
         """The latent code of a batch (``module.latent`` by default)."""
@@ -305,20 +323,32 @@ class OmicsFacade:
         """
         import torch
 
-        from omicsnet.data.datasets import ArrayDataset
         from omicsnet.data.splits import train_val_test_split
 
-        x = self._features(self.data)
+        x_all = self._features(self.data)
+        y: pd.DataFrame | None = None
+        x = x_all
         if self.targets:
-            x, y = self._labelled(x)
-        else:
-            y = None
-        stratify = y.iloc[:, 0].to_numpy() if self.task == "classification" and y is not None else None
+            x, y = self._labelled(x_all)
+            if len(x) == 0:
+                raise DataError(f"no sample has a value for every target column {self.targets}")
+        unlabelled = x_all[~x_all.index.isin(x.index)]
+        stratify = (
+            y.iloc[:, 0].to_numpy() if self.task == "classification" and y is not None else None
+        )
         train_idx, val_idx, _ = train_val_test_split(
             len(x), val=float(validation_size), test=0.0, seed=seed, stratify=stratify
         )
-        self._fit_scaler(x.iloc[train_idx])
+        self._fit_scaler(pd.concat([x.iloc[train_idx], unlabelled]))
         scaled = self._scale(x)
+        if y is not None and self.task == "regression" and self.scale_targets:
+            train_y = y.iloc[train_idx]
+            sd = train_y.std(axis=0, ddof=0)
+            self.scaler_state["target_mean"] = [float(v) for v in train_y.mean(axis=0)]
+            self.scaler_state["target_scale"] = [float(v) if v > 1e-12 else 1.0 for v in sd]
+            y = (y - np.asarray(self.scaler_state["target_mean"])) / np.asarray(
+                self.scaler_state["target_scale"]
+            )
         settings = dict(trainer_settings)
         if max_epochs is not None:
             settings["max_epochs"] = int(max_epochs)
@@ -326,12 +356,15 @@ class OmicsFacade:
         torch.manual_seed(seed)
         self.module = self._build_module(x)  # fresh weights: train() twice starts afresh
 
-        def dataset(idx: np.ndarray) -> Any:
-            return ArrayDataset(
-                scaled.iloc[idx], None if y is None else y.iloc[idx]
-            )
+        def part(idx: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+            return scaled.iloc[idx], None if y is None else y.iloc[idx]
 
-        result = self._fit(dataset(train_idx), dataset(val_idx) if len(val_idx) else None, settings)
+        result = self._fit(
+            part(train_idx),
+            part(val_idx) if len(val_idx) else None,
+            self._scale(unlabelled),
+            settings,
+        )
         self.module = result.model
         self.history = result.history
         self.is_trained = True
@@ -365,7 +398,11 @@ class OmicsFacade:
                 return proba
             name = f"{self.targets[0]}_predicted" if self.targets else "predicted"
             return pd.Series(np.asarray(self.classes)[proba.to_numpy().argmax(1)], index=x.index, name=name)
-        values = predict(self.module, array)
+        values = predict(self.module, array).astype(np.float64)
+        if "target_mean" in self.scaler_state:  # back to the targets' units
+            values = values * np.asarray(self.scaler_state["target_scale"]) + np.asarray(
+                self.scaler_state["target_mean"]
+            )
         columns = self.module.output_features
         return pd.DataFrame(values, index=x.index, columns=columns)
 
