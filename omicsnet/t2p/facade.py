@@ -81,6 +81,8 @@ class T2PModel(OmicsFacade):
             container, targets=self.protein_names, task="regression", layer=layer,
             model="residual_mlp", **model_options,
         )  # fmt: skip
+        if container is not data:  # read from a file: write() must never rewrite it
+            self.source = data
 
     # ------------------------------------------------------------------ hooks
     def _inputs(self, data: Any) -> tuple[pd.DataFrame, list[list[Any]]]:

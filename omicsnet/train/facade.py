@@ -129,6 +129,8 @@ class OmicsFacade:
         model: str | None = None,
         **model_options: Any,
     ) -> None:
+        # the file the data came from: write() never rewrites it
+        self.source = data if isinstance(data, (str, os.PathLike)) else None
         self.data = _as_container(data)
         self.targets = [targets] if isinstance(targets, str) else list(targets or [])
         self.layer = layer
@@ -475,6 +477,7 @@ class OmicsFacade:
         if record.get("format") != FACADE_FORMAT or int(record.get("format_version", 0)) > FACADE_VERSION:
             raise CheckpointError(f"{file}: not a façade record this omicsnet can read")
         self = cls.__new__(cls)
+        self.source = data if isinstance(data, (str, os.PathLike)) else None
         self.data = _as_container(data)
         self.targets = list(record.get("targets") or [])
         self.task = str(record["task"])
@@ -515,8 +518,8 @@ class OmicsFacade:
         from omicsnet._version import __version__
         from omicsnet.data.anndata_io import write_results
 
-        source = data if data is not None else self.data
-        container = _as_container(source)
+        source = data if data is not None else (self.source or self.data)
+        container = self.data if data is None else _as_container(source)
         obsm: dict[str, Any] = {}
         obs: dict[str, Any] = {}
         layers: dict[str, Any] = {}
