@@ -274,6 +274,14 @@ class OmicsFacade:
 
     def _features(self, data: Any) -> pd.DataFrame:
         """The data's inputs in the model's feature order (new data: the same features)."""
+        cached = getattr(self, "_cached_inputs", None)
+        if cached is not None and cached[0] is data:  # the training data, read once
+            return cached[1]
+        x = self._matching_features(data)
+        self._cached_inputs = (data, x)
+        return x
+
+    def _matching_features(self, data: Any) -> pd.DataFrame:
         x, _ = self._inputs(data)
         if list(x.columns) == self.feature_names:
             return x

@@ -52,3 +52,13 @@ def test_modalities_are_checked():
         T2PModel(md, protein="protein")
     with pytest.raises(ConfigError, match="MuData"):
         T2PModel(md.mod["rna"])
+
+
+def test_the_t2p_table_reader_takes_mudata_modalities(tmp_path):
+    from omicsnet.t2p.data import t2p_from_tables
+
+    md = _mudata()
+    md.write(tmp_path / "cptac_like.h5mu")
+    data = t2p_from_tables(f"{tmp_path}/cptac_like.h5mu::rna", f"{tmp_path}/cptac_like.h5mu::prot")
+    assert data.rna.shape == (60, 5) and list(data.protein.columns) == ["B", "Z"]
+    assert int(data.protein["B"].isna().sum()) == 5
