@@ -202,7 +202,7 @@ def _table_from_group(
             raise DataError(f"{where}: the file has no X matrix; name a layer (::layers/NAME)")
         return _frame(_dense(base["X"], where), obs_names, _index_of(base, "var", where), where)
     if head == "layers" and len(parts) == 2:
-        layers = base["layers"] if "layers" in base else {}
+        layers = base.get("layers", {})
         if parts[1] not in layers:
             raise DataError(
                 f"{where}: no layer {shown(parts[1])}; layers: {sorted(layers) or 'none'}"
@@ -210,7 +210,7 @@ def _table_from_group(
         matrix = _dense(layers[parts[1]], where)
         return _frame(matrix, obs_names, _index_of(base, "var", where), where)
     if head == "obsm" and len(parts) == 2:
-        obsm = base["obsm"] if "obsm" in base else {}
+        obsm = base.get("obsm", {})
         if parts[1] not in obsm:
             raise DataError(f"{where}: no obsm {shown(parts[1])}; obsm: {sorted(obsm) or 'none'}")
         matrix = _dense(obsm[parts[1]], where)
@@ -260,7 +260,9 @@ def _frame(matrix: Any, rows: pd.Index, columns: pd.Index, where: str) -> pd.Dat
     return pd.DataFrame(array.astype(np.float64, copy=False), index=rows, columns=columns)
 
 
-def _split_element(kind: str, element: str | None, handle: Any, file: Path) -> tuple[str, list[str]]:
+def _split_element(
+    kind: str, element: str | None, handle: Any, file: Path
+) -> tuple[str, list[str]]:
     """(group prefix, element parts) for a path's ``::element``."""
     parts = [p for p in (element or "").split("/") if p != ""]
     if kind == "h5ad":
@@ -487,9 +489,7 @@ def read_container(path: str | os.PathLike[str]) -> Any:
         raise DataError(f"cannot read {file}: {first}") from err
 
 
-def _rows_for(
-    value: Any, obs_names: pd.Index, what: str, source: str
-) -> np.ndarray | pd.DataFrame:
+def _rows_for(value: Any, obs_names: pd.Index, what: str, source: str) -> np.ndarray | pd.DataFrame:
     """``value`` with rows in ``obs_names`` order (a DataFrame's IDs are checked)."""
     from omicsnet.data.datasets import align_samples
 

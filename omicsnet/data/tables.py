@@ -1,4 +1,4 @@
-"""Reading samples × features tables (CSV/TSV, optionally gzipped; AnnData/MuData) with clear errors.
+"""Reading samples × features tables (CSV/TSV, gzipped or not; AnnData/MuData) with clear errors.
 
 An ``.h5ad``/``.h5mu`` path, optionally naming a part of the file after ``::``
 (``cells.h5ad::layers/counts``, ``study.h5mu::rna``, ``cells.h5ad::obs/subtype``), is read

@@ -443,7 +443,8 @@ def fill_data_options(
     accepted = model_info(name).defaults
     filled = dict(options or {})
     if "omics" in accepted:
-        filled.setdefault("omics", [list(b) for b in blocks] if blocks else [["features", n_inputs]])
+        layout = [list(b) for b in blocks] if blocks else [["features", int(n_inputs)]]
+        filled.setdefault("omics", layout)
     else:
         filled.setdefault("in_features", int(n_inputs))
     filled.setdefault("out_features", int(n_outputs))

@@ -154,7 +154,9 @@ def run_from_arrays(
     names = [f"scan={k + 1}" for k in range(n)] if ids is None else [str(v) for v in ids]
     if len(names) != n:
         raise DataError(f"{name}: {len(names)} spectrum IDs for {n} spectra")
-    pairs = [_pair(m, i, name, names[k]) for k, (m, i) in enumerate(zip(mz, intensity, strict=True))]
+    pairs = [
+        _pair(m, i, name, names[k]) for k, (m, i) in enumerate(zip(mz, intensity, strict=True))
+    ]
     return _assemble(
         name, "arrays", names, levels, times.tolist(), [p[0] for p in pairs], [p[1] for p in pairs]
     )
@@ -178,9 +180,7 @@ def run_from_pyopenms(experiment: Any, *, name: str | None = None) -> MSRun:
     ([0.5, 0.6], [100.0, 200.0, 150.0])
     """
     if not hasattr(experiment, "getNrSpectra") or not hasattr(experiment, "getSpectrum"):
-        raise ConfigError(
-            f"expected a pyopenms.MSExperiment, got {type(experiment).__name__}"
-        )
+        raise ConfigError(f"expected a pyopenms.MSExperiment, got {type(experiment).__name__}")
     label = name
     if label is None:
         loaded = getattr(experiment, "getLoadedFilePath", lambda: "")()

@@ -84,7 +84,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
     with atomic_directory(args.out, overwrite=args.overwrite) as tmp:
         atomic_write_text(tmp / "summary.csv", result.summary.to_csv())
         atomic_write_text(tmp / "splits.csv", result.cv.table.to_csv(index=False))
-    columns = ["f1_macro_pooled", "f1_macro_ci_lower", "f1_macro_ci_upper", "balanced_accuracy_pooled"]
+    columns = [
+        "f1_macro_pooled",
+        "f1_macro_ci_lower",
+        "f1_macro_ci_upper",
+        "balanced_accuracy_pooled",
+    ]
     print(f"{len(keep)} samples, {len(omics)} omics, {args.folds} folds; pooled out-of-fold:")
     print(result.summary[columns].round(3).to_string())
     if joined.dropped:

@@ -38,9 +38,7 @@ def _check_blocks(omics: Any) -> list[tuple[str, int]]:
     try:
         blocks = [(str(name), int(width)) for name, width in omics]
     except (TypeError, ValueError):
-        raise ConfigError(
-            f"omics must be a list of [name, width] pairs, got {omics!r}"
-        ) from None
+        raise ConfigError(f"omics must be a list of [name, width] pairs, got {omics!r}") from None
     if not blocks:
         raise ConfigError("omics needs at least one [name, width] pair")
     names = [b[0] for b in blocks]

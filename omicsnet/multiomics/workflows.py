@@ -101,7 +101,7 @@ class FusionComparison:
     classes: list[str]
     omics: list[str]
 
-    def best(self, kind: str | Sequence[str], *, input: str | None = None) -> str:  # noqa: A002
+    def best(self, kind: str | Sequence[str], *, input: str | None = None) -> str:
         """The model of ``kind`` (and ``input``) with the highest pooled macro F1.
 
         Examples
@@ -193,7 +193,10 @@ def _fit_network(
     )
     targets = pd.DataFrame({"y": y_train}, index=x_train.index)
     fit = make_trainer(
-        NETWORK_SETTINGS["trainer"], {"seed": seed, **dict(trainer)}, model=model, n_train=len(inner)
+        NETWORK_SETTINGS["trainer"],
+        {"seed": seed, **dict(trainer)},
+        model=model,
+        n_train=len(inner),
     ).fit(
         model,
         ArrayDataset(x_train.iloc[inner], targets.iloc[inner]),

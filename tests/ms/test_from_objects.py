@@ -7,7 +7,12 @@ import pytest
 
 from omicsnet.errors import ConfigError, DataError
 from omicsnet.ms.binning import bin_run
-from omicsnet.ms.from_objects import as_ms_run, run_from_arrays, run_from_pyopenms, run_from_pyteomics
+from omicsnet.ms.from_objects import (
+    as_ms_run,
+    run_from_arrays,
+    run_from_pyopenms,
+    run_from_pyteomics,
+)
 from omicsnet.ms.mzml import read_ms_run
 from omicsnet.ms.synthetic import write_synthetic_mzml
 
@@ -65,11 +70,24 @@ def test_plain_arrays_and_their_checks():
         rt_unit="second", ms_level=[1, 1, 2], ids=["a", "b", "c"],
     )  # fmt: skip
     assert run.offsets.tolist() == [0, 2, 2, 3] and run.rt.tolist() == [0.5, 0.55, 0.6]
-    same = run_from_arrays([0.5, 0.55, 0.6], [[100.5, 105.0], [], [100.7]],
-                           [[1.0, 2.0], [], [7.0]], ms_level=[1, 1, 2], ids=["a", "b", "c"])
+    same = run_from_arrays(
+        [0.5, 0.55, 0.6],
+        [[100.5, 105.0], [], [100.7]],
+        [[1.0, 2.0], [], [7.0]],
+        ms_level=[1, 1, 2],
+        ids=["a", "b", "c"],
+    )
     assert same.sha256 == run.sha256  # the same content, the same checksum
-    grid = {"n_rt": 1, "rt_step": 1.0, "rt_start": 0.0, "mz_start": 100, "n_mz": 1, "mz_step": 10,
-            "rt_mode": "bin", "aggregate": "sum"}
+    grid = {
+        "n_rt": 1,
+        "rt_step": 1.0,
+        "rt_start": 0.0,
+        "mz_start": 100,
+        "n_mz": 1,
+        "mz_step": 10,
+        "rt_mode": "bin",
+        "aggregate": "sum",
+    }
     assert bin_run(run, grid).values.tolist() == [[3.0]]  # MS1 only by default
     with pytest.raises(DataError, match="2 retention times, 1 m/z arrays"):
         run_from_arrays([0.1, 0.2], [[1.0]], [[1.0]])

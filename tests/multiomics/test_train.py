@@ -55,9 +55,7 @@ def test_a_config_listing_tables_trains_a_fusion_model(tmp_path):
 
 def test_a_mudata_file_with_each_missing_modality_policy(tmp_path):
     rna, prot, labels = _omics()
-    md = mudata.MuData(
-        {"rna": anndata.AnnData(rna), "prot": anndata.AnnData(prot.iloc[:80])}
-    )
+    md = mudata.MuData({"rna": anndata.AnnData(rna), "prot": anndata.AnnData(prot.iloc[:80])})
     md.obs["subtype"] = labels["subtype"].reindex(md.obs_names).to_numpy()
     md.write(tmp_path / "study.h5mu")
     data = {"omics": "study.h5mu", "targets": "study.h5mu::obs/subtype"}

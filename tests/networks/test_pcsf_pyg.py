@@ -49,4 +49,8 @@ def test_chosen_features_must_be_numbers_on_every_node():
     result = _result()
     assert to_pyg(result, node_features=["prize"]).x.shape[1] == 1
     with pytest.raises(ConfigError, match="node feature 'kind' is not a number"):
-        to_pyg(result, node_attributes=pd.DataFrame({"kind": ["m"]}, index=["A"]), node_features=["kind"])
+        to_pyg(
+            result,
+            node_attributes=pd.DataFrame({"kind": ["m"]}, index=["A"]),
+            node_features=["kind"],
+        )

@@ -23,10 +23,12 @@ def _mudata():
     prot[:5, 0] = np.nan  # single gaps: masked, the samples still train on the other protein
     return mudata.MuData(
         {
-            "rna": anndata.AnnData(rna, obs=pd.DataFrame(index=ids),
-                                   var=pd.DataFrame(index=["A", "B", "C", "D", "E"])),
-            "prot": anndata.AnnData(prot, obs=pd.DataFrame(index=ids),
-                                    var=pd.DataFrame(index=["B", "Z"])),
+            "rna": anndata.AnnData(
+                rna, obs=pd.DataFrame(index=ids), var=pd.DataFrame(index=["A", "B", "C", "D", "E"])
+            ),
+            "prot": anndata.AnnData(
+                prot, obs=pd.DataFrame(index=ids), var=pd.DataFrame(index=["B", "Z"])
+            ),
         }
     )
 
@@ -34,7 +36,10 @@ def _mudata():
 def test_own_mrna_residual_masked_gaps_and_units(tmp_path):
     md = _mudata()
     model = T2PModel(md, blocks=[])
-    assert model.module.residual_index.tolist() == [1, 0] and model.module.residual_mask.tolist() == [1.0, 0.0]
+    assert model.module.residual_index.tolist() == [
+        1,
+        0,
+    ] and model.module.residual_mask.tolist() == [1.0, 0.0]
     model.train(max_epochs=150, lr=1e-2)
     predicted = model.predict()
     assert predicted.columns.tolist() == ["B", "Z"]

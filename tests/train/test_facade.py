@@ -1,4 +1,4 @@
-"""The scvi-tools-like façade: Model(adata).train/predict/get_latent_representation/save/load/write."""
+"""The scvi-tools-like façade: Model(adata), train, predict, latent, save, load, write."""
 
 from __future__ import annotations
 
@@ -44,7 +44,11 @@ def test_classification_train_predict_save_load(tmp_path, one_torch_thread):
         model.get_latent_representation()
 
     folder = model.save(tmp_path / "model")
-    assert sorted(p.name for p in folder.iterdir()) == [".omicsnet-output.json", "facade.json", "model"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        ".omicsnet-output.json",
+        "facade.json",
+        "model",
+    ]
     again = OmicsFacade.load(folder, adata)
     pd.testing.assert_frame_equal(again.predict(return_proba=True), proba)
     with pytest.raises(CheckpointError, match="no facade.json"):
@@ -66,7 +70,9 @@ def test_new_data_must_hold_the_models_features(one_torch_thread):
     model = OmicsFacade(adata, targets="subtype").train(max_epochs=2)
     shuffled = adata[:, ["g5", "g4", "g3", "g2", "g1", "g0"]].copy()
     pd.testing.assert_series_equal(model.predict(shuffled), model.predict(adata))
-    with pytest.raises(DataError, match=r"1 of the model's 6 features are not in the data \(e.g. \['g5'\]\)"):
+    with pytest.raises(
+        DataError, match=r"1 of the model's 6 features are not in the data \(e.g. \['g5'\]\)"
+    ):
         model.predict(adata[:, :5].copy())
     with pytest.raises(ConfigError, match="train"):
         OmicsFacade(adata, targets="subtype").predict()
@@ -117,6 +123,8 @@ def test_multiomics_facade_latent_and_missing_modalities(tmp_path, one_torch_thr
     assert early.get_latent_representation().shape == (80, 16)
     folder = early.save(tmp_path / "early")
     again = MultiOmicsModel.load(folder, md)
-    np.testing.assert_array_equal(again.get_latent_representation(), early.get_latent_representation())
+    np.testing.assert_array_equal(
+        again.get_latent_representation(), early.get_latent_representation()
+    )
     with pytest.raises(ConfigError, match="fusion must be one of"):
         MultiOmicsModel(md, targets="subtype", fusion="late")
