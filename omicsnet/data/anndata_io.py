@@ -318,7 +318,7 @@ def read_container_table(
     ...
     omicsnet.errors.DataError: ...a.h5ad::X: row ID 's1' appears more than once
     """
-    from omicsnet.data.tables import check_table
+    from omicsnet.data.checks import check_table
 
     file, element = split_container_path(path)
     kind = container_kind(file)
@@ -396,7 +396,7 @@ def anndata_table(adata: Any, *, layer: str | None = None, where: str = "AnnData
     >>> anndata_table(a).loc["s2", "h"]
     np.float64(1.0)
     """
-    from omicsnet.data.tables import check_table
+    from omicsnet.data.checks import check_table
 
     if layer is None:
         matrix, element = adata.X, "X"
