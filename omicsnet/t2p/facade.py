@@ -119,31 +119,17 @@ class T2PModel(OmicsFacade):
             **options,
         )
 
-    def _fit(
-        self,
-        train: tuple[pd.DataFrame, pd.DataFrame | None],
-        val: tuple[pd.DataFrame, pd.DataFrame | None] | None,
-        unlabelled: pd.DataFrame,
-        settings: dict[str, Any],
-    ) -> Any:
+    def _dataset(self, part: tuple[pd.DataFrame, pd.DataFrame | None]) -> Any:
+        """Missing protein values as a mask (the plan leaves them out of the loss)."""
         from omicsnet.data.datasets import ArrayDataset
-        from omicsnet.train.defaults import make_trainer
 
-        def dataset(part: tuple[pd.DataFrame, pd.DataFrame | None]) -> Any:
-            x, y = part
-            assert y is not None
-            observed = y.notna().to_numpy()
-            return ArrayDataset(
-                {"x": x.to_numpy(np.float32), "mask": observed.astype(np.float32)},
-                np.where(observed, y.to_numpy(np.float64), 0.0).astype(np.float32),
-            )
-
-        if val is None:
-            settings = {**settings, "early_stopping": None}
-        trainer = make_trainer(
-            self.trainer_defaults, settings, model=self.module, n_train=len(train[0])
+        x, y = part
+        assert y is not None
+        observed = y.notna().to_numpy()
+        return ArrayDataset(
+            {"x": x.to_numpy(np.float32), "mask": observed.astype(np.float32)},
+            np.where(observed, y.to_numpy(np.float64), 0.0).astype(np.float32),
         )
-        return trainer.fit(self.module, dataset(train), dataset(val) if val is not None else None)
 
     def _latent(self, x: Any) -> Any:
         """The last hidden block's output (the representation the head reads)."""

@@ -219,7 +219,6 @@ class OmicsFacade:
         ``unlabelled`` holds the (scaled) samples without targets, for models that also
         learn from them (an autoencoder's pretraining); the base class ignores them.
         """
-        from omicsnet.data.datasets import ArrayDataset
         from omicsnet.train.defaults import make_trainer
 
         if val is None:  # nothing to stop on
@@ -228,10 +227,14 @@ class OmicsFacade:
             self.trainer_defaults, settings, model=self.module, n_train=len(train[0])
         )
         return trainer.fit(
-            self.module,
-            ArrayDataset(*train),
-            ArrayDataset(*val) if val is not None else None,
+            self.module, self._dataset(train), self._dataset(val) if val is not None else None
         )
+
+    def _dataset(self, part: tuple[pd.DataFrame, pd.DataFrame | None]) -> Any:
+        """The dataset the trainer reads for ``(inputs, targets)`` frames."""
+        from omicsnet.data.datasets import ArrayDataset
+
+        return ArrayDataset(*part)
 
     def _latent(self, x: Any) -> Any:
         """The latent code of a batch (``module.latent`` by default)."""
