@@ -82,7 +82,7 @@ import functools
 import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -881,7 +881,9 @@ def _run_replicates(
                 results[i] = (kind, nodes, chosen)
                 bar.update(1)
         else:
-            with ProcessPoolExecutor(
+            from omicsnet.utils.workers import WorkerPool  # workers stop with this process
+
+            with WorkerPool(
                 max_workers=workers, initializer=_init_worker, initargs=(replicator,)
             ) as pool:
                 futures = [

@@ -398,6 +398,7 @@ def save_peak_model(
     The threshold and the peak-matrix parameters go into the model's ``metadata.json`` so
     that :func:`predict_feature_table` uses them.
     """
+    from omicsnet.utils.io import write_csv
     from omicsnet.utils.output import atomic_directory
 
     out = Path(out)
@@ -416,14 +417,14 @@ def save_peak_model(
     }
     with atomic_directory(out, overwrite=overwrite) as tmp:
         save(result.model, tmp / MODEL_DIR, metadata={"peak_quality": record})
-        result.history.to_csv(tmp / "history.csv", index=False)
-        result.sweep.to_csv(tmp / "threshold_sweep.csv", index=False)
+        write_csv(result.history, tmp / "history.csv")
+        write_csv(result.sweep, tmp / "threshold_sweep.csv")
         split = pd.DataFrame(
             [(fid, part) for part, ids in result.split.items() for fid in ids],
             columns=["feature_id", "split"],
         )
         split.to_csv(tmp / "split.csv", index=False)
-        matrices.report.to_csv(tmp / "peak_report.csv")
+        write_csv(matrices.report, tmp / "peak_report.csv", index=True)
         (tmp / "metrics.json").write_text(json.dumps(record, indent=2, default=float))
         try:
             from omicsnet.peaks.plots import plot_threshold_sweep

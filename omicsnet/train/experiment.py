@@ -47,7 +47,7 @@ import pandas as pd
 
 from omicsnet.config import check_keys, resolve_config_path
 from omicsnet.errors import ConfigError, OutputExistsError
-from omicsnet.utils.io import atomic_write_text
+from omicsnet.utils.io import atomic_write_text, write_csv
 from omicsnet.utils.output import check_output_dir, output_dir, read_marker
 
 logger = logging.getLogger(__name__)
@@ -274,7 +274,7 @@ def _write_outputs(
             "n_test": len(test_idx),
         },
     )
-    atomic_write_text(out_dir / "history.csv", fit.history.to_csv(index=False))
+    write_csv(fit.history, out_dir / "history.csv")
     summary = {
         "model": model_name,
         "task": table.task,
@@ -291,6 +291,19 @@ def _write_outputs(
         summary["dropped_samples"] = list(table.dropped)
     atomic_write_text(out_dir / "metrics.json", json.dumps(_finite(summary), indent=2))
     atomic_write_text(out_dir / "config.json", json.dumps(config, indent=2, default=str))
+
+
+def output_folder_of(
+    config: dict[str, Any], base_dir: str | os.PathLike[str], output: Any = None
+) -> Path:
+    """The output folder a run of ``config`` writes (``output``, else the config's own).
+
+    Examples
+    --------
+    >>> output_folder_of({"output": "runs/a"}, "/study").as_posix()
+    '/study/runs/a'
+    """
+    return _output_dir(config, base_dir, output)
 
 
 def _output_dir(config: dict[str, Any], base_dir: str | os.PathLike[str], output: Any) -> Path:

@@ -190,3 +190,33 @@ def test_a_single_class_is_refused_instead_of_accuracy_one(tmp_path):
     model = omicsnet.create_model("mlp", in_features=3, out_features=2, task="classification")
     with pytest.raises(DataError, match="all belong to one class"):
         omicsnet.Trainer(max_epochs=1, progress=False).fit(model, data)
+
+
+def test_an_infinite_protein_value_is_named_not_dropped(tmp_path):
+    rng = np.random.default_rng(0)
+    genes = [f"G{i}" for i in range(20)]
+    rna = pd.DataFrame(rng.normal(size=(20, 30)), index=genes, columns=[f"S{i}" for i in range(30)])
+    protein = rna.iloc[:5] + 0.1
+    protein.iloc[2, 3] = np.inf
+    rna.to_csv(tmp_path / "rna.csv", index_label="gene")
+    protein.to_csv(tmp_path / "protein.csv", index_label="gene")
+    outcome = run_guarded(
+        "t2p", "train", "--rna", str(tmp_path / "rna.csv"), "--protein",
+        str(tmp_path / "protein.csv"), "--paper", "--epochs", "1", "--out", str(tmp_path / "o"),
+    )  # fmt: skip
+    outcome.assert_user_error("protein.csv", "infinite value at row 'G2', column 'S3'")
+    assert not (tmp_path / "o").exists()
+
+
+def test_an_infinite_feature_bound_is_named(tmp_path):
+    from omicsnet.ms.synthetic import write_synthetic_mzml
+
+    write_synthetic_mzml(tmp_path / "run.mzML", peaks=[(100.0, 1.0, 1e4)], n_scans=20)
+    (tmp_path / "features.csv").write_text(
+        "id,mz_min,mz_max,rt_min,rt_max\na,99,101,0.5,1.5\nb,99,inf,0.5,1.5\n"
+    )
+    outcome = run_guarded(
+        "lcms", "peaks-build", "--mzml", str(tmp_path / "run.mzML"), "--features",
+        str(tmp_path / "features.csv"), "--out", str(tmp_path / "peaks.npz"),
+    )  # fmt: skip
+    outcome.assert_user_error("features.csv", "infinite value in column 'mz_max'", "data row 2")
