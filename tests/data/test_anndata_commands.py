@@ -43,10 +43,11 @@ def test_kcae_commands_read_an_h5ad_compendium_and_obs_phenotypes(tmp_path, one_
     common = ["--epochs", "2"]
     assert main(["-q", "kcae", "pretrain", "--graph", "textbook", "--compendium", str(path),
                  *common, "--out", str(pre)]) == 0  # fmt: skip
+    growth = f"{path}::obs/growth_rate"
     assert main(["-q", "kcae", "finetune", "--model", str(pre), "--expression", str(path),
-                 "--phenotypes", f"{path}::obs/growth_rate", *common, "--out", str(fine)]) == 0  # fmt: skip
+                 "--phenotypes", growth, *common, "--out", str(fine)]) == 0  # fmt: skip
     assert main(["-q", "kcae", "predict", "--model", str(fine), "--expression", str(path),
-                 "--measured", f"{path}::obs/growth_rate", "--out", str(out)]) == 0  # fmt: skip
+                 "--measured", growth, "--out", str(out)]) == 0  # fmt: skip
     predicted = pd.read_csv(out, index_col=0)
     assert predicted.index.tolist() == adata.obs_names.tolist()
     assert list(predicted.columns) == graph.phenotypes
@@ -65,8 +66,8 @@ def test_t2p_train_reads_mudata_modalities(tmp_path):
     protein.iloc[5, 1] = np.nan
     md = mudata.MuData({"rna": anndata.AnnData(rna), "prot": anndata.AnnData(protein)})
     md.write(tmp_path / "study.h5mu")
-    arch = {"block1_type": "fc", "block1_layers": 1, "block1_width": 8,
-            "block1_activation": "tanh", "lr": 0.01, "batch_size": 16, "residual": True}  # fmt: skip
+    arch = {"block1_type": "fc", "block1_layers": 1, "block1_width": 8, "lr": 0.01,
+            "block1_activation": "tanh", "batch_size": 16, "residual": True}  # fmt: skip
     (tmp_path / "arch.json").write_text(json.dumps(arch))
     result = run_cli(
         "t2p", "train", "--rna", "study.h5mu::rna", "--protein", "study.h5mu::prot",
