@@ -39,19 +39,20 @@ shown beside it. With 150 tumours the CIs are wide: read the CIs before the rati
 from __future__ import annotations
 
 import logging
-import os
 import time
 from typing import Any
 
-from omicsnet.bench.registry import BenchContext, BenchResult, BenchRow, register_benchmark
+from omicsnet.bench.registry import (
+    BenchContext,
+    BenchResult,
+    BenchRow,
+    load_average,
+    register_benchmark,
+)
 
 logger = logging.getLogger(__name__)
 
 FUSIONS = ("intermediate_fusion", "early_fusion")
-
-
-def _load_average() -> list[float] | None:
-    return [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
 
 
 def _ci(summary: Any, model: str, metric: str) -> str:
@@ -78,7 +79,7 @@ def bench_multiomics(ctx: BenchContext) -> BenchResult:
     )
 
     started = time.perf_counter()
-    load_start = _load_average()
+    load_start = load_average()
     omics, labels = load_tcga_breast_omics(ctx.data_dir)
     n_splits = 3 if ctx.quick else 5
     trainer = {"max_epochs": 40} if ctx.quick else {}
@@ -159,6 +160,6 @@ def bench_multiomics(ctx: BenchContext) -> BenchResult:
         "best_classical": best_classical,
         "seconds": time.perf_counter() - started,
         "load_average_start": load_start,
-        "load_average_end": _load_average(),
+        "load_average_end": load_average(),
     }
     return BenchResult(rows, details)
