@@ -67,13 +67,17 @@ def _stack(
 class _Fusion(OmicsModel):
     """What both fusion models share: blocks, task, input checks."""
 
-    def _setup(self, omics: Any, out_features: int, task: str, dropout: float) -> None:
+    def _setup(
+        self, omics: Any, out_features: int, task: str, dropout: float, latent_dim: int
+    ) -> None:
         if task not in TASKS:
             raise ConfigError(f"{self.model_name} task must be one of {TASKS}, got {task!r}")
         if int(out_features) < 1:
             raise ConfigError("out_features must be positive")
         if not 0.0 <= dropout < 1.0:
             raise ConfigError(f"dropout must be in [0, 1), got {dropout}")
+        if int(latent_dim) < 1:
+            raise ConfigError("latent_dim must be positive")
         self.task = task
         self.blocks = _check_blocks(omics)
         self.n_inputs = sum(width for _, width in self.blocks)
@@ -138,9 +142,7 @@ class EarlyFusion(_Fusion):
         task: str = "classification",
     ) -> None:
         super().__init__()
-        self._setup(omics, out_features, task, dropout)
-        if int(latent_dim) < 1:
-            raise ConfigError("latent_dim must be positive")
+        self._setup(omics, out_features, task, dropout, latent_dim)
         self.encoder, width = _stack(
             self.n_inputs, [*hidden, int(latent_dim)], activation, dropout, batch_norm
         )
@@ -201,9 +203,7 @@ class IntermediateFusion(_Fusion):
         task: str = "classification",
     ) -> None:
         super().__init__()
-        self._setup(omics, out_features, task, dropout)
-        if int(latent_dim) < 1:
-            raise ConfigError("latent_dim must be positive")
+        self._setup(omics, out_features, task, dropout, latent_dim)
         if not 0.0 <= modality_dropout < 1.0:
             raise ConfigError(f"modality_dropout must be in [0, 1), got {modality_dropout}")
         self.modality_dropout = float(modality_dropout)
