@@ -34,6 +34,7 @@ FAMILIES: list[str] = [
     "omicsnet.lcms",
     "omicsnet.lcms_image",
     "omicsnet.peaks",
+    "omicsnet.multiomics",
 ]
 
 
@@ -101,7 +102,7 @@ def family_specs() -> dict[str, FamilySpec]:
     Examples
     --------
     >>> sorted(family_specs())
-    ['kcae', 'lcms', 'lcms_image', 'peaks', 't2p']
+    ['kcae', 'lcms', 'lcms_image', 'multiomics', 'peaks', 't2p']
     """
     specs: dict[str, FamilySpec] = {}
     for package in FAMILIES:

@@ -1,13 +1,19 @@
-"""Reading samples × features tables (CSV/TSV, optionally gzipped) with clear errors."""
+"""Reading samples × features tables (CSV/TSV, gzipped or not; AnnData/MuData) with clear errors.
+
+An ``.h5ad``/``.h5mu`` path, optionally naming a part of the file after ``::``
+(``cells.h5ad::layers/counts``, ``study.h5mu::rna``, ``cells.h5ad::obs/subtype``), is read
+by :mod:`omicsnet.data.anndata_io` with the same checks and messages, so every reader
+built on :func:`read_table` accepts the scverse containers too.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from omicsnet.data.checks import check_table
 from omicsnet.errors import ConfigError, DataError, DataNotFoundError, shown
 
 
@@ -25,7 +31,10 @@ def read_table(
     ----------
     path
         ``.csv``, ``.tsv``, ``.txt`` or ``.cct`` file, optionally gzipped. The separator
-        is a comma for ``.csv`` and a tab otherwise.
+        is a comma for ``.csv`` and a tab otherwise. Or an AnnData/MuData file,
+        ``FILE.h5ad[::ELEMENT]`` / ``FILE.h5mu[::ELEMENT]`` (see
+        :mod:`omicsnet.data.anndata_io`): samples are its ``obs``, so ``index_col`` and
+        ``transpose`` do not apply.
     index_col
         Column holding the row IDs.
     transpose
@@ -59,6 +68,12 @@ def read_table(
     ...
     omicsnet.errors.DataError: ...x.csv: column ID 'TP53' appears more than once
     """
+    from omicsnet.utils.paths import is_container_path
+
+    if is_container_path(path):
+        from omicsnet.data.anndata_io import read_container_table
+
+        return read_container_table(path, numeric=numeric, missing=missing)
     path = Path(path)
     if not path.is_file():
         raise DataNotFoundError(f"table {path} does not exist")
@@ -78,37 +93,7 @@ def read_table(
         raise DataError(f"{path}: {axis} ID {shown(repeated[0])} appears more than once")
     if transpose:
         frame = frame.T
-    frame.index = frame.index.map(str)
-    frame.columns = frame.columns.map(str)
-    for ids, axis in ((frame.index, "row"), (frame.columns, "column")):
-        if ids.has_duplicates:  # named as in the file, whichever way it is turned
-            in_file = {"row": "column", "column": "row"}[axis] if transpose else axis
-            raise DataError(
-                f"{path}: {in_file} ID {shown(ids[ids.duplicated()][0])} appears more than once"
-            )
-    if numeric:
-        converted = frame.apply(pd.to_numeric, errors="coerce")
-        values = converted.to_numpy(dtype=float)
-        non_numeric = converted.isna().to_numpy() & frame.notna().to_numpy()
-        _refuse_cells(path, frame, non_numeric, "non-numeric value", transpose)
-        _refuse_cells(path, frame, np.isinf(values), "infinite value", transpose)
-        if missing == "refuse":
-            _refuse_cells(path, frame, np.isnan(values), "missing value", transpose)
-        frame = converted.astype(float)
-    return frame
-
-
-def _refuse_cells(
-    path: Path, frame: pd.DataFrame, bad: np.ndarray, what: str, transposed: bool
-) -> None:
-    """A DataError naming the first bad cell's row and column as they are in the file."""
-    if bool(bad.any()):
-        rows, cols = bad.nonzero()
-        row_id, col_id = frame.index[rows[0]], frame.columns[cols[0]]
-        if transposed:
-            row_id, col_id = col_id, row_id
-        more = f" ({len(rows) - 1} more)" if len(rows) > 1 else ""
-        raise DataError(f"{path}: {what} at row {shown(row_id)}, column {shown(col_id)}{more}")
+    return check_table(frame, path, numeric=numeric, missing=missing, transposed=transpose)
 
 
 def _first_line(err: BaseException) -> str:

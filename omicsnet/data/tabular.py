@@ -31,6 +31,14 @@ class TabularData:
         One line about what the data is and where it comes from.
     classes
         For classification, the class names in label order (``y`` holds codes).
+    omics_blocks
+        For several omics side by side (:func:`omicsnet.data.omics.join_omics`), the
+        column blocks ``[[omics, width], ...]`` of ``x``; empty for one table.
+    missing_modality
+        The policy applied to samples missing an omics (``"drop"``, ``"impute"``,
+        ``"error"``); ``""`` for one table.
+    dropped
+        Samples dropped because an omics was missing.
     """
 
     x: pd.DataFrame
@@ -38,6 +46,9 @@ class TabularData:
     task: str
     description: str = ""
     classes: list[str] = field(default_factory=list)
+    omics_blocks: list[list[str | int]] = field(default_factory=list)
+    missing_modality: str = ""
+    dropped: list[str] = field(default_factory=list)
 
 
 __all__ = ["TabularData"]

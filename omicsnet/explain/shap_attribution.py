@@ -134,6 +134,86 @@ class ShapResult:
         table = self.table()
         return table[table["rank"] <= k].sort_values(["output", "rank"]).reset_index(drop=True)
 
+    def to_explanation(
+        self,
+        data: Any = None,
+        *,
+        output: int | str | None = None,
+        base_values: Any = None,
+    ) -> Any:
+        """The values as a :class:`shap.Explanation`, for ``shap.plots.*``.
+
+        Parameters
+        ----------
+        data
+            The explained samples' inputs (``(n_samples, n_features)``; a DataFrame's
+            values are used), shown by the plots beside the SHAP values. Optional.
+        output
+            One output (its name or position): an Explanation of shape ``(samples,
+            features)``, what ``shap.plots.beeswarm`` and ``waterfall`` take. ``None``:
+            all outputs, shape ``(samples, features, outputs)``.
+        base_values
+            The model's expected output(s) (default: the explainer's ``expected_value``
+            when it gave one, as ``DeepExplainer`` does; ``GradientExplainer`` gives
+            none, and then ``None`` is passed on).
+
+        Raises
+        ------
+        ConfigError
+            The values were not kept (``keep_values=False``), or an unknown output.
+
+        Examples
+        --------
+        >>> values = np.arange(6, dtype=np.float32).reshape(1, 2, 3)
+        >>> r = ShapResult(np.abs(values).mean(1), ["P"], ["a", "b", "c"], ["s1", "s2"], "deep",
+        ...                values=values, expected_value=np.array([0.5]))
+        >>> e = r.to_explanation(output="P")
+        >>> e.values.shape, e.feature_names, float(e.base_values[0])
+        ((2, 3), ['a', 'b', 'c'], 0.5)
+        """
+        import shap
+
+        if self.values is None:
+            raise ConfigError(
+                "this result kept only mean |SHAP| (keep_values=False); recompute with "
+                "keep_values=True to get a shap.Explanation"
+            )
+        values = np.asarray(self.values, dtype=np.float32)
+        n_samples = values.shape[1]
+        if data is not None:
+            data = np.asarray(getattr(data, "values", data), dtype=float)
+            if data.shape != (n_samples, len(self.features)):
+                raise DataError(
+                    f"data has shape {data.shape}; expected ({n_samples}, {len(self.features)}) "
+                    "(the explained samples' inputs)"
+                )
+        expected = base_values if base_values is not None else self.expected_value
+        if output is not None:
+            k = _resolve_outputs([output], self.outputs)[0]
+            base = None if expected is None else np.broadcast_to(
+                np.asarray(expected, dtype=float).reshape(-1)[k if np.size(expected) > 1 else 0],
+                (n_samples,),
+            ).copy()
+            return shap.Explanation(
+                values=values[k],
+                base_values=base,
+                data=data,
+                feature_names=list(self.features),
+                output_names=self.outputs[k],
+            )
+        base = None
+        if expected is not None:
+            base = np.broadcast_to(
+                np.asarray(expected, dtype=float).reshape(1, -1), (n_samples, len(self.outputs))
+            ).copy()
+        return shap.Explanation(
+            values=np.transpose(values, (1, 2, 0)),
+            base_values=base,
+            data=data,
+            feature_names=list(self.features),
+            output_names=list(self.outputs),
+        )
+
     def save(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
         """Write the result as one ``.npz`` (no pickled objects), atomically.
 

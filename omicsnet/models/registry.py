@@ -4,6 +4,24 @@ A builder is a class (subclass of :class:`~omicsnet.models.base.OmicsModel`) or 
 returning one. Its keyword arguments, with their defaults, are the model's config: every
 model can be built with no arguments, and the full config (defaults included) is stored on
 the model so that it can be saved as JSON and rebuilt exactly.
+
+Plugin models
+-------------
+Another installed package adds models to the zoo through the entry-point group
+:data:`ENTRY_POINT_GROUP` (``omicsnet.models``), read beside the family list the first
+time the registry is used::
+
+    [project.entry-points."omicsnet.models"]
+    my_net = "my_package.models:build_my_net"    # a builder: registered as "my_net"
+    my_models = "my_package.models"              # a module whose import registers models
+
+Such models are listed by ``omicsnet models``, built by name, walked by
+:func:`omicsnet.models.testing.check_model` and saved/loaded like built-in ones. A plugin
+that fails to import is left out with a warning (:func:`plugin_errors` says why), so a
+broken package cannot break the zoo. A run config may also name a builder as
+``"package.module:builder"`` (:func:`resolve_model_name`). A saved model only ever
+names a registered model: :func:`omicsnet.load` looks the name up in the registry and
+never imports a module named by the file.
 """
 
 from __future__ import annotations
@@ -42,6 +60,12 @@ class ModelEntry:
 
 _REGISTRY: dict[str, ModelEntry] = {}
 _builtins_loaded = False
+
+#: Entry-point group through which installed packages add models to the zoo.
+ENTRY_POINT_GROUP = "omicsnet.models"
+_PLUGIN_ERRORS: dict[str, str] = {}
+# "package.module:builder" of an entry point -> the name it is registered under
+_PLUGIN_TARGETS: dict[str, str] = {}
 
 
 def register_model(
@@ -147,6 +171,123 @@ def _ensure_builtins() -> None:
 
     for module in (*CORE_MODEL_MODULES, *family_model_modules()):
         importlib.import_module(module)
+    load_plugins()
+
+
+def load_plugins() -> dict[str, str]:
+    """Load the models that installed packages declare under :data:`ENTRY_POINT_GROUP`.
+
+    An entry point naming a module is imported (its ``@register_model`` decorators
+    register its models); one naming a builder (``module:function`` or ``module:Class``)
+    registers it under the entry point's name unless it registered itself. Family
+    ``"plugin"`` unless the builder says otherwise. A plugin that fails to load is logged
+    and left out.
+
+    Returns
+    -------
+    dict
+        ``{entry point name: why it failed}`` for the plugins that could not be loaded
+        (also :func:`plugin_errors`).
+
+    Examples
+    --------
+    >>> isinstance(load_plugins(), dict)
+    True
+    """
+    from importlib.metadata import entry_points
+
+    for point in entry_points(group=ENTRY_POINT_GROUP):
+        if point.name in _REGISTRY or point.name in _PLUGIN_ERRORS:
+            continue
+        try:
+            loaded = point.load()
+            if point.attr:  # a builder
+                registered = _name_of(loaded)
+                if registered is None:
+                    register_model(point.name, family="plugin")(loaded)
+                    registered = point.name
+                _PLUGIN_TARGETS[point.value.replace(" ", "")] = registered
+        except Exception as err:  # a broken plugin must not break the zoo
+            first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+            _PLUGIN_ERRORS[point.name] = f"{type(err).__name__}: {first}"
+            logger.warning(
+                "model plugin %r (%s) could not be loaded and is left out: %s",
+                point.name, point.value, _PLUGIN_ERRORS[point.name],
+            )  # fmt: skip
+    return dict(_PLUGIN_ERRORS)
+
+
+def plugin_errors() -> dict[str, str]:
+    """``{entry point name: error}`` of the model plugins that could not be loaded.
+
+    Examples
+    --------
+    >>> isinstance(plugin_errors(), dict)
+    True
+    """
+    _ensure_builtins()
+    return dict(_PLUGIN_ERRORS)
+
+
+def _name_of(builder: Any) -> str | None:
+    """The name ``builder`` is registered under, if it is."""
+    for name, entry in _REGISTRY.items():
+        if entry.builder is builder:
+            return name
+    return None
+
+
+def resolve_model_name(name: str) -> str:
+    """The registered name for a model named in a run config.
+
+    ``name`` is a registered name (``"mlp"``), or ``"package.module:builder"``. The
+    latter resolves to the name of an installed plugin declaring that builder, else the
+    module is imported (the config asks for it, as a script's ``import`` would) and the
+    builder must be registered, by its ``@register_model`` or, failing that, here under
+    the name ``"package.module:builder"`` itself (family ``"plugin"``). Saved models
+    record the registered name; loading one looks it up and imports nothing.
+
+    Raises
+    ------
+    ModelNotFoundError
+        The module cannot be imported or has no such builder.
+
+    Examples
+    --------
+    >>> resolve_model_name("mlp")
+    'mlp'
+    >>> resolve_model_name("omicsnet.models.mlp:MLP")
+    'mlp'
+    >>> resolve_model_name("no_such_package.models:net")
+    Traceback (most recent call last):
+    ...
+    omicsnet.errors.ModelNotFoundError: model 'no_such_package.models:net': cannot import ...
+    """
+    _ensure_builtins()
+    if ":" not in name or name in _REGISTRY:
+        return name
+    key = name.replace(" ", "")
+    if key in _PLUGIN_TARGETS:
+        return _PLUGIN_TARGETS[key]
+    module_name, _, attr = key.partition(":")
+    if not module_name or not attr:
+        raise ModelNotFoundError(f"model {name!r}: write it as 'package.module:builder'")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as err:
+        raise ModelNotFoundError(
+            f"model {name!r}: cannot import {module_name!r} ({err}); is its package installed?"
+        ) from None
+    builder: Any = module
+    for part in attr.split("."):
+        builder = getattr(builder, part, None)
+    if builder is None or not callable(builder):
+        raise ModelNotFoundError(f"model {name!r}: {module_name} has no builder {attr!r}")
+    registered = _name_of(builder)
+    if registered is None:
+        register_model(key, family="plugin")(builder)
+        registered = key
+    return registered
 
 
 def list_models(family: str | None = None) -> list[str]:
@@ -177,10 +318,19 @@ def model_info(name: str) -> ModelEntry:
     except KeyError:
         import difflib
 
+        if ":" in name and name.replace(" ", "") in _PLUGIN_TARGETS:
+            return _REGISTRY[_PLUGIN_TARGETS[name.replace(" ", "")]]
         close = difflib.get_close_matches(name, _REGISTRY, n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
+        plugin = (
+            " (a model from another package loads once that package is installed with an "
+            f"{ENTRY_POINT_GROUP!r} entry point, or its module imported; omicsnet never "
+            "imports code named by a saved file)"
+            if not close
+            else ""
+        )
         raise ModelNotFoundError(
-            f"unknown model {name!r}{hint} (`omicsnet models` lists the zoo)"
+            f"unknown model {name!r}{hint} (`omicsnet models` lists the zoo){plugin}"
         ) from None
 
 
@@ -264,6 +414,43 @@ def check_model_size(name: str, config: dict[str, Any], *, limit: int | None = N
             f"(~{size * 4 / 2**30:.1f} GiB), more than the limit of {allowed:,}; if you trust "
             f"it, raise the limit with {MAX_PARAMETERS_ENV}=N or max_parameters=N"
         )
+
+
+def fill_data_options(
+    name: str,
+    options: dict[str, Any] | None = None,
+    *,
+    n_inputs: int,
+    n_outputs: int,
+    blocks: Sequence[Sequence[Any]] | None = None,
+    task: str | None = None,
+) -> dict[str, Any]:
+    """A model's options with the sizes (and task) that come from the data filled in.
+
+    What the caller gave wins. ``in_features`` (or, for models with an ``omics`` option,
+    the omics blocks), ``out_features`` and, for models with a ``task`` option, the
+    task. Used by ``omicsnet train`` and the façades, so that any model with these
+    options (a plugin's too) is sized from the data the same way.
+
+    Examples
+    --------
+    >>> fill_data_options("mlp", {"hidden": [8]}, n_inputs=5, n_outputs=2, task="classification")
+    {'hidden': [8], 'in_features': 5, 'out_features': 2, 'task': 'classification'}
+    >>> fill_data_options("early_fusion", None, n_inputs=5, n_outputs=2,
+    ...                   blocks=[["rna", 3], ["prot", 2]])["omics"]
+    [['rna', 3], ['prot', 2]]
+    """
+    accepted = model_info(name).defaults
+    filled = dict(options or {})
+    if "omics" in accepted:
+        layout = [list(b) for b in blocks] if blocks else [["features", int(n_inputs)]]
+        filled.setdefault("omics", layout)
+    else:
+        filled.setdefault("in_features", int(n_inputs))
+    filled.setdefault("out_features", int(n_outputs))
+    if task is not None and "task" in accepted:
+        filled.setdefault("task", task)
+    return filled
 
 
 def create_model(

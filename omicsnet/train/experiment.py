@@ -8,14 +8,28 @@ four sections::
       config: {hidden: [64, 32], dropout: 0.1}
     data:                       # a registered dataset, or your own tables
       dataset: synthetic_omics  #   (or: features: x.csv, targets: y.csv, task: regression)
-      params: {n_samples: 400}
+      params: {n_samples: 400}  #   (or several omics: omics: {rna: rna.csv, prot: p.csv},
+                                #    or omics: study.h5mu, with missing_modality: drop)
       split: {val: 0.15, test: 0.15, seed: 0}
       standardize: true         # fitted on the training samples only
     trainer: {max_epochs: 60, batch_size: 32, lr: 0.001, early_stopping: 10}
     output: runs/demo           # relative to the config's folder
 
-Input and output sizes (``in_features``/``out_features``) and feature names come from the
-data unless the model config sets them.
+Input and output sizes (``in_features``/``out_features``; ``omics`` for the fusion
+models) and feature names come from the data unless the model config sets them.
+
+Tables may be CSV/TSV or parts of AnnData/MuData files (``cells.h5ad``,
+``cells.h5ad::obs/subtype``, ``study.h5mu::rna``; see :mod:`omicsnet.data.anndata_io`).
+Several omics of the same samples are given as ``data.omics``: a mapping ``{name: table}``
+or one ``.h5mu`` file (every modality, or ``{file: study.h5mu, modalities: [...],
+layer: NAME}``); they are joined side by side (:func:`omicsnet.data.omics.join_omics`) and
+samples missing an omics follow ``data.missing_modality``: ``drop`` (default: keep the
+samples measured in every omics), ``impute`` (keep all; missing values filled with the
+training samples' feature means, after the split) or ``error``.
+
+``model.name`` may also be ``"package.module:builder"``: the module is imported (as a
+Python script would) and the builder must be, or become, a registered model (see
+:func:`omicsnet.models.registry.resolve_model_name`).
 """
 
 from __future__ import annotations
@@ -43,6 +57,8 @@ DATA_KEYS = {
     "dataset",
     "params",
     "features",
+    "omics",
+    "missing_modality",
     "targets",
     "task",
     "split",
@@ -164,6 +180,10 @@ def run_experiment(
         stratify=stratify,
     )
     x = table.x
+    if table.missing_modality == "impute":  # training samples' means, after the split
+        from omicsnet.data.omics import impute_training_means
+
+        x = impute_training_means(x, train_idx)
     if data_cfg.get("standardize", True):
         from omicsnet.data.scaling import Standardizer
 
@@ -183,19 +203,25 @@ def run_experiment(
     check_keys(model_cfg, {"name", "config"}, "model")
     if "name" not in model_cfg:
         raise ConfigError("model.name is required (see `omicsnet models`)")
-    options = dict(model_cfg.get("config") or {})
+    from omicsnet.models.registry import fill_data_options, resolve_model_name
+
+    model_name = resolve_model_name(str(model_cfg["name"]))
     n_out = len(table.classes) if table.task == "classification" else table.y.shape[1]
-    options.setdefault("in_features", x.shape[1])
-    options.setdefault("out_features", n_out)
-    if model_cfg["name"] == "mlp":
-        options.setdefault("task", table.task)
+    options = fill_data_options(  # sizes, the omics blocks and the task from the data
+        model_name,
+        dict(model_cfg.get("config") or {}),
+        n_inputs=x.shape[1],
+        n_outputs=n_out,
+        blocks=table.omics_blocks,
+        task=table.task,
+    )
     outputs = table.classes if table.task == "classification" else list(table.y.columns)
     import torch
 
-    check_model_size(model_cfg["name"], options)  # a config file must not allocate gigabytes
+    check_model_size(model_name, options)  # a config file must not allocate gigabytes
     torch.manual_seed(seed)
     model = create_model(
-        model_cfg["name"], input_features=list(x.columns), output_features=outputs, **options
+        model_name, input_features=list(x.columns), output_features=outputs, **options
     )
 
     trainer_cfg = dict(config.get("trainer") or {})
@@ -217,7 +243,7 @@ def run_experiment(
         test_metrics = trainer.evaluate(fit.model, datasets["test"]) if len(test_idx) else {}
         if is_main_process():
             splits = (train_idx, val_idx, test_idx)
-            _write_outputs(config, out_dir, fit, model_cfg["name"], table, test_metrics, splits)
+            _write_outputs(config, out_dir, fit, model_name, table, test_metrics, splits)
     model_dir = out_dir / "model"
     return ExperimentResult(
         out_dir, model_dir, fit.history, test_metrics, fit.best_epoch, fit.model
@@ -259,6 +285,10 @@ def _write_outputs(
         "samples": {"train": len(train_idx), "val": len(val_idx), "test": len(test_idx)},
         "test_samples": [table.x.index[i] for i in test_idx],
     }
+    if table.omics_blocks:
+        summary["omics"] = {str(name): int(width) for name, width in table.omics_blocks}
+        summary["missing_modality"] = table.missing_modality
+        summary["dropped_samples"] = list(table.dropped)
     atomic_write_text(out_dir / "metrics.json", json.dumps(_finite(summary), indent=2))
     atomic_write_text(out_dir / "config.json", json.dumps(config, indent=2, default=str))
 
@@ -296,19 +326,36 @@ def _load_data(cfg: dict[str, Any], base_dir: Any, data_dir: str | None) -> Any:
         if data_dir is not None and _accepts_data_dir(cfg["dataset"]):
             params.setdefault("data_dir", data_dir)
         return load_dataset(cfg["dataset"], **params)
-    if "features" not in cfg or "targets" not in cfg:
-        raise ConfigError("data: give 'dataset', or both 'features' and 'targets' tables")
+    if "omics" in cfg and "features" in cfg:
+        raise ConfigError("data: give either 'features' (one table) or 'omics' (several)")
+    inputs = "omics" if "omics" in cfg else "features"
+    if inputs not in cfg or "targets" not in cfg:
+        raise ConfigError(
+            "data: give 'dataset', or 'features' (or 'omics') and 'targets' tables"
+        )
     task = cfg.get("task", "regression")
     if task not in ("regression", "classification"):
         raise ConfigError(f"data.task must be 'regression' or 'classification', got {task!r}")
     transpose = bool(cfg.get("transpose", False))
-    x = read_table(
-        resolve_config_path(cfg["features"], base_dir, key="data.features", data_dir=data_dir),
-        transpose=transpose,
-    )
+    joined = None
+    if inputs == "omics":
+        from omicsnet.data.omics import join_omics
+
+        tables = _read_omics(cfg["omics"], base_dir, data_dir, transpose)
+        joined = join_omics(tables, policy=str(cfg.get("missing_modality", "drop")))
+        x = joined.x
+    else:
+        if "missing_modality" in cfg:
+            raise ConfigError("data.missing_modality applies to several omics (data.omics)")
+        x = read_table(
+            resolve_config_path(cfg["features"], base_dir, key="data.features", data_dir=data_dir),
+            transpose=transpose,
+        )
     y_path = resolve_config_path(cfg["targets"], base_dir, key="data.targets", data_dir=data_dir)
     y = read_table(y_path, transpose=transpose, numeric=task == "regression")
-    y = align_samples(x, y, "features", "targets")
+    if joined is not None:  # targets of samples dropped for a missing omics are not needed
+        y = y[~y.index.isin(joined.dropped)]
+    y = align_samples(x, y, inputs, "targets")
     classes: list[str] = []
     if task == "classification":
         if y.shape[1] != 1:
@@ -320,7 +367,47 @@ def _load_data(cfg: dict[str, Any], base_dir: Any, data_dir: str | None) -> Any:
             .astype(np.int64)
             .to_frame(y.columns[0])
         )
-    return TabularData(x, y, task, f"tables {cfg['features']} → {cfg['targets']}", classes)
+    if joined is None:
+        return TabularData(x, y, task, f"tables {cfg['features']} → {cfg['targets']}", classes)
+    names = ", ".join(str(b[0]) for b in joined.blocks)
+    return TabularData(
+        x,
+        y,
+        task,
+        f"omics {names} → {cfg['targets']}",
+        classes,
+        omics_blocks=joined.blocks,
+        missing_modality=joined.policy,
+        dropped=joined.dropped,
+    )
+
+
+def _read_omics(spec: Any, base_dir: Any, data_dir: str | None, transpose: bool) -> dict:
+    """``data.omics``: ``{name: table}``, a ``.h5mu`` path, or ``{file:, modalities:, layer:}``."""
+    from omicsnet.data.anndata_io import read_modalities
+    from omicsnet.data.tables import read_table
+
+    if isinstance(spec, str) or (isinstance(spec, dict) and "file" in spec):
+        options = {"file": spec} if isinstance(spec, str) else dict(spec)
+        check_keys(options, {"file", "modalities", "layer"}, "data.omics")
+        path = resolve_config_path(
+            str(options["file"]), base_dir, key="data.omics", data_dir=data_dir
+        )
+        modalities = options.get("modalities")
+        return read_modalities(
+            path, modalities=list(modalities) if modalities else None, layer=options.get("layer")
+        )
+    if not isinstance(spec, dict) or not spec:
+        raise ConfigError(
+            "data.omics must be a .h5mu file or a mapping {omics name: table path}"
+        )
+    return {
+        str(name): read_table(
+            resolve_config_path(str(path), base_dir, key=f"data.omics.{name}", data_dir=data_dir),
+            transpose=transpose,
+        )
+        for name, path in spec.items()
+    }
 
 
 def _accepts_data_dir(name: str) -> bool:

@@ -8,11 +8,48 @@ dataset say which file they looked for and how to point omicsnet at it.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from omicsnet.errors import ConfigError, DataNotFoundError
 
 DATA_ENV_VAR = "OMICSNET_DATA"
+
+#: Files whose path may end in ``::ELEMENT`` to name a part of them (AnnData, MuData).
+CONTAINER_SUFFIXES = (".h5ad", ".h5mu")
+_CONTAINER_PATH = re.compile(r"^(.*\.(?:h5ad|h5mu))::(.*)$", re.IGNORECASE | re.DOTALL)
+
+
+def split_container_path(path: str | os.PathLike[str]) -> tuple[Path, str | None]:
+    """Split ``file.h5ad::element`` into the file and the element (``None`` without one).
+
+    An AnnData (``.h5ad``) or MuData (``.h5mu``) file holds several tables; a path may
+    name one with ``::`` (``cells.h5ad::layers/counts``, ``study.h5mu::rna``; see
+    :mod:`omicsnet.data.anndata_io`). Other paths are returned as they are.
+
+    Examples
+    --------
+    >>> split_container_path("runs/cells.h5ad::obs/subtype")
+    (PosixPath('runs/cells.h5ad'), 'obs/subtype')
+    >>> split_container_path("x.csv")
+    (PosixPath('x.csv'), None)
+    """
+    match = _CONTAINER_PATH.match(os.fspath(path))
+    if match:
+        return Path(match.group(1)), match.group(2)
+    return Path(path), None
+
+
+def is_container_path(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` names an AnnData/MuData file (with or without ``::element``).
+
+    Examples
+    --------
+    >>> [is_container_path(p) for p in ("cells.h5ad", "s.h5mu::rna", "x.csv")]
+    [True, True, False]
+    """
+    file, _ = split_container_path(path)
+    return file.name.lower().endswith(CONTAINER_SUFFIXES)
 
 
 def get_data_dir(data_dir: str | os.PathLike[str] | None = None) -> Path | None:
@@ -117,7 +154,7 @@ def resolve_data_file(
             "or data_dir= (Python)"
         )
     path = confine(root / rel, root, what="data directory file")
-    if not path.exists():
+    if not split_container_path(path)[0].exists():  # 'cells.h5ad::obs': the file must exist
         raise DataNotFoundError(
             f"{rel.as_posix()!r} not found in the data directory {root} "
             f"(set {DATA_ENV_VAR}, --data-dir or data_dir= to the folder that holds it)"
