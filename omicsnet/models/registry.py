@@ -108,6 +108,7 @@ def register_model(
     ...         return self.linear(x)
     >>> create_model("tiny_linear_example").config
     {'in_features': 3, 'out_features': 1}
+    >>> _ = _REGISTRY.pop("tiny_linear_example")  # leave the zoo as it was
     """
 
     def decorator(builder: Builder) -> Builder:
