@@ -74,7 +74,9 @@ def read_omics_table(
     ----------
     path
         CSV (``.csv``) or tab-separated file (any other suffix), optionally gzipped; IDs
-        in the first column and the header row.
+        in the first column and the header row. Or an AnnData/MuData file,
+        ``FILE.h5ad[::ELEMENT]`` / ``FILE.h5mu::MODALITY`` (samples are its ``obs``, so
+        ``genes_in_rows`` does not apply), read by :mod:`omicsnet.data.anndata_io`.
     genes_in_rows
         ``True`` for genes × samples (as CPTAC's tables), ``False`` for samples × genes.
     duplicates
@@ -109,6 +111,12 @@ def read_omics_table(
     """
     if duplicates not in DUPLICATE_POLICIES:
         raise ConfigError(f"duplicates must be one of {DUPLICATE_POLICIES}, got {duplicates!r}")
+    from omicsnet.utils.paths import is_container_path
+
+    if is_container_path(path):  # FILE.h5ad / FILE.h5mu::MODALITY: samples are its obs
+        from omicsnet.data.anndata_io import read_container_table
+
+        return read_container_table(path, numeric=True, missing="allow")
     file = Path(path)
     if not file.is_file():
         raise DataNotFoundError(f"table {file} does not exist")
