@@ -146,14 +146,15 @@ def test_ensemble_members_on_ray_equal_local(ray_instance):
         lrs=[1e-2, 5e-3],
         trainer_kwargs={"max_epochs": 3, "batch_size": 8, "progress": False},
     )
-    spec = {"model": "mlp", "config": {"in_features": 6, "out_features": 2, "hidden": [8], "task": "classification"}}
+    spec = {
+        "model": "mlp",
+        "config": {"in_features": 6, "out_features": 2, "hidden": [8], "task": "classification"},
+    }
     local = train_ensemble(spec, data, data, backend=LOCAL, **kwargs)
     on_ray = train_ensemble(spec, data, data, backend=RAY, **kwargs)
     assert list(on_ray.members["seed"]) == [0, 1]
     for a, b in zip(local.ensemble.members, on_ray.ensemble.members, strict=True):
-        for (name, p), (_, q) in zip(
-            a.state_dict().items(), b.state_dict().items(), strict=True
-        ):
+        for (name, p), (_, q) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
             assert torch.equal(p, q), name
 
 
@@ -194,3 +195,24 @@ def test_conversion_on_ray_equals_local(ray_instance, tmp_path):
     assert on_ray.failures[0][1] == local.failures[0][1]
     for path, matrix in local.matrices.items():
         np.testing.assert_array_equal(matrix.values, on_ray.matrices[path].values)
+
+
+def test_cli_refuses_an_address_without_the_ray_backend(tmp_path, capsys):
+    from omicsnet.cli import main
+
+    status = main(["lcms", "convert", str(tmp_path / "run.mzML"), "--out", str(tmp_path / "o"),
+                   "--address", "auto"])  # fmt: skip
+    assert status == 2
+    assert "--address is for the Ray backend: add --backend ray" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+@needs_ray
+def test_t2p_evaluate_on_ray_writes_the_local_table(ray_instance, tmp_path):
+    from omicsnet.cli import main
+
+    args = ["t2p", "evaluate", "--synthetic", "--k", "2", "--baselines", "dummy,ridge", "-q"]
+    assert main([*args, "--out", str(tmp_path / "local")]) == 0
+    assert main([*args, "--out", str(tmp_path / "ray"), "--backend", "ray"]) == 0
+    local, on_ray = (pd.read_csv(tmp_path / name / "cv.csv") for name in ("local", "ray"))
+    pd.testing.assert_frame_equal(local.drop(columns="seconds"), on_ray.drop(columns="seconds"))
