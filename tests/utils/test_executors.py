@@ -209,10 +209,20 @@ def test_cli_refuses_an_address_without_the_ray_backend(tmp_path, capsys):
 
 @needs_ray
 def test_t2p_evaluate_on_ray_writes_the_local_table(ray_instance, tmp_path):
-    from omicsnet.cli import main
+    import json
 
-    args = ["t2p", "evaluate", "--synthetic", "--k", "2", "--baselines", "dummy,ridge", "-q"]
-    assert main([*args, "--out", str(tmp_path / "local")]) == 0
+    from omicsnet.cli import main
+    from omicsnet.utils.executors import unit_threads
+
+    arch = {"block1_type": "fc", "block1_layers": 1, "block1_width": 8, "lr": 0.01,
+            "block1_activation": "tanh", "batch_size": 16, "residual": True}  # fmt: skip
+    (tmp_path / "arch.json").write_text(json.dumps(arch))
+    args = ["t2p", "evaluate", "--synthetic", "--k", "2", "--baselines", "dummy,ridge", "-q",
+            "--config", str(tmp_path / "arch.json"), "--epochs", "3",
+            "--device", "cpu"]  # fmt: skip
+    with unit_threads(1):  # Ray units train with 1 torch thread (cpus_per_unit)
+        assert main([*args, "--out", str(tmp_path / "local")]) == 0
     assert main([*args, "--out", str(tmp_path / "ray"), "--backend", "ray"]) == 0
     local, on_ray = (pd.read_csv(tmp_path / name / "cv.csv") for name in ("local", "ray"))
+    assert "network" in set(local["model"])
     pd.testing.assert_frame_equal(local.drop(columns="seconds"), on_ray.drop(columns="seconds"))
