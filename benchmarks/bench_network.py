@@ -850,10 +850,13 @@ def bench_ray_randomisations(
             f"shared with other jobs (load average {two['load_average']} / "
             f"{one['load_average']}); Ray start-up {two['ray_start_seconds']:.1f} s and "
             f"{one['ray_start_seconds']:.1f} s, not timed; CPU seconds of the Ray workers "
-            f"{two['ray_worker_cpu_seconds']:.1f} vs {one['ray_worker_cpu_seconds']:.1f} (the "
-            f"same work), i.e. {two['cores_used']:.2f} vs {one['cores_used']:.2f} cores on "
-            "average: the wall ratio follows the cores that the load left (Ray runs its "
-            f"workers at niceness 15); frequencies identical to the local backend: {same}"
+            f"{two['ray_worker_cpu_seconds']:.1f} vs {one['ray_worker_cpu_seconds']:.1f} "
+            f"({two['ray_worker_cpu_seconds'] / (total + 1):.2f} vs "
+            f"{one['ray_worker_cpu_seconds'] / (total + 1):.2f} per solve: concurrent solves "
+            f"share caches and memory bandwidth), on {two['cores_used']:.2f} vs "
+            f"{one['cores_used']:.2f} cores on average: the wall ratio follows the cores that "
+            "the load left (Ray runs its workers at niceness 15, below other jobs); "
+            f"frequencies identical to the local backend: {same}"
         ),
     )
     return [row], {"reruns": total, "runs": runs, "identical_to_local": same}
