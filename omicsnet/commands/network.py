@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from omicsnet.utils.cli import CommandGroups
+from omicsnet.utils.executors import add_backend_arguments
 
 
 def add_commands(groups: CommandGroups) -> None:
@@ -53,6 +54,7 @@ def add_commands(groups: CommandGroups) -> None:
         default=60.0,
         help="seconds for the exact solver (default 60)",
     )
+    add_backend_arguments(infer, units="robustness/specificity reruns")
     infer.add_argument("--data-dir", help="data directory (default: $OMICSNET_DATA)")
     infer.add_argument("--overwrite", action="store_true", help="replace an existing output")
     infer.set_defaults(func=cmd_network_infer)
@@ -65,8 +67,10 @@ def cmd_network_infer(args: argparse.Namespace) -> int:
     from omicsnet.knowledge.metabolic_graph import load_cobra_graph, load_human_gem
     from omicsnet.networks.enrichment import read_gmt
     from omicsnet.networks.infer import infer_network, read_signals
+    from omicsnet.utils.executors import backend_from_args
     from omicsnet.utils.output import check_output_dir
 
+    backend = backend_from_args(args)
     out = Path(args.out)
     check_output_dir(out, overwrite=args.overwrite)  # before any work
     signals = read_signals(args.signals)
@@ -98,6 +102,7 @@ def cmd_network_infer(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         solver=args.solver,
         time_limit=args.time_limit,
+        backend=backend if backend.name == "ray" else None,
     )
     result.write(out, overwrite=args.overwrite)
     summary = result.summary()

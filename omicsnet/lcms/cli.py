@@ -13,6 +13,7 @@ from omicsnet.lcms.cli_args import (
     inputs_from_args,
 )
 from omicsnet.utils.cli import CommandGroups
+from omicsnet.utils.executors import add_backend_arguments
 
 EXIT_USER_ERROR = 2
 
@@ -28,6 +29,7 @@ def add_commands(groups: CommandGroups) -> None:
     add_binning_arguments(convert, default_preset="deepmsprofiler")
     convert.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     convert.add_argument("--overwrite", action="store_true", help="replace existing .npz files")
+    add_backend_arguments(convert, units="file conversions")
     convert.set_defaults(func=cmd_lcms_convert)
 
     lcms_train = groups.action(
@@ -69,6 +71,7 @@ def add_commands(groups: CommandGroups) -> None:
     lcms_train.add_argument(
         "--resume", action="store_true", help="with --cv: continue a killed run, keeping its folds"
     )
+    add_backend_arguments(lcms_train, units="CV folds (with --cv) or ensemble members")
     lcms_train.set_defaults(func=cmd_lcms_train)
     lcms_predict = groups.action(
         "lcms",
@@ -94,9 +97,11 @@ def cmd_lcms_convert(args: argparse.Namespace) -> int:
 
     from omicsnet.errors import ConfigError
     from omicsnet.ms.binning import convert_files
+    from omicsnet.utils.executors import backend_from_args
     from omicsnet.utils.io import OutputExistsError
     from omicsnet.utils.output import check_output_dir, output_dir
 
+    backend = backend_from_args(args, workers=args.workers)
     params = binning_from_args(args)
     out = check_output_dir(args.out, resume=True)  # adding runs to an earlier conversion is fine
     targets: dict[str, Path] = {}
@@ -114,6 +119,7 @@ def cmd_lcms_convert(args: argparse.Namespace) -> int:
             cache_dir=args.cache_dir,
             use_cache=not args.no_cache,
             workers=args.workers,
+            backend=backend if backend.name == "ray" else None,
             progress=not args.quiet,
             keep_matrices=False,  # each matrix is saved as soon as it is ready
             on_converted=lambda path, matrix: matrix.save(
@@ -131,7 +137,9 @@ def cmd_lcms_convert(args: argparse.Namespace) -> int:
 
 def cmd_lcms_train(args: argparse.Namespace) -> int:
     from omicsnet.lcms.workflows import train_lcms
+    from omicsnet.utils.executors import backend_from_args
 
+    backend = backend_from_args(args, workers=args.workers)
     cv: int | str | None = None
     if args.cv:
         cv = "loo" if args.cv == "loo" else int(args.cv)
@@ -155,6 +163,7 @@ def cmd_lcms_train(args: argparse.Namespace) -> int:
         overwrite=args.overwrite,
         progress=not args.quiet,
         resume=args.resume,
+        backend=backend,
     )
     counts = ", ".join(f"{k} {v}" for k, v in summary["counts"].items())
     runs = f" from {summary['runs']} runs" if summary["runs"] != summary["samples"] else ""

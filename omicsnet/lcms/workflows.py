@@ -75,6 +75,7 @@ def train_lcms(
     overwrite: bool = False,
     progress: bool = True,
     resume: bool = False,
+    backend: Any = None,
 ) -> dict[str, Any]:
     """Train an ensemble of ``lcms_densenet`` (or ``lcms_cnn``) members, or cross-validate.
 
@@ -114,6 +115,10 @@ def train_lcms(
     resume
         With ``cv``: continue a killed cross-validation in ``out``; folds already finished
         (kept in ``out/cv_folds/`` as they finish) are read back, not trained again.
+    backend
+        Where the CV folds (with ``cv``) or the ensemble members run: ``None``/``"local"``
+        (in this process) or ``"ray"`` (a :class:`~omicsnet.utils.executors.Backend`;
+        see :func:`omicsnet.train.cv.cross_validate`). Results are the same on both.
 
     Returns
     -------
@@ -174,6 +179,7 @@ def train_lcms(
                 seed=seed,
                 progress=progress,
                 store=folder / "cv_folds",  # each finished fold; --resume reads them back
+                backend=backend,
             )
             report = classification_report(
                 result.y, result.proba.to_numpy(), class_names=data.class_names
@@ -199,6 +205,7 @@ def train_lcms(
         lrs=rates,
         trainer_kwargs=trainer_kwargs,
         output_features=data.class_names,
+        backend=backend,
     )
     save_ensemble(
         trained.ensemble,

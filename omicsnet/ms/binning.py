@@ -1115,6 +1115,7 @@ def convert_files(
     progress: bool = True,
     keep_matrices: bool = True,
     on_converted: Callable[[str, LCMSMatrix], None] | None = None,
+    backend: Any = None,
 ) -> BatchResult:
     """Convert many files in worker processes, with a cache and a progress bar.
 
@@ -1147,6 +1148,12 @@ def convert_files(
         Show a tqdm progress bar.
     keep_matrices
         Return the matrices (``False``: only records, e.g. to fill a cache).
+    backend
+        ``None`` or ``"local"``: the local worker processes above. ``"ray"`` (or a
+        :class:`~omicsnet.utils.executors.Backend`): each file is a Ray task (a local
+        Ray instance with ``workers`` CPUs, or the cluster at ``backend.address``, whose
+        nodes must see the input files and the cache folder at the same paths); the
+        matrices come back here, so ``on_converted`` runs here as with local workers.
 
     Returns
     -------
@@ -1175,6 +1182,12 @@ def convert_files(
     params = resolve_params(params)
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ConfigError(f"workers must be a positive integer; got {workers!r}")
+    ray_backend = None
+    if backend is not None:
+        from omicsnet.utils.executors import Backend
+
+        parsed = Backend.parse(backend, workers=workers)
+        ray_backend = parsed if parsed.name == "ray" else None
     unique: list[str] = []
     seen: set[str] = set()
     for item in paths:
@@ -1209,7 +1222,20 @@ def convert_files(
 
     bar = tqdm(total=len(unique), desc="mzML -> matrix", unit="file", disable=not progress)
     try:
-        if workers == 1 or len(unique) <= 1:
+        if ray_backend is not None:
+            from omicsnet.utils.executors import UnitExecutor
+
+            units = [(path, params_dict, folder, reader, wanted, cache_write) for path in unique]
+            with UnitExecutor(ray_backend, desc="mzML files") as executor:
+                for done in executor.run(_convert_task, units, errors="return"):
+                    path = unique[done.index]
+                    if done.error is not None:  # e.g. a Ray worker killed by the OS
+                        reason = f"{path}: Ray task failed ({_one_line(done.error)})"
+                        outcome = (ConversionRecord(path, "failed", 0.0, error=reason), None)
+                    else:
+                        outcome = done.value
+                    collect(path, outcome)
+        elif workers == 1 or len(unique) <= 1:
             for path in unique:
                 collect(
                     path,

@@ -207,6 +207,7 @@ def infer_network(
     progress: bool = True,
     solver: str = "auto",
     time_limit: float = 60.0,
+    backend: Any = None,
 ) -> NetworkInference:
     """Match signals, solve the prize-collecting Steiner forest and test enrichment.
 
@@ -233,6 +234,9 @@ def infer_network(
     solver, time_limit
         ``"fast"``, ``"exact"`` or ``"auto"`` and the exact solver's time limit (see
         :func:`omicsnet.networks.pcsf.solve_pcsf`); the proven gap is in the summary.
+    backend
+        Where the robustness/specificity reruns run: ``None``/``"local"`` (worker
+        processes) or ``"ray"`` (see :func:`omicsnet.networks.pcsf.solve_pcsf`).
 
     Returns
     -------
@@ -280,6 +284,7 @@ def infer_network(
         progress=progress,
         solver=solver,
         time_limit=time_limit,
+        backend=backend,
     )
     info_columns = [
         c for c in ("type", "name", "formula", "kegg", "hmdb", "chebi") if c in graph.nodes

@@ -869,13 +869,22 @@ def _run_replicates(
     tasks: list[tuple[str, np.random.SeedSequence]],
     workers: int,
     progress: bool,
+    backend: Any = None,
 ) -> list[tuple[str, np.ndarray, np.ndarray]]:
     from tqdm.auto import tqdm
 
     results: list[tuple[str, np.ndarray, np.ndarray] | None] = [None] * len(tasks)
     bar = tqdm(total=len(tasks), desc="PCSF randomisations", unit="run", disable=not progress)
     try:
-        if workers <= 1:
+        if backend is not None and backend.name == "ray":
+            from omicsnet.utils.executors import UnitExecutor
+
+            # the replicator travels once to each Ray worker; each rerun has its own seed
+            with UnitExecutor(backend, desc="PCSF randomisations") as executor:
+                for i, (nodes, chosen) in executor.run(replicator.run, tasks):
+                    results[i] = (tasks[i][0], nodes, chosen)
+                    bar.update(1)
+        elif workers <= 1:
             for i, (kind, seed) in enumerate(tasks):
                 nodes, chosen = replicator.run(kind, seed)
                 results[i] = (kind, nodes, chosen)
@@ -1067,6 +1076,7 @@ def solve_pcsf(
     seed: int | None = 0,
     workers: int | None = None,
     progress: bool = True,
+    backend: Any = None,
     solver: Literal["fast", "exact", "auto"] = "auto",
     time_limit: float = 60.0,
     mip_gap: float = 0.0,
@@ -1122,6 +1132,11 @@ def solve_pcsf(
         them in this process.
     progress
         Show a progress bar over the reruns.
+    backend
+        ``None``/``"local"``: the worker processes above. ``"ray"`` (or a
+        :class:`~omicsnet.utils.executors.Backend` with an ``address``): each rerun is a
+        Ray task; the results are the same as locally (each rerun draws from its own
+        child seed).
     solver
         ``"fast"``: ``pcst_fast`` (a 2-approximation, no bound; plus the improvement pass
         when ``improve``). ``"exact"``: branch-and-cut on SCIP after reduction tests,
@@ -1287,7 +1302,12 @@ def solve_pcsf(
             specificity,
             n_workers,
         )
-        outputs = _run_replicates(replicator, tasks, n_workers, progress)
+        run_on = None
+        if backend is not None:
+            from omicsnet.utils.executors import Backend
+
+            run_on = Backend.parse(backend, workers=n_workers)
+        outputs = _run_replicates(replicator, tasks, n_workers, progress, run_on)
         robust_nodes = np.zeros(graph.n_nodes, dtype=np.int64)
         spec_nodes = np.zeros(graph.n_nodes, dtype=np.int64)
         robust_edges = np.zeros(graph.n_edges, dtype=np.int64)

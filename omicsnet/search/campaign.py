@@ -1,6 +1,8 @@
 """Run, resume and open search campaigns on Ax's ``Client`` API.
 
-A campaign asks Ax for as many trials as it has free workers, runs them on a backend
+A campaign asks Ax for as many trials as it has free workers (plus ``suggest_ahead``
+trials kept ready, in one batched call, so that a worker that finishes starts its next
+trial at once and Ax fits its model while trials run), runs them on a backend
 (:mod:`omicsnet.search.runners`, :mod:`omicsnet.search.ray_backend`), reports each result
 to Ax as soon as it arrives and stores the experiment after every step (see
 :mod:`omicsnet.search.storage` for the folder). The budget ``trials`` counts trials that
@@ -499,47 +501,61 @@ def _drive(
         disable=not progress,
     )
     runner = _make_runner(settings)
+    ahead = settings.ahead
     exhausted = False
     ask = True  # after Ax hands out fewer trials than asked, wait for a result first
     failed_before = campaign.counts().get("failed", 0)  # max_failures counts this run's
+
+    def hand_out() -> None:
+        """Start queued trials on the free workers (before any bookkeeping)."""
+        free = runner.capacity - len(runner.running())
+        while free > 0 and queue:
+            runner.submit(_job(campaign, queue.pop(0), data_dir))
+            free -= 1
+
     try:
         while True:
-            in_flight = runner.running()
-            finished = campaign.n_finished
-            free = runner.capacity - len(in_flight)
-            while free > 0 and queue:
-                runner.submit(_job(campaign, queue.pop(0), data_dir))
-                free -= 1
-            wanted = settings.trials - finished - len(runner.running())
-            if free > 0 and wanted > 0 and not exhausted and ask:
+            hand_out()
+            running = len(runner.running())
+            wanted = settings.trials - campaign.n_finished - running - len(queue)
+            # one Ax call for every free worker plus the trials kept ahead: a batch
+            # (one model fit), suggested while the other trials run
+            room = runner.capacity - running + ahead - len(queue)
+            if room > 0 and wanted > 0 and not exhausted and ask:
+                asked = min(room, wanted)
                 start = time.perf_counter()
                 try:
-                    new = client.get_next_trials(max_trials=min(free, wanted))
+                    new = client.get_next_trials(max_trials=asked)
                 except AxError as err:
-                    if runner.running():
+                    if runner.running() or queue:
                         new = {}
                     else:
                         logger.warning("Ax suggests no more trials (%s); stopping", err)
                         exhausted = True
                         new = {}
-                ask = len(new) == min(free, wanted)
+                ask = len(new) == asked
                 if new:
                     logger.info(
                         "Ax suggested trials %s in %.1f s",
                         sorted(new),
                         time.perf_counter() - start,
                     )
-                    save_snapshot(client, snapshot)
-                    for index in sorted(new):
-                        runner.submit(_job(campaign, int(index), data_dir))
-                elif not runner.running() and not exhausted:
+                    save_snapshot(client, snapshot)  # before they run: resume finds them
+                    queue.extend(int(index) for index in sorted(new))
+                    hand_out()
+                elif not runner.running() and not queue and not exhausted:
                     logger.warning("Ax suggested no trial and none is running; stopping")
                     exhausted = True
             if not runner.running():
+                if queue:
+                    continue
                 if campaign.n_finished >= settings.trials or exhausted:
                     break
                 continue
-            for result in runner.wait(timeout=1.0):
+            results = runner.wait(timeout=1.0)
+            if results:
+                hand_out()  # a freed worker starts a suggested trial before the bookkeeping
+            for result in results:
                 ask = True
                 index = int(result["trial_index"])
                 result["parameters"] = trial_parameters(client, index)

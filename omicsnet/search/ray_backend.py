@@ -20,27 +20,14 @@ and a node that dies each fail that one trial, with the error recorded.
 from __future__ import annotations
 
 import logging
-import os
-import sys
 import time
 from typing import Any
 
-from omicsnet.errors import ConfigError
 from omicsnet.search.runners import failed_result
 from omicsnet.search.tasks import execute_trial
+from omicsnet.utils.executors import import_ray, start_ray
 
 logger = logging.getLogger(__name__)
-
-
-def import_ray() -> Any:
-    """Import ray, or explain how to install it."""
-    try:
-        import ray
-    except ImportError as err:
-        raise ConfigError(
-            "backend: ray needs the Ray package: pip install 'omicsnet[ray]' (or pip install ray)"
-        ) from err
-    return ray
 
 
 def _run_on_node(job: dict[str, Any]) -> dict[str, Any]:
@@ -88,25 +75,12 @@ class RayRunner:
         self._ray = ray
         self.capacity = workers
         self._timeout = trial_timeout
-        self._started_here = False
-        if not ray.is_initialized():
-            kwargs: dict[str, Any] = {
-                "include_dashboard": False,
-                "log_to_driver": False,
-                "configure_logging": False,
-                **(init or {}),
-            }
-            if address is not None:
-                kwargs["address"] = address
-            else:
-                kwargs.setdefault("num_cpus", max(1, int(workers * num_cpus_per_trial)))
-                if runtime_env is None:  # a local instance imports what this process can
-                    path = os.pathsep.join(p for p in sys.path if p and os.path.isdir(p))
-                    runtime_env = {"env_vars": {"PYTHONPATH": path}}
-            if runtime_env is not None:
-                kwargs["runtime_env"] = runtime_env
-            ray.init(**kwargs)
-            self._started_here = True
+        self._started_here = start_ray(  # unless this process is connected already
+            address=address,
+            num_cpus=max(1, int(workers * num_cpus_per_trial)),
+            runtime_env=runtime_env,
+            init=init,
+        )
         self._remote = ray.remote(
             num_cpus=num_cpus_per_trial, num_gpus=num_gpus_per_trial, max_retries=0
         )(_run_on_node)

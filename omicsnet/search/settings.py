@@ -20,6 +20,8 @@ A campaign config (YAML, JSON or TOML, read with :func:`omicsnet.config.load_con
     trial_timeout: null               # seconds; a trial running longer fails
     threads_per_worker: null          # OMP/torch threads per worker (default cores/workers)
     max_failures: null                # stop after more failed trials than this (per run)
+    suggest_ahead: null               # trials suggested before a worker is free (default 1
+                                      # with several workers, 0 with one)
     ray: {address: null, num_cpus_per_trial: 1, num_gpus_per_trial: 0, runtime_env: null}
     output: runs/mlp_search           # the campaign folder, relative to this file
     storage: experiment.json          # the Ax snapshot's file name inside the folder
@@ -71,6 +73,7 @@ KEYS = {
     "trial_timeout",
     "threads_per_worker",
     "max_failures",
+    "suggest_ahead",
     "ray",
     "output",
     "storage",
@@ -126,6 +129,7 @@ class CampaignSettings:
     trial_timeout: float | None = None
     threads_per_worker: int | None = None
     max_failures: int | None = None
+    suggest_ahead: int | None = None
     ray: dict[str, Any] = field(default_factory=dict)
     output: str | None = None
     storage: str = "experiment.json"
@@ -208,11 +212,33 @@ class CampaignSettings:
             trial_timeout=_optional_positive(raw.get("trial_timeout"), "trial_timeout"),
             threads_per_worker=_optional_int(raw.get("threads_per_worker"), "threads_per_worker"),
             max_failures=_optional_int(raw.get("max_failures"), "max_failures"),
+            suggest_ahead=_optional_count(raw.get("suggest_ahead"), "suggest_ahead"),
             ray=ray,
             output=output,
             storage=storage,
             base_dir=str(Path(base_dir).resolve()),
         )
+
+    @property
+    def ahead(self) -> int:
+        """Trials kept suggested beyond the free workers (``suggest_ahead``).
+
+        A worker that finishes starts the next trial at once, and Ax fits its model for
+        the following one while the trials run. Default 1 with several workers; 0 with
+        one, so that each suggestion of a one-worker campaign sees every result.
+
+        Examples
+        --------
+        >>> s = CampaignSettings.from_dict({"task": "analytic", "objectives": "sphere",
+        ...     "parameters": {"x": {"type": "range", "bounds": [-1.0, 1.0]}}})
+        >>> s.ahead, s.with_overrides(workers=4).ahead
+        (0, 1)
+        >>> s.with_overrides(workers=4, suggest_ahead=0).ahead
+        0
+        """
+        if self.suggest_ahead is not None:
+            return self.suggest_ahead
+        return 1 if self.workers > 1 and self.backend != "inline" else 0
 
     @property
     def objective_names(self) -> list[str]:
@@ -386,6 +412,14 @@ def _positive_int(value: Any, key: str) -> int:
 
 def _optional_int(value: Any, key: str) -> int | None:
     return None if value is None else _positive_int(value, key)
+
+
+def _optional_count(value: Any, key: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"{key} must be a whole number >= 0, got {value!r}")
+    return value
 
 
 def _optional_positive(value: Any, key: str) -> float | None:

@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from omicsnet.utils.cli import CommandGroups
+from omicsnet.utils.executors import add_backend_arguments
 
 
 def add_commands(groups: CommandGroups) -> None:
@@ -61,6 +62,7 @@ def add_commands(groups: CommandGroups) -> None:
         action="store_true",
         help="continue a killed evaluation: finished splits are kept",
     )
+    add_backend_arguments(evaluate, units="CV splits")
     evaluate.set_defaults(func=cmd_t2p_evaluate)
 
     explain = groups.action(
@@ -342,6 +344,7 @@ def cmd_t2p_train(args: argparse.Namespace) -> int:
 
 def cmd_t2p_evaluate(args: argparse.Namespace) -> int:
     from omicsnet.t2p.workflows import cross_validate, cv_summary
+    from omicsnet.utils.executors import backend_from_args
     from omicsnet.utils.io import write_csv
     from omicsnet.utils.output import check_output_dir, output_dir
 
@@ -364,6 +367,7 @@ def cmd_t2p_evaluate(args: argparse.Namespace) -> int:
             device=args.device,
             progress=not args.quiet,
             store=out / "splits",  # each finished split; --resume reads them back
+            backend=backend_from_args(args),
         )
         summary = cv_summary(table)
         write_csv(table, out / "cv.csv")

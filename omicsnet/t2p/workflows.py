@@ -375,6 +375,7 @@ def cross_validate(
     device: str = "auto",
     progress: bool = False,
     store: str | os.PathLike[str] | None = None,
+    backend: Any = None,
 ) -> pd.DataFrame:
     """k×2 cross-validation of baselines and networks on the same splits.
 
@@ -410,6 +411,9 @@ def cross_validate(
     store
         Folder where each finished split is kept, so that a killed evaluation resumes
         without refitting them (see :func:`omicsnet.train.cv.cross_validate`).
+    backend
+        Where the splits run: ``None``/``"local"`` or ``"ray"`` (see
+        :func:`omicsnet.train.cv.cross_validate`); the table is the same on both.
 
     Returns
     -------
@@ -468,6 +472,7 @@ def cross_validate(
         progress=progress,
         desc="k x 2 CV",
         store=store,
+        backend=backend,
     )
     return result.table
 

@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from omicsnet.errors import ConfigError
+from omicsnet.utils.executors import Backend, UnitExecutor
 
 logger = logging.getLogger(__name__)
 
@@ -348,6 +349,7 @@ def cross_validate(
     progress: bool = False,
     desc: str = "cross-validation",
     store: str | os.PathLike[str] | None = None,
+    backend: Backend | str | Mapping[str, Any] | None = None,
 ) -> CVResult:
     """Run ``fit_predict`` on every split and collect one table row per (model, split).
 
@@ -379,6 +381,13 @@ def cross_validate(
     store
         Folder of finished splits (created; see above). Use a folder inside the command's
         output folder, so that ``--resume`` finds it and ``--overwrite`` removes it.
+    backend
+        Where the splits are fitted (:class:`~omicsnet.utils.executors.Backend`): one
+        after another in this process (``"local"``, the default), or as Ray tasks
+        (``"ray"``), each split a unit with ``fit_predict`` sent once to each Ray worker.
+        Finished splits come back here, are stored and scored here, and the table is
+        the same on every backend (``fit_predict`` must seed what it fits, as the
+        families' functions do).
 
     Returns
     -------
@@ -403,21 +412,37 @@ def cross_validate(
     rows: list[dict[str, Any]] = []
     predictions: dict[str, list[Any]] = {}
     records: list[pd.DataFrame] = []
-    bar = tqdm(splits, desc=desc, unit="split", disable=not progress)
     store_dir = Path(store) if store is not None else None
-    for index, split in enumerate(bar):
+    finished: dict[int, tuple[Mapping[str, Any], float]] = {}
+    for index, split in enumerate(splits):
         stored = _read_split(store_dir, index, split) if store_dir is not None else None
         if stored is not None:
-            outputs, seconds = stored
+            finished[index] = stored
             logger.info("%s %s: read back from %s", desc, split.name, store_dir)
-        else:
-            started = time.perf_counter()
-            outputs = fit_predict(split)
-            seconds = time.perf_counter() - started
-            if not isinstance(outputs, Mapping) or not outputs:
-                raise ConfigError("fit_predict must return {model name: predictions}")
-            if store_dir is not None:
-                _write_split(store_dir, index, split, outputs, seconds)
+    todo = [index for index in range(len(splits)) if index not in finished]
+    bar = tqdm(
+        total=len(splits), initial=len(finished), desc=desc, unit="split", disable=not progress
+    )
+    try:
+        with UnitExecutor(backend, desc=f"{desc} splits") as executor:
+            units = [(splits[index],) for index in todo]
+            for position, (outputs, seconds) in executor.run(_TimedFit(fit_predict), units):
+                index = todo[position]
+                split = splits[index]
+                if not isinstance(outputs, Mapping) or not outputs:
+                    raise ConfigError("fit_predict must return {model name: predictions}")
+                logger.info(
+                    "%s %s: %d training, %d test samples, %.1f s",
+                    desc, split.name, len(split.train), len(split.test), seconds,
+                )  # fmt: skip
+                if store_dir is not None:
+                    _write_split(store_dir, index, split, outputs, seconds)
+                finished[index] = (outputs, seconds)
+                bar.update(1)
+    finally:
+        bar.close()
+    for index, split in enumerate(splits):
+        outputs, seconds = finished[index]
         for name, output in outputs.items():
             out = output if isinstance(output, FoldOutput) else FoldOutput(predictions=output)
             predictions.setdefault(str(name), []).append(out.predictions)
@@ -436,10 +461,6 @@ def cross_validate(
             rows.append(row)
             if out.records is not None:
                 records.append(out.records.assign(model=str(name), split=split.name))
-        logger.info(
-            "%s %s: %d training, %d test samples, %.1f s",
-            desc, split.name, len(split.train), len(split.test), seconds,
-        )  # fmt: skip
     return CVResult(
         table=pd.DataFrame(rows),
         splits=splits,
@@ -448,6 +469,18 @@ def cross_validate(
         sample_ids=[str(s) for s in sample_ids] if sample_ids is not None else None,
         records=pd.concat(records, ignore_index=True) if records else None,
     )
+
+
+class _TimedFit:
+    """``fit_predict`` as a unit: its outputs and the seconds it took (picklable)."""
+
+    def __init__(self, fit_predict: FitPredict) -> None:
+        self.fit_predict = fit_predict
+
+    def __call__(self, split: Split) -> tuple[Mapping[str, Any], float]:
+        started = time.perf_counter()
+        outputs = self.fit_predict(split)
+        return outputs, time.perf_counter() - started
 
 
 def _split_dir(store: Path, index: int) -> Path:

@@ -50,6 +50,7 @@ from omicsnet.train.cv import (
 from omicsnet.train.plans import TrainingPlan, WeightedClassificationPlan, balanced_class_weights
 from omicsnet.train.seeding import seed_everything
 from omicsnet.train.trainer import Trainer
+from omicsnet.utils.executors import Backend, UnitExecutor
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +105,66 @@ def _resolve_plan(
     return WeightedClassificationPlan(class_weights)
 
 
+@dataclass
+class _MemberJob:
+    """Everything an ensemble member needs; a unit is ``(member, lr, seed)``.
+
+    Sent once to each worker (Ray), so the training data travel once per worker.
+    """
+
+    name: str
+    config: dict[str, Any]
+    pretrained: Any
+    output_features: list[str] | None
+    train_data: Any
+    val_data: Any
+    plan: TrainingPlan | str | None
+    class_weights: str | Sequence[float] | None
+    trainer_kwargs: dict[str, Any]
+    checkpoint_root: Any
+    recalibrate_bn: bool
+    n_models: int
+
+    def __call__(self, i: int, lr: float, seed: int) -> tuple[Any, dict[str, Any], pd.DataFrame]:
+        """Train member ``i``: seeded by its own seed, so it is the same wherever it runs."""
+        seed_everything(seed)
+        model = create_model(self.name, output_features=self.output_features, **self.config)
+        info: dict[str, Any] = {"member": i, "seed": seed, "lr": lr}
+        if self.pretrained is not None:
+            loader = getattr(model, "load_pretrained", None)
+            if not callable(loader):
+                raise ConfigError(f"model {self.name!r} cannot load pretrained weights")
+            info["pretrained"] = loader(self.pretrained)
+        member_plan = _resolve_plan(
+            self.plan, self.class_weights, self.train_data, int(model.n_outputs or 0)
+        )
+        root = self.checkpoint_root
+        checkpoint_dir = Path(root) / f"member_{i:02d}" if root else None
+        kwargs = dict(self.trainer_kwargs)
+        if kwargs.get("progress", True):  # the bar says which member it is
+            kwargs["progress"] = f"member {i + 1}/{self.n_models}"
+        trainer = Trainer(lr=lr, seed=seed, checkpoint_dir=checkpoint_dir, **kwargs)
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = trainer.fit(model, self.train_data, self.val_data, plan=member_plan)
+        if self.recalibrate_bn:
+            recalibrate_batchnorm(result.model, self.train_data, batch_size=trainer.batch_size)
+        info.update(
+            best_epoch=result.best_epoch,
+            best_score=result.best_score,
+            monitor=result.monitor,
+            epochs=len(result.history),
+            stopped_early=result.stopped_early,
+            wall_seconds=time.perf_counter() - wall,
+            cpu_seconds=time.process_time() - cpu,
+        )
+        logger.info(
+            "ensemble member %d/%d (seed %d, lr %.3g): best %s %.4g at epoch %s, %.1f s",
+            i + 1, self.n_models, seed, lr, result.monitor, result.best_score or float("nan"),
+            result.best_epoch, info["wall_seconds"],
+        )  # fmt: skip
+        return result.model, info, result.history
+
+
 def train_ensemble(
     builder_config: Mapping[str, Any],
     train_data: Any,
@@ -117,6 +178,7 @@ def train_ensemble(
     class_weights: str | Sequence[float] | None = None,
     output_features: Sequence[str] | None = None,
     recalibrate_bn: bool = True,
+    backend: Backend | str | Mapping[str, Any] | None = None,
 ) -> EnsembleTrainResult:
     """Train ``n_models`` members one after another with the shared Trainer; average them.
 
@@ -154,6 +216,12 @@ def train_ensemble(
         After training, recompute each member's batch-norm statistics on the
         (un-augmented) training data with :func:`recalibrate_batchnorm`. Essential for
         small cohorts; harmless otherwise.
+    backend
+        Where the members are trained (:class:`~omicsnet.utils.executors.Backend`): one
+        after another in this process (``"local"``, the default) or as Ray tasks
+        (``"ray"``; the training data are sent once to each Ray worker). Each member is
+        seeded by its own seed, so the ensemble is the same on every backend (at the
+        same torch thread count, :attr:`~omicsnet.utils.executors.Backend.threads`).
 
     Returns
     -------
@@ -197,47 +265,30 @@ def train_ensemble(
     member_lrs = [float(v) for v in _per_member(lrs, n_models, "lrs", lambda i: base_lr)]
     member_seeds = [int(v) for v in _per_member(seeds, n_models, "seeds", lambda i: base_seed + i)]
     checkpoint_root = kwargs.pop("checkpoint_dir", None)
-    name, config = str(builder_config["model"]), dict(builder_config.get("config") or {})
-    pretrained = builder_config.get("pretrained_weights")
-
-    models, infos, histories = [], [], []
-    for i, (lr, seed) in enumerate(zip(member_lrs, member_seeds, strict=True)):
-        seed_everything(seed)
-        model = create_model(name, output_features=output_features, **config)
-        info: dict[str, Any] = {"member": i, "seed": seed, "lr": lr}
-        if pretrained is not None:
-            loader = getattr(model, "load_pretrained", None)
-            if not callable(loader):
-                raise ConfigError(f"model {name!r} cannot load pretrained weights")
-            info["pretrained"] = loader(pretrained)
-        if i == 0:
-            member_plan = _resolve_plan(plan, class_weights, train_data, int(model.n_outputs or 0))
-        checkpoint_dir = Path(checkpoint_root) / f"member_{i:02d}" if checkpoint_root else None
-        member_kwargs = dict(kwargs)
-        if member_kwargs.get("progress", True):  # the bar says which member it is
-            member_kwargs["progress"] = f"member {i + 1}/{n_models}"
-        trainer = Trainer(lr=lr, seed=seed, checkpoint_dir=checkpoint_dir, **member_kwargs)
-        wall, cpu = time.perf_counter(), time.process_time()
-        result = trainer.fit(model, train_data, val_data, plan=member_plan)
-        if recalibrate_bn:
-            recalibrate_batchnorm(result.model, train_data, batch_size=trainer.batch_size)
-        info.update(
-            best_epoch=result.best_epoch,
-            best_score=result.best_score,
-            monitor=result.monitor,
-            epochs=len(result.history),
-            stopped_early=result.stopped_early,
-            wall_seconds=time.perf_counter() - wall,
-            cpu_seconds=time.process_time() - cpu,
-        )
-        logger.info(
-            "ensemble member %d/%d (seed %d, lr %.3g): best %s %.4g at epoch %s, %.1f s",
-            i + 1, n_models, seed, lr, result.monitor, result.best_score or float("nan"),
-            result.best_epoch, info["wall_seconds"],
-        )  # fmt: skip
-        models.append(result.model)
-        infos.append(info)
-        histories.append(result.history)
+    job = _MemberJob(
+        name=str(builder_config["model"]),
+        config=dict(builder_config.get("config") or {}),
+        pretrained=builder_config.get("pretrained_weights"),
+        output_features=list(output_features) if output_features is not None else None,
+        train_data=train_data,
+        val_data=val_data,
+        plan=plan,
+        class_weights=class_weights,
+        trainer_kwargs=kwargs,
+        checkpoint_root=checkpoint_root,
+        recalibrate_bn=recalibrate_bn,
+        n_models=n_models,
+    )
+    units = [
+        (i, lr, seed) for i, (lr, seed) in enumerate(zip(member_lrs, member_seeds, strict=True))
+    ]
+    trained: dict[int, tuple[Any, dict[str, Any], pd.DataFrame]] = {}
+    with UnitExecutor(backend, desc="ensemble members") as executor:
+        for i, member in executor.run(job, units):
+            trained[i] = member
+    models = [trained[i][0] for i in range(n_models)]
+    infos = [trained[i][1] for i in range(n_models)]
+    histories = [trained[i][2] for i in range(n_models)]
     ensemble = Ensemble.from_members(models, member_info=infos, output_features=output_features)
     table = pd.DataFrame(
         [{k: v for k, v in info.items() if k != "pretrained"} for info in infos]
@@ -291,6 +342,7 @@ def cross_validate_ensemble(
     recalibrate_bn: bool = True,
     progress: bool = False,
     store: str | os.PathLike[str] | None = None,
+    backend: Backend | str | Mapping[str, Any] | None = None,
 ) -> CrossValidationResult:
     """Out-of-fold ensemble probabilities by stratified k-fold or leave-one-out CV.
 
@@ -319,6 +371,9 @@ def cross_validate_ensemble(
     store
         Folder where each finished fold is kept, so that a killed cross-validation resumes
         without training those folds again (see :func:`omicsnet.train.cv.cross_validate`).
+    backend
+        Where the folds are trained (see :func:`omicsnet.train.cv.cross_validate`): each
+        fold, with all its members, is one unit; the result is the same on every backend.
     """
     y = np.asarray(data.tensors["y"].cpu().numpy()).astype(int)
     splits = stratified_kfold(y, n_splits, seed=seed)
@@ -353,6 +408,7 @@ def cross_validate_ensemble(
         progress=progress,
         desc="ensemble CV",
         store=store,
+        backend=backend,
     )
     members_proba = np.moveaxis(result.out_of_fold("ensemble"), 1, 0)
     n_classes = members_proba.shape[-1]

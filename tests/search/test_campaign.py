@@ -331,3 +331,16 @@ def test_tasks_given_by_registered_name_or_function_are_stored_importable(tmp_pa
         stored = json.loads((tmp_path / name / "campaign.json").read_text())["config"]
         # another process (omicsnet search status/resume) can import it by this name
         assert stored["task"] == "omicsnet.search.tasks:analytic_task"
+
+
+def test_suggest_ahead_defaults_and_validation():
+    from omicsnet.errors import ConfigError
+    from omicsnet.search.settings import CampaignSettings
+
+    base = {"task": "analytic", "objectives": "branin", "parameters": XY}
+    assert CampaignSettings.from_dict({**base, "workers": 1}).ahead == 0  # sequential BO
+    assert CampaignSettings.from_dict({**base, "workers": 3}).ahead == 1
+    assert CampaignSettings.from_dict({**base, "workers": 3, "suggest_ahead": 0}).ahead == 0
+    assert CampaignSettings.from_dict({**base, "workers": 2, "backend": "inline"}).ahead == 0
+    with pytest.raises(ConfigError, match="suggest_ahead must be a whole number >= 0, got -1"):
+        CampaignSettings.from_dict({**base, "suggest_ahead": -1})
