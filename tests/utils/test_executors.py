@@ -185,7 +185,7 @@ def test_conversion_on_ray_equals_local(ray_instance, tmp_path):
     files = []
     for i in range(3):
         path = tmp_path / f"run{i}.mzML"
-        write_synthetic_mzml(path, peaks=[(99.5 + i, 0.5, 10.0)], n_scans=3)
+        write_synthetic_mzml(path, peaks=[(99.5 + i, 0.5, 10.0)], n_scans=3, rt_step=8.0)
         files.append(path)
     (tmp_path / "empty.mzML").write_bytes(b"")
     files.append(tmp_path / "empty.mzML")
