@@ -69,7 +69,9 @@ def add_commands(groups: CommandGroups) -> None:
     )
     lcms_train.add_argument("--overwrite", action="store_true")
     lcms_train.add_argument(
-        "--resume", action="store_true", help="with --cv: continue a killed run, keeping its folds"
+        "--resume",
+        action="store_true",
+        help="continue a killed run, keeping its finished folds (--cv) or members",
     )
     add_backend_arguments(lcms_train, units="CV folds (with --cv) or ensemble members")
     lcms_train.set_defaults(func=cmd_lcms_train)
@@ -122,9 +124,7 @@ def cmd_lcms_convert(args: argparse.Namespace) -> int:
             backend=backend if backend.name == "ray" else None,
             progress=not args.quiet,
             keep_matrices=False,  # each matrix is saved as soon as it is ready
-            on_converted=lambda path, matrix: matrix.save(
-                targets[path], overwrite=args.overwrite
-            ),
+            on_converted=lambda path, matrix: matrix.save(targets[path], overwrite=args.overwrite),
         )
     print(
         f"{result.n_converted} converted, {result.n_cached} from cache, {result.n_failed} failed;"

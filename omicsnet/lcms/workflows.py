@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -113,8 +114,10 @@ def train_lcms(
     seed
         Seed of the first member (member ``i`` uses ``seed + i``) and of the CV folds.
     resume
-        With ``cv``: continue a killed cross-validation in ``out``; folds already finished
-        (kept in ``out/cv_folds/`` as they finish) are read back, not trained again.
+        Continue a killed run: with ``cv``, the folds already finished (kept in
+        ``out/cv_folds/`` as they finish) are read back, not trained again; without
+        ``cv``, the members already trained (kept in ``OUT.members/`` beside ``out``
+        until the ensemble is saved) are.
     backend
         Where the CV folds (with ``cv``) or the ensemble members run: ``None``/``"local"``
         (in this process) or ``"ray"`` (a :class:`~omicsnet.utils.executors.Backend`;
@@ -131,7 +134,10 @@ def train_lcms(
     from omicsnet.train.metrics import classification_report
 
     out = Path(out)
-    check_output_dir(out, overwrite=overwrite, resume=resume and cv is not None)  # before work
+    target = check_output_dir(out, overwrite=overwrite, resume=resume and cv is not None)
+    members_dir = target.with_name(f"{target.name}.members")  # members as they finish (no --cv)
+    if cv is None:
+        check_output_dir(members_dir, overwrite=overwrite, resume=resume)
     data = load_lcms_arrays(
         arrays, labels, binning=binning, cache_dir=cache_dir, workers=workers, progress=progress
     )
@@ -198,21 +204,25 @@ def train_lcms(
         summary["cv"] = report.summary.reset_index().to_dict(orient="records")
         return summary
     train_data = AugmentedDataset(data, default_augmentation()) if augment else data
-    trained = train_ensemble(
-        builder,
-        train_data,
-        n_models=n_models,
-        lrs=rates,
-        trainer_kwargs=trainer_kwargs,
-        output_features=data.class_names,
-        backend=backend,
-    )
+    command = "omicsnet lcms train (members so far)"
+    with output_dir(members_dir, overwrite=overwrite, resume=resume, command=command) as store:
+        trained = train_ensemble(
+            builder,
+            train_data,
+            n_models=n_models,
+            lrs=rates,
+            trainer_kwargs=trainer_kwargs,
+            output_features=data.class_names,
+            backend=backend,
+            store=store,  # each finished member; --resume reads them back
+        )
     save_ensemble(
         trained.ensemble,
         out,
         overwrite=overwrite,
         metadata={**_input_record(arrays, data), "architecture": architecture},
     )
+    shutil.rmtree(members_dir)  # omicsnet's own folder; the ensemble now holds the members
     return summary
 
 

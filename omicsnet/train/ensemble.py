@@ -179,6 +179,7 @@ def train_ensemble(
     output_features: Sequence[str] | None = None,
     recalibrate_bn: bool = True,
     backend: Backend | str | Mapping[str, Any] | None = None,
+    store: str | os.PathLike[str] | None = None,
 ) -> EnsembleTrainResult:
     """Train ``n_models`` members one after another with the shared Trainer; average them.
 
@@ -222,6 +223,12 @@ def train_ensemble(
         (``"ray"``; the training data are sent once to each Ray worker). Each member is
         seeded by its own seed, so the ensemble is the same on every backend (at the
         same torch thread count, :attr:`~omicsnet.utils.executors.Backend.threads`).
+    store
+        Folder where each finished member is saved as soon as it is trained
+        (``member_NN/``, the :func:`omicsnet.save` format, atomically). Members found
+        there (same model, seed and learning rate) are read back instead of trained
+        again, so a killed run resumes without redoing them; being seeded per member,
+        the ensemble is the same as an uninterrupted run's.
 
     Returns
     -------
@@ -283,9 +290,20 @@ def train_ensemble(
         (i, lr, seed) for i, (lr, seed) in enumerate(zip(member_lrs, member_seeds, strict=True))
     ]
     trained: dict[int, tuple[Any, dict[str, Any], pd.DataFrame]] = {}
+    store_dir = Path(store) if store is not None else None
+    if store_dir is not None:
+        for i, lr, seed in units:
+            stored = _read_member(store_dir, i, job.name, lr, seed)
+            if stored is not None:
+                trained[i] = stored
+                logger.info("ensemble member %d/%d read back from %s", i + 1, n_models, store)
+    todo = [unit for unit in units if unit[0] not in trained]
     with UnitExecutor(backend, desc="ensemble members") as executor:
-        for i, member in executor.run(job, units):
+        for position, member in executor.run(job, todo):
+            i = todo[position][0]
             trained[i] = member
+            if store_dir is not None:
+                _write_member(store_dir, i, *member)
     models = [trained[i][0] for i in range(n_models)]
     infos = [trained[i][1] for i in range(n_models)]
     histories = [trained[i][2] for i in range(n_models)]
@@ -294,6 +312,49 @@ def train_ensemble(
         [{k: v for k, v in info.items() if k != "pretrained"} for info in infos]
     ).set_index("member")
     return EnsembleTrainResult(ensemble=ensemble, members=table, histories=histories)
+
+
+def _member_dir(store: Path, index: int) -> Path:
+    return store / f"member_{index:02d}"
+
+
+def _write_member(
+    store: Path, index: int, model: Any, info: Mapping[str, Any], history: pd.DataFrame
+) -> None:
+    """Save one finished member (atomically: the folder appears complete or not at all)."""
+    from omicsnet.models.serialization import save
+
+    store.mkdir(parents=True, exist_ok=True)
+    record = {k: v for k, v in info.items() if k != "pretrained"}
+    save(
+        model,
+        _member_dir(store, index),
+        overwrite=True,
+        metadata={"ensemble_member": record},
+        extra_files={"history.csv": history.to_csv(index=False)},
+    )
+
+
+def _read_member(
+    store: Path, index: int, name: str, lr: float, seed: int
+) -> tuple[Any, dict[str, Any], pd.DataFrame] | None:
+    """A member saved by :func:`_write_member`, or ``None`` when it is not there."""
+    from omicsnet.models.serialization import load, read_model_files
+
+    folder = _member_dir(store, index)
+    if not (folder / "history.csv").is_file():
+        return None
+    _, metadata = read_model_files(folder)
+    info = dict(metadata.get("ensemble_member") or {})
+    model = load(folder)
+    if model.model_name != name or info.get("seed") != seed or info.get("lr") != lr:
+        raise ConfigError(
+            f"{folder} holds another member (model {model.model_name!r}, seed "
+            f"{info.get('seed')!r}, lr {info.get('lr')!r}; this run: {name!r}, {seed}, {lr}): "
+            "start again with --overwrite"
+        )
+    model.train()  # as a freshly trained member is handed back
+    return model, info, pd.read_csv(folder / "history.csv")
 
 
 @dataclass

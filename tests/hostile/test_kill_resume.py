@@ -68,7 +68,8 @@ def test_a_killed_t2p_evaluation_resumes_without_refitting(tmp_path):
     _same_tables(killed, whole, "cv.csv")
 
 
-def test_a_killed_lcms_cross_validation_resumes_without_retraining(tmp_path):
+def _lcms_arrays(tmp_path: Path) -> list[str]:
+    """Nine small labelled arrays; the ``lcms train`` arguments that read them."""
     rng = np.random.default_rng(0)
     arrays = tmp_path / "arrays"
     arrays.mkdir()
@@ -79,9 +80,34 @@ def test_a_killed_lcms_cross_validation_resumes_without_retraining(tmp_path):
         np.save(arrays / f"run{i}.npy", x)
         labels.append({"file": f"run{i}.npy", "label": "abc"[i % 3]})
     pd.DataFrame(labels).to_csv(tmp_path / "labels.csv", index=False)
-    args = ["lcms", "train", "--arrays", str(arrays), "--labels", str(tmp_path / "labels.csv"),
-            "--cv", "3", "--models", "1", "--epochs", "2", "--tiny", "--pre-pool", "1",
-            "--no-augment", "--batch-size", "4"]  # fmt: skip
+    return ["lcms", "train", "--arrays", str(arrays), "--labels", str(tmp_path / "labels.csv"),
+            "--tiny", "--pre-pool", "1", "--no-augment", "--batch-size", "4"]  # fmt: skip
+
+
+def test_a_killed_lcms_ensemble_resumes_without_retraining_its_members(tmp_path):
+    import omicsnet
+
+    args = [*_lcms_arrays(tmp_path), "--models", "3", "--epochs", "3"]
+    killed, whole = tmp_path / "killed", tmp_path / "whole"
+    members = tmp_path / "killed.members"
+    _kill_after([*args, "--out", str(killed)], members / "member_00" / "history.csv")
+    done_before = sorted(p.name for p in members.glob("member_*"))
+    assert done_before and len(done_before) < 3 and not killed.exists()
+    refused = _run([*args, "--out", str(killed)])
+    assert refused.returncode == 2 and "--resume" in refused.stderr
+    resumed = _run([*args, "--out", str(killed), "--resume"])
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stderr.count("read back") == len(done_before)
+    assert not members.exists()  # the ensemble holds the members now
+    assert _run([*args, "--out", str(whole)]).returncode == 0
+    x = np.random.default_rng(1).random((4, 1, 32, 32)).astype("float32")
+    np.testing.assert_array_equal(
+        omicsnet.load(killed).predict_proba(x), omicsnet.load(whole).predict_proba(x)
+    )
+
+
+def test_a_killed_lcms_cross_validation_resumes_without_retraining(tmp_path):
+    args = [*_lcms_arrays(tmp_path), "--cv", "3", "--models", "1", "--epochs", "2"]
     killed, whole = tmp_path / "killed", tmp_path / "whole"
     _kill_after([*args, "--out", str(killed)], killed / "cv_folds" / "split_000" / "split.json")
     done_before = sorted(p.name for p in (killed / "cv_folds").glob("split_*"))
