@@ -64,6 +64,29 @@ def node_kinds(model: Any) -> list[str]:
     return list(model.node_kinds) + ["free"] * model.n_free
 
 
+def node_labels(model: Any, graph: Any = None, *, width: int = 40) -> dict[str, str]:
+    """Readable labels of the latent nodes: reaction names for phenotypes, gene symbols for
+    proteins (from the graph's names, see
+    :meth:`~omicsnet.knowledge.phenotype_graph.PhenotypeGraph.label`), ``free node i``.
+
+    Examples
+    --------
+    >>> from omicsnet.models import create_model
+    >>> node_labels(create_model("kgae", n_knowledge=2, n_free=1,
+    ...             program_edges=[[0, 1], [0, 1]]))
+    {'node_0': 'node_0', 'node_1': 'node_1', 'free_0': 'free node 0'}
+    """
+    out = {}
+    for name, kind in zip(model.latent_names, node_kinds(model), strict=True):
+        if kind == "free":
+            out[name] = f"free node {name.split('_')[-1]}"
+        elif graph is not None:
+            out[name] = graph.label(kind, name, width=width)
+        else:
+            out[name] = name
+    return out
+
+
 def node_attributions(
     model: Any,
     expression: pd.DataFrame,
@@ -251,6 +274,7 @@ __all__ = [
     "gene_program",
     "node_attributions",
     "node_kinds",
+    "node_labels",
     "reconstruction_pcc",
     "signal_shares",
 ]
