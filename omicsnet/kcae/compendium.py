@@ -46,7 +46,7 @@ logger = logging.getLogger(__name__)
 
 PRECISE_DIR = "ecoli_compendium"
 PRECISE_GROWTH_COLUMN = "Growth Rate (1/hr)"
-SCALING_METHODS = ("maxabs", "minmax")
+SCALING_METHODS = ("maxabs", "minmax", "global")
 
 
 @dataclass
@@ -247,6 +247,10 @@ class RangeScaler:
         ``"maxabs"`` (default): divide by the largest absolute training value, which keeps
         0 (no change) at 0 — the natural choice for log fold changes and the value given
         to unmeasured genes. ``"minmax"``: map the training minimum to -1 and maximum to 1.
+        ``"global"``: divide every gene by one factor, the largest absolute training value
+        of any gene: values stay in [-1, 1] and 0 stays 0, but genes keep their relative
+        variances (as PCA sees them), so an autoencoder's squared error weighs genes as
+        the log2 scale does.
     clip
         Clip transformed values to [-1, 1] (held-out samples can exceed the training range).
 
@@ -258,6 +262,8 @@ class RangeScaler:
     [-1.0, 0.5]
     >>> RangeScaler("minmax").fit(train).transform(train)["h"].tolist()
     [-1.0, 1.0]
+    >>> RangeScaler("global").fit(train).transform(train)["g"].tolist()
+    [-0.5, 0.25]
     >>> RangeScaler.from_dict(scaler.to_dict()).transform(pd.DataFrame({"g": [4.0], "h": [2.0]}))
          g    h
     0  2.0  0.5
@@ -281,6 +287,9 @@ class RangeScaler:
         if self.method == "maxabs":
             center = pd.Series(0.0, index=frame.columns)
             half_range = frame.abs().max(axis=0)
+        elif self.method == "global":
+            center = pd.Series(0.0, index=frame.columns)
+            half_range = pd.Series(float(np.nanmax(np.abs(frame.to_numpy()))), index=frame.columns)
         else:
             low, high = frame.min(axis=0), frame.max(axis=0)
             center = (high + low) / 2

@@ -43,6 +43,7 @@ torch.Size([5, 6])
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -96,7 +97,7 @@ class _SoftMaskedLinear(nn.Module):
 
 def _mlp(sizes: Sequence[int], activation: str, dropout: float) -> nn.Sequential:
     layers: list[nn.Module] = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+    for i, (a, b) in enumerate(itertools.pairwise(sizes)):
         layers.append(nn.Linear(a, b))
         if i < len(sizes) - 2:
             layers.append(make_activation(activation))
@@ -209,7 +210,8 @@ class KnowledgeGuidedAE(OmicsModel):
         self.node_kinds = kinds
         edges = program_edges or _default_programs(self.n_inputs, self.n_knowledge)
         self.register_buffer(
-            "mask", program_mask(edges, self.n_inputs, self.n_knowledge, self.n_free),
+            "mask",
+            program_mask(edges, self.n_inputs, self.n_knowledge, self.n_free),
             persistent=False,
         )  # genes x latent; free columns are all ones
 
@@ -272,8 +274,11 @@ class KnowledgeGuidedAE(OmicsModel):
 
     def soft_masked_layers(self) -> list[tuple[str, _SoftMaskedLinear]]:
         """The soft-masked layers (encoder and/or decoder) as ``(name, layer)`` pairs."""
-        out = [(f"encoder.{i}", m) for i, m in enumerate(self.encoder)
-               if isinstance(m, _SoftMaskedLinear)]
+        out = [
+            (f"encoder.{i}", m)
+            for i, m in enumerate(self.encoder)
+            if isinstance(m, _SoftMaskedLinear)
+        ]
         if isinstance(self.decoder, _SoftMaskedLinear):
             out.append(("decoder", self.decoder))
         return out
@@ -284,7 +289,9 @@ class KnowledgeGuidedAE(OmicsModel):
 
         ``<layer>_share``: the off-graph share of the knowledge nodes' absolute weight;
         ``<layer>_nonzero``: the share of off-graph weights that are not 0 (the proximal
-        L1 / group-lasso step sets weights exactly to 0). Free nodes are not counted.
+        L1 / group-lasso step sets weights exactly to 0); ``<layer>_ratio``: mean |weight|
+        on the graph over mean |weight| off it (off-graph weights are many: a small share
+        of each can add up). Free nodes are not counted.
 
         Examples
         --------
@@ -304,6 +311,9 @@ class KnowledgeGuidedAE(OmicsModel):
             off = knowledge[~on]
             out[f"{name}_share"] = float(off.sum()) / total if total > 0 else 0.0
             out[f"{name}_nonzero"] = float((off > 0).float().mean()) if off.numel() else 0.0
+            mean_off = float(off.mean()) if off.numel() else 0.0
+            mean_on = float(knowledge[on].mean()) if bool(on.any()) else 0.0
+            out[f"{name}_ratio"] = mean_on / mean_off if mean_off > 0 else float("inf")
         return out
 
     def _knowledge_slice(self, tensor: Tensor, layer: _SoftMaskedLinear) -> Tensor:
@@ -365,8 +375,12 @@ class KnowledgeGuidedAE(OmicsModel):
         ``logvar`` (the heads and the reconstruction use a latent draw in training)."""
         mean, logvar = self.encode_stats(x)
         z = self.sample(mean, logvar)
-        return {"reconstruction": self.decode(z), "heads": self.head(z), "mean": mean,
-                "logvar": logvar}
+        return {
+            "reconstruction": self.decode(z),
+            "heads": self.head(z),
+            "mean": mean,
+            "logvar": logvar,
+        }
 
     def example_input(self, batch_size: int = 4, generator: torch.Generator | None = None) -> Any:
         """Random scaled log fold changes in [-1, 1], ``(batch_size, n_genes)``."""
@@ -390,8 +404,9 @@ def program_mask(
     """
     index = np.asarray(program_edges, dtype=np.int64).reshape(2, -1)
     genes, nodes = index
-    if len(genes) and (genes.min() < 0 or genes.max() >= n_genes or nodes.min() < 0
-                       or nodes.max() >= n_knowledge):
+    if len(genes) and (
+        genes.min() < 0 or genes.max() >= n_genes or nodes.min() < 0 or nodes.max() >= n_knowledge
+    ):
         raise ConfigError(
             f"program_edges do not fit {n_genes} genes and {n_knowledge} knowledge nodes"
         )
@@ -465,8 +480,9 @@ def knowledge_programs(
             programs.append((str(graph.proteins[p]), "protein", protein_genes.get(p, set())))
     if nodes in ("phenotype", "both"):
         for j, name in enumerate(graph.phenotypes):
-            members = set().union(*(protein_genes.get(p, set())
-                                    for p in phenotype_proteins.get(j, set())))
+            members = set().union(
+                *(protein_genes.get(p, set()) for p in phenotype_proteins.get(j, set()))
+            )
             programs.append((str(name), "phenotype", members))
     kept = [(n, k, m) for n, k, m in programs if len(m) >= max(1, int(min_genes))]
     if not kept:

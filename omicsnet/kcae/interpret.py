@@ -240,9 +240,7 @@ def gene_program(model: Any, node: str, *, top: int = 20) -> pd.DataFrame:
     k = names.index(node)
     weight = model.decoder_weight()[:, k].cpu().numpy().astype(float)
     in_program = model.mask[:, k].cpu().numpy() > 0
-    table = pd.DataFrame(
-        {"gene": model.input_features, "weight": weight, "in_program": in_program}
-    )
+    table = pd.DataFrame({"gene": model.input_features, "weight": weight, "in_program": in_program})
     order = np.argsort(-np.abs(weight), kind="stable")[:top]
     total = np.abs(weight).sum()
     out = table.iloc[order].reset_index(drop=True)

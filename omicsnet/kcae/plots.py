@@ -130,8 +130,10 @@ def plot_node_activity(
     '.png'
     """
     plt = pyplot()
-    chosen = list(nodes) if nodes is not None else list(
-        activity.var(axis=0).sort_values(ascending=False).index[:top]
+    chosen = (
+        list(nodes)
+        if nodes is not None
+        else list(activity.var(axis=0).sort_values(ascending=False).index[:top])
     )
     frame = activity[chosen]
     if groups is not None:

@@ -51,7 +51,7 @@ def _model(data, **config):
 
 
 def test_programs_from_the_graph_cover_only_measured_genes(graph):
-    genes = graph.genes[::2] + ["not_a_model_gene"]  # half the model's genes + one outsider
+    genes = [*graph.genes[::2], "not_a_model_gene"]  # half the model's genes + one outsider
     names, kinds, (src, dst) = knowledge_programs(graph, genes)
     assert set(kinds) == {"phenotype"} and set(names) <= set(graph.phenotypes)
     assert genes.index("not_a_model_gene") not in src
@@ -59,10 +59,7 @@ def test_programs_from_the_graph_cover_only_measured_genes(graph):
     biomass = names.index(graph.phenotypes[0])
     essential = {graph.proteins[p] for p, j in graph.protein_phenotype_edges.T if j == 0}
     expected = {
-        genes.index(g)
-        for p in essential
-        for g in graph.protein_genes()[p]
-        if g in set(genes)
+        genes.index(g) for p in essential for g in graph.protein_genes()[p] if g in set(genes)
     }
     assert {s for s, d in zip(src, dst, strict=True) if d == biomass} == expected
     both = knowledge_programs(graph, genes, nodes="both")[1]
@@ -100,8 +97,13 @@ def test_bad_configs_are_clear_errors():
         create_model("kgae")(torch.zeros(2, 5))
     model = create_model("kgae", input_features=[f"g{i}" for i in range(12)])
     with pytest.raises(DataError, match="head column"):
-        fit_guided(model, pd.DataFrame(np.zeros((4, 12)), columns=model.input_features),
-                   pd.DataFrame({"other": [1.0, 2.0, 3.0, 4.0]}), epochs=1, progress=False)
+        fit_guided(
+            model,
+            pd.DataFrame(np.zeros((4, 12)), columns=model.input_features),
+            pd.DataFrame({"other": [1.0, 2.0, 3.0, 4.0]}),
+            epochs=1,
+            progress=False,
+        )
 
 
 def test_hard_mask_is_the_limit_of_the_soft_mask(planted, one_torch_thread):
@@ -192,3 +194,47 @@ def test_variational_option_trains_and_is_deterministic_in_eval(planted, one_tor
     a = predict_heads(model, planted.expression.iloc[:5])
     b = predict_heads(model, planted.expression.iloc[:5])
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_cli_guided_and_explain(graph, tmp_path, one_torch_thread, capsys):
+    from omicsnet.cli import main
+    from omicsnet.kcae.compendium import synthetic_compendium
+
+    genes = [*graph.genes, "yjjX", "ydcF"]  # the whole transcriptome: model genes and others
+    comp = synthetic_compendium(genes, n_samples=40, n_studies=4, seed=0)
+    comp.expression.T.to_csv(tmp_path / "x.csv")
+    comp.phenotypes.iloc[:30].to_csv(tmp_path / "growth.csv")  # 30 of 40 labelled
+    comp.studies.to_frame().to_csv(tmp_path / "studies.csv")
+    model = tmp_path / "model"
+    common = [
+        "-q",
+        "kcae",
+        "guided",
+        "--graph",
+        "textbook",
+        "--compendium",
+        str(tmp_path / "x.csv"),
+    ]
+    args = [*common, "--phenotypes", str(tmp_path / "growth.csv"), "--epochs", "3",
+            "--out", str(model)]  # fmt: skip
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "30 labelled" in printed and "13 knowledge + 16 free nodes" in printed
+    assert main(args) == 2  # the model folder exists: refused without --overwrite
+    assert "--overwrite" in capsys.readouterr().err
+    out = tmp_path / "explained"
+    assert main(["-q", "kcae", "explain", "--model", str(model), "--expression",
+                 str(tmp_path / "x.csv"), "--studies", str(tmp_path / "studies.csv"),
+                 "--nsamples", "10", "--out", str(out)]) == 0  # fmt: skip
+    activity = pd.read_csv(out / "node_activity.csv", index_col=0)
+    assert activity.shape == (40, 13 + 16)
+    table = pd.read_csv(out / "attributions_growth_rate.csv")
+    assert table["label"].str.contains("Acetate exchange").any()  # labelled with names
+    assert (out / "node_activity.png").stat().st_size > 0
+    # a phenotype table naming samples the compendium lacks is a one-line error (exit 2)
+    comp.phenotypes.rename(index=lambda s: f"x{s}").to_csv(tmp_path / "bad.csv")
+    bad = [*common, "--phenotypes", str(tmp_path / "bad.csv"), "--epochs", "1",
+           "--out", str(tmp_path / "m2")]  # fmt: skip
+    assert main(bad) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert "not in the compendium" in err[-1]

@@ -105,7 +105,10 @@ def test_checksum_sees_structure_and_rounded_values_only():
     )
     assert other.checksum == graph.checksum
     fewer = PhenotypeGraph(
-        **{**graph.__dict__, "edges": {**graph.edges, "gene_protein": graph.gene_protein_edges[:, 1:]}}
+        **{
+            **graph.__dict__,
+            "edges": {**graph.edges, "gene_protein": graph.gene_protein_edges[:, 1:]},
+        }
     )
     assert fewer.checksum != graph.checksum
 
