@@ -689,7 +689,7 @@ def guided_rows(
     best baseline, the knowledge nodes' shares, weight off the graph, speed, noise."""
     cv = kgae["cv"]
     table = cv.table
-    summary = cv.summary(["reconstruction_r", "growth_pcc"])
+    summary = cv.summary(["reconstruction_r", "growth_pcc", "reconstruction_r_metabolic"])
     own = table[table["model"] == KGAE]
     n_folds = len(cv.splits)
     rec = kgae["reconstruction"]

@@ -143,33 +143,26 @@ def plot_node_activity(
     # each node centred and scaled over the samples shown: activities have no common unit
     values = (values - values.mean(0)) / np.where(values.std(0) > 0, values.std(0), 1.0)
     names = [(labels or {}).get(n, n) for n in chosen]
-    height = 0.22 * len(chosen) + 1.6
-    fig, axes = plt.subplots(
-        2 if groups is not None else 1, 1, figsize=(8.5, height), squeeze=False,
-        gridspec_kw={"height_ratios": [0.25, len(chosen)]} if groups is not None else None,
-        sharex=True,
-    )  # fmt: skip
-    ax = axes[-1, 0]
+    height = 0.22 * len(chosen) + (2.4 if groups is not None else 1.6)
+    fig, ax = plt.subplots(figsize=(8.5, height))
     limit = float(np.nanmax(np.abs(values))) if values.size else 1.0
     image = ax.imshow(values.T, aspect="auto", cmap="RdBu_r", vmin=-limit, vmax=limit,
                       interpolation="nearest")  # fmt: skip
     ax.set_yticks(range(len(chosen)), names, fontsize=6)
-    ax.set_xlabel("samples" + (" (ordered by study)" if groups is not None else ""))
-    ax.set_xticks([])
-    fig.colorbar(image, ax=ax, fraction=0.025, pad=0.01, label="activity (z-score)")
+    fig.colorbar(image, ax=ax, fraction=0.025, pad=0.01, label="activity (z-score per node)")
     if groups is not None:
-        strip = axes[0, 0]
         codes, uniques = pd.factorize(order)
-        strip.imshow(codes[None, :], aspect="auto", cmap="tab20", interpolation="nearest",
-                     vmin=0, vmax=19)  # fmt: skip
-        strip.set_yticks([])
-        bounds = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-        for start, code in zip(bounds, codes[bounds], strict=True):
-            strip.text(start, 0, str(uniques[code])[:12], fontsize=4.5, va="center",
-                       rotation=90 if len(bounds) > 8 else 0)  # fmt: skip
-        strip.set_title(title or "node activity", fontsize=9)
+        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+        ends = np.r_[starts[1:], len(codes)]
+        for start in starts[1:]:
+            ax.axvline(start - 0.5, color="black", lw=0.4)
+        ax.set_xticks((starts + ends - 1) / 2, [str(uniques[c]) for c in codes[starts]],
+                      rotation=60, ha="right", fontsize=5.5)  # fmt: skip
+        ax.set_xlabel("samples, grouped by study")
     else:
-        ax.set_title(title or "node activity", fontsize=9)
+        ax.set_xticks([])
+        ax.set_xlabel("samples")
+    ax.set_title(title or "node activity", fontsize=9)
     fig.tight_layout()
     return save_figure(fig, path, dpi=130)
 
