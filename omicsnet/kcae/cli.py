@@ -103,16 +103,16 @@ def add_commands(groups: CommandGroups) -> None:
     guided.add_argument("--variational", action="store_true", help="a VAE latent")
     guided.add_argument("--head", choices=["linear", "mlp"], default="linear")
     guided.add_argument(
-        "--schedule", choices=["joint", "pretrain", "head"], default="joint",
-        help="joint (default), pretrain (reconstruction first, then both), head (then the "
-        "heads alone)",
+        "--schedule", choices=["head", "pretrain", "joint"], default="head",
+        help="head (default: reconstruction first, then the heads alone on the frozen "
+        "nodes), pretrain (reconstruction first, then both), joint (both from the start)",
     )  # fmt: skip
     guided.add_argument(
         "--scaling", choices=["global", "maxabs", "minmax"], default="global",
         help="[-1, 1] scaling fitted on the compendium (global: one factor for all genes)",
     )  # fmt: skip
-    guided.add_argument("--pretrain-epochs", type=int, default=100)
-    _common_training(guided, epochs=200, batch_size=32, lr=3e-3, tied_option=False)
+    guided.add_argument("--pretrain-epochs", type=int, default=150)
+    _common_training(guided, epochs=100, batch_size=32, lr=3e-3, tied_option=False)
     guided.set_defaults(func=cmd_kcae_guided)
 
     explain = groups.action(

@@ -8,8 +8,11 @@ restrictions, as expiMap/scArches (Lotfollahi et al. 2023), VEGA and pmVAE do:
 * **latent = knowledge nodes + free nodes**: one latent node per node of the knowledge
   graph (phenotypes and/or proteins of the metabolic model, each with its *gene program*:
   the genes that reach it in the graph, see :func:`knowledge_programs`), plus ``n_free``
-  unconstrained nodes for what the graph misses (genes outside the metabolic model connect
-  through them);
+  free nodes for what the graph misses: genes outside the metabolic model connect through
+  them. By default (``free_scope="outside"``) the free nodes' own program is the genes in
+  no knowledge program, soft-masked like the others, so that a pathway's signal has to go
+  through its knowledge node and cannot hide in a free node (with unconstrained free nodes,
+  ``free_scope="all"``, a planted pathway's signal landed in free nodes for some seeds);
 * **soft masks**: the weights between a knowledge node and genes outside its program exist
   but are penalised (L1 or group lasso, applied as a proximal step after each optimiser
   step, see :class:`omicsnet.kcae.guided_train.SoftMaskProximal`); ``hard_mask=True`` is
@@ -62,6 +65,7 @@ DECODERS = ("linear", "mlp")
 HEADS = ("linear", "mlp")
 NODE_KINDS = ("phenotype", "protein", "both")
 PENALTIES = ("l1", "group")
+FREE_SCOPES = ("outside", "all")
 
 
 def _default_programs(n_genes: int, n_knowledge: int) -> list[list[int]]:
@@ -117,7 +121,11 @@ class KnowledgeGuidedAE(OmicsModel):
     n_knowledge
         Number of knowledge nodes (phenotypes and/or proteins).
     n_free
-        Number of unconstrained latent nodes (0 allowed).
+        Number of free latent nodes (0 allowed).
+    free_scope
+        ``"outside"``: the free nodes' program is every gene in no knowledge program (soft:
+        their weights on program genes are penalised like off-graph weights);
+        ``"all"``: free nodes are unconstrained.
     program_edges
         ``[[gene indices], [knowledge node indices]]``: gene ``g`` is in node ``k``'s
         program (see :func:`knowledge_programs`). ``None``: a toy wiring for smoke tests.
@@ -161,6 +169,7 @@ class KnowledgeGuidedAE(OmicsModel):
         n_genes: int = 12,
         n_knowledge: int = 3,
         n_free: int = 2,
+        free_scope: str = "outside",
         program_edges: list[list[int]] | None = None,
         node_names: list[str] | None = None,
         node_kinds: list[str] | None = None,
@@ -178,6 +187,7 @@ class KnowledgeGuidedAE(OmicsModel):
     ) -> None:
         super().__init__()
         for option, value, allowed in (
+            ("free_scope", free_scope, FREE_SCOPES),
             ("encoder", encoder, ENCODERS),
             ("decoder", decoder, DECODERS),
             ("head", head, HEADS),
@@ -211,9 +221,9 @@ class KnowledgeGuidedAE(OmicsModel):
         edges = program_edges or _default_programs(self.n_inputs, self.n_knowledge)
         self.register_buffer(
             "mask",
-            program_mask(edges, self.n_inputs, self.n_knowledge, self.n_free),
+            program_mask(edges, self.n_inputs, self.n_knowledge, self.n_free, free_scope),
             persistent=False,
-        )  # genes x latent; free columns are all ones
+        )  # genes x latent
 
         hidden = [int(h) for h in hidden]
         if not hidden and "mlp" in (encoder, decoder):
@@ -305,6 +315,13 @@ class KnowledgeGuidedAE(OmicsModel):
         out: dict[str, float] = {}
         for name, layer in self.soft_masked_layers():
             weight, mask = layer.effective_weight().abs(), layer.mask
+            free = self._free_slice(weight, layer)
+            free_on = self._free_slice(mask, layer).bool()
+            if free.numel() and not bool(free_on.all()):
+                total_free = float(free.sum())
+                out[f"{name}_free_share"] = (
+                    float(free[~free_on].sum()) / total_free if total_free > 0 else 0.0
+                )
             knowledge = self._knowledge_slice(weight, layer)
             on = self._knowledge_slice(mask, layer).bool()
             total = float(knowledge.sum())
@@ -315,6 +332,12 @@ class KnowledgeGuidedAE(OmicsModel):
             mean_on = float(knowledge[on].mean()) if bool(on.any()) else 0.0
             out[f"{name}_ratio"] = mean_on / mean_off if mean_off > 0 else float("inf")
         return out
+
+    def _free_slice(self, tensor: Tensor, layer: _SoftMaskedLinear) -> Tensor:
+        """The free-node part of a masked layer's weight-shaped tensor."""
+        if layer is self.decoder:
+            return tensor[:, self.n_knowledge :]
+        return tensor[self.n_knowledge :]
 
     def _knowledge_slice(self, tensor: Tensor, layer: _SoftMaskedLinear) -> Tensor:
         """The knowledge-node part of a masked layer's weight-shaped tensor."""
@@ -388,9 +411,15 @@ class KnowledgeGuidedAE(OmicsModel):
 
 
 def program_mask(
-    program_edges: Sequence[Sequence[int]], n_genes: int, n_knowledge: int, n_free: int
+    program_edges: Sequence[Sequence[int]],
+    n_genes: int,
+    n_knowledge: int,
+    n_free: int,
+    free_scope: str = "all",
 ) -> Tensor:
-    """Genes x latent 0/1 mask: gene programs of the knowledge nodes, then free columns of 1.
+    """Genes x latent 0/1 mask: gene programs of the knowledge nodes, then the free nodes'
+    columns: 1 for every gene (``free_scope="all"``) or for the genes in no program
+    (``"outside"``).
 
     Raises
     ------
@@ -401,6 +430,8 @@ def program_mask(
     --------
     >>> program_mask([[0, 2], [0, 1]], 3, 2, 1).int().tolist()
     [[1, 0, 1], [0, 0, 1], [0, 1, 1]]
+    >>> program_mask([[0, 2], [0, 1]], 3, 2, 1, "outside").int().tolist()
+    [[1, 0, 0], [0, 0, 1], [0, 1, 0]]
     """
     index = np.asarray(program_edges, dtype=np.int64).reshape(2, -1)
     genes, nodes = index
@@ -415,7 +446,11 @@ def program_mask(
     empty = np.flatnonzero(mask[:, :n_knowledge].sum(0).numpy() == 0)
     if len(empty):
         raise ConfigError(f"knowledge node(s) {empty[:5].tolist()} have no gene in their program")
-    mask[:, n_knowledge:] = 1.0
+    if free_scope == "all":
+        mask[:, n_knowledge:] = 1.0
+    else:
+        outside = mask[:, :n_knowledge].sum(1) == 0
+        mask[outside, n_knowledge:] = 1.0
     return mask
 
 

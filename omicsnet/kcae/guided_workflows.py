@@ -16,7 +16,7 @@ Examples
 >>> tmp = pathlib.Path(tempfile.mkdtemp())
 >>> comp.expression.T.to_csv(tmp / "x.csv"); comp.phenotypes.to_csv(tmp / "y.csv")
 >>> summary = run_guided("textbook", tmp / "x.csv", tmp / "model", phenotypes=tmp / "y.csv",
-...                      epochs=3, progress=False)
+...                      pretrain_epochs=3, epochs=3, progress=False)
 >>> summary["genes"], summary["knowledge_nodes"], summary["heads"]
 (138, 13, ['growth_rate'])
 >>> out = run_explain(tmp / "model", tmp / "x.csv", tmp / "explained", nsamples=10)
@@ -92,11 +92,11 @@ def run_guided(
     decoder: str = "linear",
     variational: bool = False,
     head: str = "linear",
-    schedule: str = "joint",
+    schedule: str = "head",
     scaling: str = "global",
     genes_in_rows: bool = True,
-    epochs: int = 200,
-    pretrain_epochs: int = 100,
+    epochs: int = 100,
+    pretrain_epochs: int = 150,
     batch_size: int = 32,
     lr: float = 3e-3,
     seed: int = 0,

@@ -20,7 +20,7 @@ Examples
 ...     n_knowledge=len(d.node_names), n_free=c.n_free, program_edges=d.program_edges)
 >>> chosen, table = select_by_study_cv(build, d.expression, d.phenotypes["growth_rate"],
 ...     studies, [Candidate("strict", 2, 1.0), Candidate("loose", 8, 0.0)], n_folds=2,
-...     fit_options={"epochs": 2})
+...     fit_options={"pretrain_epochs": 2, "epochs": 2})
 >>> list(table.columns)
 ['candidate', 'n_free', 'penalty', 'penalty_kind', 'pooled_pcc', 'reconstruction_r', 'chosen']
 """
@@ -61,6 +61,9 @@ class Candidate:
         :class:`omicsnet.kcae.guided_train.SoftMaskProximal`.
     config
         Further ``kgae`` options (``hard_mask``, ``encoder``...).
+    fit
+        Further :func:`~omicsnet.kcae.guided_train.fit_guided` options of this candidate
+        (``schedule``, ``supervised_weight``...); they override the common ones.
     """
 
     name: str
@@ -68,6 +71,7 @@ class Candidate:
     penalty: float
     penalty_kind: str = "l1"
     config: Mapping[str, Any] = field(default_factory=dict)
+    fit: Mapping[str, Any] = field(default_factory=dict)
 
 
 def fit_candidate(
@@ -107,7 +111,7 @@ def fit_candidate(
     x = scaler.transform(expression).astype(np.float32)
     torch.manual_seed(seed)
     model = build(candidate)
-    options = {"progress": False, **dict(fit_options or {})}
+    options = {"progress": False, **dict(fit_options or {}), **dict(candidate.fit)}
     result = fit_guided(
         model,
         x,

@@ -75,7 +75,9 @@ def test_whole_transcriptome_model_round_trips(graph, tmp_path):
     assert model.latent_names[-1] == "free_3"
     # outside genes are off every knowledge program, on every free node
     assert float(model.mask[-20:, : model.n_knowledge].sum()) == 0
-    assert bool((model.mask[:, model.n_knowledge :] == 1).all())
+    outside = model.mask[:, : model.n_knowledge].sum(1) == 0  # genes in no program
+    assert bool(outside[-20:].all()) and 0 < int(outside.sum()) < len(genes)
+    assert bool((model.mask[:, model.n_knowledge :] == outside[:, None].float()).all())
     folder = omicsnet.save(model, tmp_path / "kgae")
     again = omicsnet.load(folder, expected_knowledge_checksum=graph.checksum)
     x = model.example_input(3)
@@ -116,7 +118,9 @@ def test_hard_mask_is_the_limit_of_the_soft_mask(planted, one_torch_thread):
     ):
         torch.manual_seed(0)
         model = _model(planted, **config)
-        result = fit_guided(model, x, y, epochs=30, penalty=penalty, lr=3e-3, progress=False)
+        result = fit_guided(
+            model, x, y, schedule="joint", epochs=30, penalty=penalty, lr=3e-3, progress=False
+        )
         off[label] = result["off_graph"]
     assert off["hard"]["decoder_share"] == 0.0 and off["hard"]["encoder.0_share"] == 0.0
     assert off["soft"]["decoder_share"] < off["free"]["decoder_share"] / 3
@@ -125,7 +129,7 @@ def test_hard_mask_is_the_limit_of_the_soft_mask(planted, one_torch_thread):
 
 def test_group_lasso_zeroes_whole_genes():
     model = create_model("kgae", n_genes=4, n_knowledge=2, n_free=1,
-                         program_edges=[[0, 1, 2, 3], [0, 0, 1, 1]])  # fmt: skip
+                         free_scope="all", program_edges=[[0, 1, 2, 3], [0, 0, 1, 1]])  # fmt: skip
     with torch.no_grad():
         model.decoder.weight.copy_(torch.tensor(
             [[1.0, 0.05, 9.0], [1.0, 2.0, 9.0], [0.05, 1.0, 9.0], [3.0, 1.0, 9.0]]
@@ -142,7 +146,10 @@ def test_semi_supervised_heads_in_measured_units(planted, one_torch_thread):
     labelled = y.iloc[::2]  # half the samples labelled; every sample reconstructs
     torch.manual_seed(0)
     model = _model(planted)
-    result = fit_guided(model, x, labelled, epochs=60, lr=3e-3, progress=False)
+    result = fit_guided(
+        model, x, labelled, schedule="pretrain", pretrain_epochs=30, epochs=30, lr=3e-3,
+        progress=False,
+    )  # fmt: skip
     assert float(model.head_center[0]) == pytest.approx(float(labelled.mean().iloc[0]), rel=1e-5)
     unlabelled = y.index.difference(labelled.index)
     predicted = predict_heads(model, x.loc[unlabelled])["growth_rate"]
@@ -165,16 +172,19 @@ def test_head_schedule_freezes_the_autoencoder(planted, one_torch_thread):
 
 def test_planted_pathway_is_ranked_first(planted, one_torch_thread):
     """The phenotype is driven by one programme: its knowledge node must rank first and carry
-    most of the attribution, with SHAP and with DeepLIFT."""
+    most of the attribution (SHAP and DeepLIFT), for two seeds. Unconstrained free nodes
+    trained jointly spread the signal so that a free node comes first: the check can fail."""
     x, y = planted.expression, planted.phenotypes
     train, test = x.index[:120], x.index[120:]
-    torch.manual_seed(0)
-    model = _model(planted)
-    fit_guided(model, x.loc[train], y.loc[train], epochs=80, lr=3e-3, penalty=1.0, progress=False)
-    for method in ("gradient", "deep"):
-        table = node_attributions(model, x.loc[test], x.loc[train], method=method)
-        assert table["node"].iloc[0] == planted.driver, table.head()
-        assert table["share"].iloc[0] > 0.5
+    for seed in (0, 1):
+        torch.manual_seed(seed)
+        model = _model(planted)
+        fit_guided(model, x.loc[train], y.loc[train], pretrain_epochs=80, epochs=60, lr=3e-3,
+                   penalty=1.0, seed=seed, progress=False)  # fmt: skip
+        for method in ("gradient", "deep") if seed == 0 else ("deep",):
+            table = node_attributions(model, x.loc[test], x.loc[train], method=method)
+            assert table["node"].iloc[0] == planted.driver, table.head()
+            assert table["share"].iloc[0] > 0.5
     # the node's activity follows the true programme activity on held-out samples
     activity = latent_activity(model, x.loc[test])[planted.driver]
     assert abs(np.corrcoef(activity, planted.activity.loc[test, planted.driver])[0, 1]) > 0.9
@@ -183,13 +193,20 @@ def test_planted_pathway_is_ranked_first(planted, one_torch_thread):
     assert 0.0 < shares["reconstruction_knowledge_share"] <= 1.0
     program = gene_program(model, planted.driver, top=10)
     assert program["in_program"].all() and program.attrs["share_in_program"] > 0.8
+    # the failure this design avoids
+    torch.manual_seed(0)
+    loose = _model(planted, free_scope="all")
+    fit_guided(loose, x.loc[train], y.loc[train], schedule="joint", epochs=80, lr=3e-3,
+               penalty=1.0, progress=False)  # fmt: skip
+    table = node_attributions(loose, x.loc[test], x.loc[train], method="deep")
+    assert table["kind"].iloc[0] == "free"
 
 
 def test_variational_option_trains_and_is_deterministic_in_eval(planted, one_torch_thread):
     torch.manual_seed(0)
     model = _model(planted, variational=True, encoder="mlp", hidden=[32])
-    result = fit_guided(model, planted.expression, planted.phenotypes, epochs=5,
-                        kl_weight=1e-2, progress=False)  # fmt: skip
+    result = fit_guided(model, planted.expression, planted.phenotypes, schedule="joint",
+                        epochs=5, kl_weight=1e-2, progress=False)  # fmt: skip
     assert np.isfinite(result["history"]["train_loss"]).all()
     a = predict_heads(model, planted.expression.iloc[:5])
     b = predict_heads(model, planted.expression.iloc[:5])
@@ -216,7 +233,7 @@ def test_cli_guided_and_explain(graph, tmp_path, one_torch_thread, capsys):
         str(tmp_path / "x.csv"),
     ]
     args = [*common, "--phenotypes", str(tmp_path / "growth.csv"), "--epochs", "3",
-            "--out", str(model)]  # fmt: skip
+            "--pretrain-epochs", "3", "--out", str(model)]  # fmt: skip
     assert main(args) == 0
     printed = capsys.readouterr().out
     assert "30 labelled" in printed and "13 knowledge + 16 free nodes" in printed
