@@ -65,10 +65,13 @@ def demo_kcae(out_dir: str | os.PathLike[str], *, quick: bool, progress: bool) -
     atomic_write_text(out / "kcae_predictions.csv", predicted.to_csv(), overwrite=True)
     save_kcae(model, out / "kcae_model", scaler=scaler, stage="finetuned", overwrite=True)
     plot_predicted_vs_measured(
-        measured.rename("growth rate"),
+        measured,
         predicted[biomass],
         out / "kcae_growth.png",
         studies=comp.studies,
+        quantity="growth rate",
+        unit="1/h",
+        title=f"held-out studies {', '.join(test_studies)} (generated data)",
     )
     seconds = time.perf_counter() - started
     ok = bool(np.isfinite(metrics["pooled_pcc"]) and len(pre.history) and len(fine.history))

@@ -817,12 +817,15 @@ def run_predict(
 
             command = "omicsnet kcae predict"
             with atomic_directory(plots, overwrite=overwrite, command=command) as tmp:
-                for column in renamed.columns:
+                for original, column in zip(truth.columns, renamed.columns, strict=True):
                     values = renamed[column].dropna()
+                    growth = original in GROWTH_ALIASES  # the biomass node: a growth rate
                     plot_predicted_vs_measured(
                         values.rename(column),
                         predicted[column],
                         tmp / f"predicted_vs_measured_{column}.png",
+                        quantity="growth rate" if growth else column,
+                        unit="1/h" if growth else None,
                     )
                 plot_phenotype_pcc(pcc, tmp / "phenotype_pcc.png")
             summary["plots"] = str(plots)
