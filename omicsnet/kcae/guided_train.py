@@ -412,7 +412,10 @@ def fit_guided(
         if trainable == "all":
             trainer.callbacks.extend(callbacks)
         try:
-            result = trainer.fit(model, data, plan=plan)
+            if trainable == "head":
+                result = _fit_head(trainer, model, expression, data)
+            else:
+                result = trainer.fit(model, data, plan=plan)
         finally:
             for param in model.parameters():
                 param.requires_grad_(True)
@@ -423,6 +426,46 @@ def fit_guided(
         "off_graph": model.off_graph_weight(),
         "schedule": schedule,
     }
+
+
+class _HeadPlan(GuidedPlan):
+    """The heads on fixed latent activities: masked MSE of the standardised targets."""
+
+    name = "kgae_head"
+
+    def forward(self, model: Any, batch: dict[str, Tensor]) -> Tensor:
+        return model(batch["x"])
+
+    def target(self, batch: dict[str, Tensor]) -> Tensor:
+        return torch.cat([batch["y"], batch["labelled"]], dim=1)
+
+    def step(self, model: Any, batch: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
+        outputs = self.forward(model, batch)
+        return self.compute_loss(outputs, self.target(batch)), outputs
+
+    def compute_loss(self, outputs: Tensor, target: Tensor) -> Tensor:
+        y, labelled = target.to(outputs.dtype).split(outputs.shape[1], dim=1)
+        return ((outputs - y).pow(2) * labelled).sum() / labelled.sum().clamp_min(1.0)
+
+    def metrics(self, outputs: Tensor, target: Tensor) -> dict[str, float]:
+        return {}
+
+
+def _fit_head(trainer: Any, model: Any, expression: pd.DataFrame, data: ArrayDataset) -> Any:
+    """Train the heads alone on the frozen model's latent activities (computed once).
+
+    The encoder and decoder do not change in this stage, so the heads see exactly the
+    activities :func:`latent_activity` gives; only samples with a measured value count.
+    """
+    z = latent_activity(model, expression).to_numpy(np.float32)
+    labelled = data.tensors["labelled"].numpy()
+    keep = labelled.any(axis=1)
+    heads = ArrayDataset(
+        {"x": z[keep], "labelled": labelled[keep]},
+        data.tensors["y"].numpy()[keep],
+        sample_ids=[s for s, k in zip(data.sample_ids, keep, strict=True) if k],
+    )
+    return trainer.fit(model.head, heads, plan=_HeadPlan())
 
 
 # ---------------------------------------------------------------------- outputs
