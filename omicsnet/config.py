@@ -1,8 +1,9 @@
 """Reading run configs (YAML, JSON or TOML) and keeping their paths where they belong.
 
 Paths inside a config are relative to the config file's folder and may not leave it
-(no absolute paths, no ``..``): a config handed to you cannot make omicsnet read or write
-elsewhere. Files in the data directory are named ``data:relative/path``.
+(no absolute paths, no ``..``, no symbolic link that leads outside: the check is made on
+the resolved path): a config handed to you cannot make omicsnet read or write elsewhere.
+Files in the data directory are named ``data:relative/path``, under the same rule.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from omicsnet.errors import ConfigError, DataNotFoundError
-from omicsnet.utils.paths import resolve_data_file
+from omicsnet.utils.paths import confine, resolve_data_file
 
 DATA_PREFIX = "data:"
 
@@ -136,7 +137,7 @@ def resolve_config_path(
             f"{key}: {value!r} must stay inside the config's folder {base.as_posix()} "
             "(no absolute paths or '..'); name data-directory files as 'data:relative/path'"
         )
-    return base / rel
+    return confine(base / rel, base, what=key)  # symbolic links may not lead outside
 
 
 def check_keys(section: dict[str, Any], allowed: set[str], where: str) -> None:

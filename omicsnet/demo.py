@@ -66,14 +66,17 @@ class DemoReport:
         return self.reload_identical and all(step.ok for step in self.steps)
 
     def lines(self) -> list[str]:
+        from omicsnet.utils.numbers import format_number as num
+
         m = self.test_metrics
+        nan = float("nan")
         return [
             f"omicsnet demo: mlp on generated paired omics ({self.epochs_run} epochs, "
             f"best epoch {self.best_epoch})",
-            f"  test R²       {m.get('r2', float('nan')):.3f}   (baselines on the same split: "
-            f"mean predictor {self.baseline_r2:.3f}, ridge regression {self.ridge_r2:.3f})",
-            f"  test Pearson  {m.get('pearson', float('nan')):.3f}",
-            f"  test MSE      {m.get('mse', float('nan')):.4f}",
+            f"  test R²       {num(m.get('r2', nan))}   (baselines on the same split: "
+            f"mean predictor {num(self.baseline_r2)}, ridge regression {num(self.ridge_r2)})",
+            f"  test Pearson  {num(m.get('pearson', nan))}",
+            f"  test MSE      {num(m.get('mse', nan), 4)}",
             f"  reloaded model predicts identically: {'yes' if self.reload_identical else 'NO'}",
             f"  outputs in {self.output_dir} (model/, checkpoints/, history.csv, metrics.json"
             + (", history.png)" if (self.output_dir / "history.png").exists() else ")"),
@@ -190,19 +193,20 @@ def _plot_history(history: Any, path: Path) -> None:
     except ImportError:
         logger.info("matplotlib not installed: skipping the learning-curve plot")
         return
-    fig, ax = plt.subplots(figsize=(5, 3.2), dpi=120)
-    ax.plot(history["epoch"], history["train_loss"], label="train")
-    if "val_loss" in history:
-        ax.plot(history["epoch"], history["val_loss"], label="validation")
-    best = history["val_loss"].idxmin() if "val_loss" in history else None
-    if best is not None:
-        ax.axvline(history["epoch"][best], ls=":", color="grey", label="best epoch")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("MSE loss")
-    ax.set_yscale("log")
-    ax.legend(frameon=False)
-    ax.set_title("omicsnet demo: learning curve")
-    fig.tight_layout()
+    from omicsnet.utils.plotting import label_axes, style
+
+    with style():
+        fig, ax = plt.subplots(figsize=(5, 3.2), dpi=120, layout="constrained")
+        ax.plot(history["epoch"], history["train_loss"], label="training")
+        if "val_loss" in history:
+            ax.plot(history["epoch"], history["val_loss"], label="validation")
+        best = history["val_loss"].idxmin() if "val_loss" in history else None
+        if best is not None:
+            ax.axvline(history["epoch"][best], ls=":", color="grey", label="best epoch")
+        label_axes(ax, x="epoch", y="loss (MSE, log scale)")
+        ax.set_yscale("log")
+        ax.legend()
+        ax.set_title("omicsnet demo: learning curve")
     save_figure(fig, path, dpi=120)
 
 

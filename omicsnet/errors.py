@@ -51,3 +51,22 @@ class OutputError(OmicsnetError, PermissionError):
 
 class OutputExistsError(OmicsnetError, FileExistsError):
     """An output path exists and may not be written: see :mod:`omicsnet.utils.output`."""
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """An ID from a user's file as it may appear in a message: quoted, one line, short.
+
+    Errors name the file, the row and the ID, and never echo more of a file than that:
+    control characters are escaped and long values cut.
+
+    Examples
+    --------
+    >>> shown("TP53")
+    "'TP53'"
+    >>> shown("x" * 100)
+    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...' (100 characters)"
+    """
+    text = repr(str(value))
+    if len(str(value)) <= limit:
+        return text
+    return repr(str(value)[:limit])[:-1] + f"...' ({len(str(value))} characters)"

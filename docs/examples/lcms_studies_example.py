@@ -132,7 +132,7 @@ def plot_whitelist(out: Path) -> Path | None:
     """Accuracy with 95 % CIs: full data vs whitelist vs control, per cohort found in ``out``."""
     from matplotlib.figure import Figure
 
-    from omicsnet.utils.plotting import save_figure
+    from omicsnet.utils.plotting import label_axes, save_figure, style
 
     panels = [
         ("generated cohort (n = 16)", out / "whitelist", out / "whitelist-shared",
@@ -143,33 +143,34 @@ def plot_whitelist(out: Path) -> Path | None:
     panels = [p for p in panels if (p[1] / "whitelist_cv.csv").is_file()]
     if not panels:
         return None
-    fig = Figure(figsize=(4.2 * len(panels), 3.0), dpi=110)
-    axes = np.atleast_1d(fig.subplots(1, len(panels)))
-    for ax, (title, white, control, white_name, control_name, chance) in zip(
-        axes, panels, strict=True
-    ):
-        bars = []
-        for folder, names in ((white, ("all m/z", white_name)), (control, (None, control_name))):
-            if not (folder / "whitelist_cv.csv").is_file():
-                continue
-            table = pd.read_csv(folder / "whitelist_cv.csv")
-            table = table[table["metric"] == "accuracy"].set_index("input")
-            for key, name in zip(("full", "whitelist"), names, strict=True):
-                if name is not None:
-                    bars.append((name, *table.loc[key, ["estimate", "ci_lower", "ci_upper"]]))
-        labels = [b[0] for b in bars]
-        est = np.array([b[1] for b in bars])
-        err = np.array([[b[1] - b[2] for b in bars], [b[3] - b[1] for b in bars]])
-        ax.bar(
-            labels, est, yerr=err, capsize=4, color=["0.6", "tab:blue", "tab:orange"][: len(bars)]
-        )
-        ax.axhline(chance, color="black", lw=0.8, ls="--", label="chance")
-        ax.legend(frameon=False, fontsize=7, loc="upper right")
-        ax.set_ylim(0, 1.12)
-        ax.set_ylabel("CV accuracy (95 % CI)")
-        ax.set_title(title, fontsize=9)
-        ax.tick_params(axis="x", labelsize=8)
-    fig.tight_layout()
+    with style():
+        fig = Figure(figsize=(4.2 * len(panels), 3.0), dpi=110, layout="constrained")
+        axes = np.atleast_1d(fig.subplots(1, len(panels)))
+        for ax, (title, white, control, white_name, control_name, chance) in zip(
+            axes, panels, strict=True
+        ):
+            bars = []
+            for folder, names in (
+                (white, ("all m/z", white_name)),
+                (control, (None, control_name)),
+            ):
+                if not (folder / "whitelist_cv.csv").is_file():
+                    continue
+                table = pd.read_csv(folder / "whitelist_cv.csv")
+                table = table[table["metric"] == "accuracy"].set_index("input")
+                for key, name in zip(("full", "whitelist"), names, strict=True):
+                    if name is not None:
+                        bars.append((name, *table.loc[key, ["estimate", "ci_lower", "ci_upper"]]))
+            labels = [b[0] for b in bars]
+            est = np.array([b[1] for b in bars])
+            err = np.array([[b[1] - b[2] for b in bars], [b[3] - b[1] for b in bars]])
+            colours = ["0.6", "tab:blue", "tab:orange"][: len(bars)]
+            ax.bar(labels, est, yerr=err, capsize=4, color=colours)
+            ax.axhline(chance, color="black", lw=0.8, ls="--", label=f"chance ({chance:.2f})")
+            ax.legend(loc="upper right")
+            ax.set_ylim(0, 1.12)
+            label_axes(ax, x="m/z columns given to the model", y="CV accuracy (95 % CI)")
+            ax.set_title(title)
     return save_figure(fig, out / "whitelist.png", overwrite=True)
 
 

@@ -10,6 +10,7 @@ from omicsnet.errors import OmicsnetError
 from omicsnet.utils.cli import CommandGroups
 
 EXIT_INTERNAL_ERROR = 1
+EXIT_USER_ERROR = 2
 
 
 def add_commands(groups: CommandGroups) -> None:
@@ -75,6 +76,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from omicsnet.config import load_config
     from omicsnet.train.distributed import is_main_process
     from omicsnet.train.experiment import run_experiment
+    from omicsnet.utils.numbers import format_number
 
     config_path = Path(args.config)
     config = load_config(config_path)
@@ -88,7 +90,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         progress=False if args.no_progress else None,
     )
     if is_main_process():
-        metrics = ", ".join(f"{k} {v:.4g}" for k, v in result.test_metrics.items())
+        metrics = ", ".join(f"{k} {format_number(v, 4)}" for k, v in result.test_metrics.items())
         model = config["model"] if isinstance(config["model"], str) else config["model"]["name"]
         print(f"trained {model} for {len(result.history)} epochs (best epoch {result.best_epoch})")
         if metrics:
@@ -98,8 +100,31 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def _launch_torchrun(args: argparse.Namespace) -> int:
-    import subprocess
+    """Check what can be checked here, then run ``omicsnet train`` under torchrun.
 
+    The config, the batch size's divisibility by the number of processes and the output
+    folder are checked once, before any process starts. A failing process's one-line error
+    is shown once (not once per process), and torchrun's own traceback only with
+    ``--debug``.
+    """
+    import subprocess
+    from pathlib import Path
+
+    from omicsnet.config import load_config
+    from omicsnet.errors import ConfigError
+    from omicsnet.train.experiment import output_folder_of
+    from omicsnet.utils.output import check_output_dir
+
+    config = load_config(args.config)
+    trainer = config.get("trainer") or {}
+    batch_size = int(trainer.get("batch_size", 64)) if isinstance(trainer, dict) else 64
+    if batch_size % args.nproc_per_node:
+        raise ConfigError(
+            f"trainer.batch_size {batch_size} is not divisible by --nproc-per-node "
+            f"{args.nproc_per_node}: each process takes batch_size / N samples per step"
+        )
+    out = output_folder_of(config, Path(args.config).parent, args.output)
+    check_output_dir(out, overwrite=args.overwrite, resume=args.resume)
     command = [
         sys.executable,
         "-m",
@@ -122,7 +147,27 @@ def _launch_torchrun(args: argparse.Namespace) -> int:
     ):
         if on:
             command.append(flag)
-    return subprocess.call(command)
+    if args.debug:
+        return subprocess.call(command)
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    errors: list[str] = []
+    in_traceback = False
+    assert process.stderr is not None
+    for line in process.stderr:
+        if line.startswith("omicsnet: "):
+            if line not in errors:
+                errors.append(line)
+            continue
+        # torchrun's own report of a failed process: its traceback and warnings
+        in_traceback = in_traceback or line.startswith("Traceback") or "torch.distributed" in line
+        if not in_traceback and "elastic" not in line:
+            sys.stderr.write(line)
+    status = process.wait()
+    for line in errors:
+        sys.stderr.write(line)
+    if status != 0 and errors:
+        return EXIT_USER_ERROR if any("error:" in e for e in errors) else status
+    return status
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

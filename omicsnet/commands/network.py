@@ -38,6 +38,21 @@ def add_commands(groups: CommandGroups) -> None:
     infer.add_argument("--robustness", type=int, default=0, help="noisy-cost reruns")
     infer.add_argument("--specificity", type=int, default=0, help="random-prize reruns")
     infer.add_argument("--seed", type=int, default=0)
+    infer.add_argument(
+        "--solver",
+        choices=["fast", "exact", "auto"],
+        default="auto",
+        help="PCSF solver: fast (pcst_fast, a 2-approximation, no guarantee), exact "
+        "(branch-and-cut on SCIP: proven optimum or a certified gap at the time limit), "
+        "auto (exact when the reduced problem is small, else fast + improvement + a "
+        "lower bound; default)",
+    )
+    infer.add_argument(
+        "--time-limit",
+        type=float,
+        default=60.0,
+        help="seconds for the exact solver (default 60)",
+    )
     infer.add_argument("--data-dir", help="data directory (default: $OMICSNET_DATA)")
     infer.add_argument("--overwrite", action="store_true", help="replace an existing output")
     infer.set_defaults(func=cmd_network_infer)
@@ -81,6 +96,8 @@ def cmd_network_infer(args: argparse.Namespace) -> int:
         seed=args.seed,
         gene_sets=read_gmt(args.gmt) if args.gmt else None,
         progress=not args.quiet,
+        solver=args.solver,
+        time_limit=args.time_limit,
     )
     result.write(out, overwrite=args.overwrite)
     summary = result.summary()
@@ -92,6 +109,17 @@ def cmd_network_infer(args: argparse.Namespace) -> int:
         f" {summary['hidden_nodes']} hidden) in {summary['trees']} tree(s); "
         f"{summary['enriched_sets_q05']} sets enriched at q <= 0.05"
     )
+    if summary["bound"] is not None:
+        print(
+            f"PCSF ({summary['solver']}): objective {summary['objective']:.6g}, proven lower "
+            f"bound {summary['bound']:.6g}, gap {100 * summary['gap']:.3g}%"
+            + (" (optimal)" if summary["optimal"] else " (optimality not proven)")
+        )
+    else:
+        print(
+            f"PCSF ({summary['solver']}): objective {summary['objective']:.6g}, no bound "
+            "(pcst_fast is a 2-approximation: use --solver exact or auto for a certified gap)"
+        )
     print(
         f"results written to {out} (network.graphml, nodes.csv, edges.csv, enrichment.csv, "
         "matches.csv, unmatched.csv, network.png, summary.json)"

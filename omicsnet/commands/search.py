@@ -94,13 +94,13 @@ def cmd_search_resume(args: argparse.Namespace) -> int:
 def cmd_search_status(args: argparse.Namespace) -> int:
     from omicsnet.search.campaign import load_campaign
     from omicsnet.search.report import format_status, write_report
-    from omicsnet.utils.io import atomic_write_text
+    from omicsnet.utils.io import write_csv
 
     campaign = load_campaign(args.directory)
     print(format_status(campaign, max_rows=args.rows))
     if args.csv:
         table = campaign.table()
-        atomic_write_text(args.csv, table.to_csv(index=False), overwrite=args.overwrite)
+        write_csv(table, args.csv, overwrite=args.overwrite)
         print(f"trial table ({len(table)} rows) written to {args.csv}")
     if args.plots:
         written = write_report(campaign, plots=True)

@@ -213,19 +213,23 @@ class CurveResult:
         """
         from matplotlib.figure import Figure
 
+        from omicsnet.utils.plotting import label_axes, percent_axis, style
+
         modes = [m for m in MODES if m in set(self.curves["mode"])]
-        fig = Figure(figsize=(4.0 * max(1, len(modes)), 3.2))
-        axes = fig.subplots(1, max(1, len(modes)), squeeze=False)[0]
-        for ax, mode in zip(axes, modes, strict=False):
-            part = self.curves[self.curves["mode"] == mode]
-            for order, style in (("saliency", "-"), ("random", "--")):
-                mean = part[part["order"] == order].groupby("fraction")["score"].mean()
-                ax.plot(mean.index, mean.values, style, label=order)
-            ax.set_title(mode)
-            ax.set_xlabel("fraction of cells " + ("removed" if mode == "deletion" else "inserted"))
-            ax.set_ylabel("target-class score")
-            ax.legend(frameon=False, fontsize=8)
-        fig.tight_layout()
+        with style():
+            fig = Figure(figsize=(4.0 * max(1, len(modes)), 3.2), layout="constrained")
+            axes = fig.subplots(1, max(1, len(modes)), squeeze=False)[0]
+            for ax, mode in zip(axes, modes, strict=False):
+                part = self.curves[self.curves["mode"] == mode]
+                for order, dash in (("saliency", "-"), ("random", "--")):
+                    mean = part[part["order"] == order].groupby("fraction")["score"].mean()
+                    label = "most salient first" if order == "saliency" else "random order"
+                    ax.plot(mean.index, mean.values, linestyle=dash, label=label)
+                ax.set_title(mode)
+                verb = "removed" if mode == "deletion" else "inserted"
+                label_axes(ax, x=(f"cells {verb}", "%"), y="target-class score (mean)")
+                percent_axis(ax, "x")
+                ax.legend()
         return fig
 
 
@@ -751,32 +755,42 @@ def plot_background(table: pd.DataFrame) -> Figure:
     """
     from matplotlib.figure import Figure
 
+    from omicsnet.utils.plotting import LINE_COLOURS, label_axes, percent_axis, style
+
     if table.empty:
         raise DataError("the background-category table is empty")
     models = list(dict.fromkeys(table["model"]))
     removed = list(dict.fromkeys(table["removed_class"]))
-    fig = Figure(figsize=(3.2 * len(removed), 2.6 * len(models)))
-    grid = fig.subplots(len(models), len(removed), squeeze=False, sharey=True)
-    for i, model in enumerate(models):
-        for j, cls in enumerate(removed):
-            ax = grid[i][j]
-            part = table[(table["model"] == model) & (table["removed_class"] == cls)]
-            for true_class, curve in part.groupby("true_class", sort=False):
-                curve = curve.sort_values("fraction")
-                ax.plot(
-                    curve["fraction"],
-                    curve["accuracy"],
-                    marker="o",
-                    markersize=3,
-                    linewidth=2.5 if true_class == cls else 1.0,
-                    label=str(true_class),
+    true_classes = list(dict.fromkeys(table["true_class"]))
+    colour = {c: LINE_COLOURS[i % len(LINE_COLOURS)] for i, c in enumerate(true_classes)}
+    dashes = ("-", "--", "-.", ":")
+    dash = {c: dashes[i % len(dashes)] for i, c in enumerate(true_classes)}
+    with style():
+        fig = Figure(figsize=(3.2 * len(removed), 2.6 * len(models) + 0.3), layout="constrained")
+        grid = fig.subplots(len(models), len(removed), squeeze=False, sharey=True, sharex=True)
+        for i, model in enumerate(models):
+            for j, cls in enumerate(removed):
+                ax = grid[i][j]
+                part = table[(table["model"] == model) & (table["removed_class"] == cls)]
+                for true_class, curve in part.groupby("true_class", sort=False):
+                    curve = curve.sort_values("fraction")
+                    ax.plot(
+                        curve["fraction"],
+                        curve["accuracy"],
+                        marker="o",
+                        markersize=3,
+                        color=colour[true_class],
+                        linestyle=dash[true_class],
+                        linewidth=2.5 if true_class == cls else 1.2,
+                        label=str(true_class),
+                    )
+                ax.set_title(f"{model}: {cls} signals removed", fontsize=8)
+                ax.set_ylim(-0.05, 1.05)
+                percent_axis(ax, "x")
+                label_axes(
+                    ax,
+                    x=("top-saliency cells removed", "%") if i == len(models) - 1 else None,
+                    y="accuracy" if j == 0 else None,
                 )
-            ax.set_title(f"{model}: {cls} signals removed", fontsize=8)
-            ax.set_xlabel("fraction removed", fontsize=8)
-            ax.set_ylim(-0.05, 1.05)
-            if j == 0:
-                ax.set_ylabel("accuracy", fontsize=8)
-            ax.tick_params(labelsize=7)
-    grid[0][0].legend(frameon=False, fontsize=7, title="true class", title_fontsize=7)
-    fig.tight_layout()
+        grid[0][0].legend(title="true class", fontsize=7)
     return fig

@@ -360,8 +360,12 @@ def plot_comparison(
     regions: int = 3,
     quantile: float = 0.99,
     image: Any = None,
+    sample: str | None = None,
 ) -> Figure:
     """One sample's maps side by side (e.g. RISE | LayerCAM), top regions outlined.
+
+    One row per class: each map of the row is the evidence for that class. The figure's
+    title names the sample (and, for maps taken from a batch, the predicted class).
 
     Parameters
     ----------
@@ -371,13 +375,16 @@ def plot_comparison(
         As for :func:`~omicsnet.explain.maps.plot_maps`.
     image
         Optionally the input itself (an ``(RT, m/z)`` array) shown as a first column.
+    sample
+        The sample's name (default: the maps' ``params["sample_id"]``).
 
     Examples
     --------
     >>> m = SaliencyMap(np.random.default_rng(0).random((2, 10, 12)), method="rise")
-    >>> fig = plot_comparison([m, m], titles=["RISE", "LayerCAM"], image=np.ones((10, 12)))
-    >>> len(fig.axes) >= 6
-    True
+    >>> fig = plot_comparison([m, m], titles=["RISE", "LayerCAM"], image=np.ones((10, 12)),
+    ...                       sample="healthy_1")
+    >>> fig.get_suptitle(), [ax.get_title() for ax in fig.axes[:3]]
+    ('sample healthy_1', ['input', 'RISE for class class_0', 'LayerCAM for class class_0'])
     """
     maps = list(maps)
     if not maps:
@@ -390,7 +397,9 @@ def plot_comparison(
         )
         maps = [SaliencyMap(picture, first.axes, first.classes, "input"), *maps]
         names = ["input", *names]
-    return plot_maps(maps, titles=names, classes=classes, regions=regions, quantile=quantile)
+    return plot_maps(
+        maps, titles=names, classes=classes, regions=regions, quantile=quantile, sample=sample
+    )
 
 
 __all__ = ["CAM_METHODS", "cam_maps", "compare_maps", "plot_comparison", "resolve_layer"]

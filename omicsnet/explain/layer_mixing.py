@@ -256,7 +256,10 @@ def reference_normalize(
     return out
 
 
-def _pca(values: np.ndarray, n_components: int, standardize: bool = False) -> np.ndarray:
+def _pca_with_variance(
+    values: np.ndarray, n_components: int, standardize: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """PCA coordinates and the share of the total variance each component explains."""
     from sklearn.decomposition import PCA
 
     centred = values.astype(np.float64) - values.mean(axis=0)
@@ -264,10 +267,15 @@ def _pca(values: np.ndarray, n_components: int, standardize: bool = False) -> np
     centred = centred[:, scale > 0]
     if standardize:
         centred = centred / scale[scale > 0]
-    if centred.shape[1] == 0:
-        return np.zeros((values.shape[0], 1))
+    if centred.shape[1] == 0:  # a constant layer: one component explaining nothing
+        return np.zeros((values.shape[0], 1)), np.zeros(1)
     k = max(1, min(n_components, values.shape[0] - 1, centred.shape[1]))
-    return PCA(n_components=k, random_state=0).fit_transform(centred)
+    pca = PCA(n_components=k, random_state=0)
+    return pca.fit_transform(centred), pca.explained_variance_ratio_.astype(np.float64)
+
+
+def _pca(values: np.ndarray, n_components: int, standardize: bool = False) -> np.ndarray:
+    return _pca_with_variance(values, n_components, standardize)[0]
 
 
 @dataclass
@@ -283,6 +291,11 @@ class LayerMixingResult:
         Layer → PCA coordinates ``(n, n_components)``.
     batches, classes
         The labels used, one per sample.
+    sample_ids
+        Sample names (may be empty).
+    explained_variance
+        Layer → share of that layer's total variance explained by each component (the
+        axis titles of :meth:`plot_pca`; ``pca_variance.csv``).
     """
 
     table: pd.DataFrame
@@ -290,6 +303,7 @@ class LayerMixingResult:
     batches: np.ndarray
     classes: np.ndarray
     sample_ids: list[str] = field(default_factory=list)
+    explained_variance: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def layers(self) -> list[str]:
@@ -316,10 +330,12 @@ class LayerMixingResult:
         return wide.reset_index().sort_values("depth").reset_index(drop=True)
 
     def save(self, folder: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
-        """Write ``scores.csv`` (long), ``scores_wide.csv`` and ``pca.csv``; plots if possible.
+        """Write ``scores.csv`` (long), ``scores_wide.csv``, ``pca.csv`` and ``pca_variance.csv``.
 
-        The folder is written as one unit (see :mod:`omicsnet.utils.output`).
+        Plots too when matplotlib is installed. The folder is written as one unit (see
+        :mod:`omicsnet.utils.output`); floats are rounded to 6 significant digits.
         """
+        from omicsnet.utils.io import write_csv
         from omicsnet.utils.output import atomic_directory
 
         frames = []
@@ -329,10 +345,19 @@ class LayerMixingResult:
             frame.insert(1, "sample", self.sample_ids or list(range(len(coords))))
             frame["batch"], frame["class"] = self.batches, self.classes
             frames.append(frame)
+        variance = pd.DataFrame(
+            [
+                {"layer": layer, "component": f"PC{i + 1}", "explained_variance_ratio": ratio}
+                for layer, ratios in self.explained_variance.items()
+                for i, ratio in enumerate(ratios)
+            ],
+            columns=["layer", "component", "explained_variance_ratio"],
+        )
         with atomic_directory(folder, overwrite=overwrite) as tmp:
-            self.table.to_csv(tmp / "scores.csv", index=False)
-            self.wide().to_csv(tmp / "scores_wide.csv", index=False)
-            pd.concat(frames).to_csv(tmp / "pca.csv", index=False)
+            write_csv(self.table, tmp / "scores.csv")
+            write_csv(self.wide(), tmp / "scores_wide.csv")
+            write_csv(pd.concat(frames), tmp / "pca.csv")
+            write_csv(variance, tmp / "pca_variance.csv")
             try:
                 import matplotlib  # noqa: F401
             except ImportError:
@@ -351,60 +376,112 @@ class LayerMixingResult:
 
         Returns a matplotlib ``Figure`` (not registered with pyplot); write it with
         :func:`omicsnet.utils.plotting.save_figure`.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from torch import nn
+        >>> m = nn.Sequential(nn.Flatten(), nn.Linear(4, 3), nn.Linear(3, 2))
+        >>> r = layer_mixing(m, torch.randn(8, 4), batches=[0, 1] * 4, classes=[0] * 4 + [1] * 4,
+        ...                  k=3, perplexity=2, progress=False)
+        >>> r.plot_scores().axes[0].get_ylabel()
+        'NMI, k-means clusters vs labels'
         """
         from matplotlib.figure import Figure
 
+        from omicsnet.utils.plotting import style
+
         wide = self.wide()
-        fig = Figure(figsize=(3.4 * len(metrics), 3.2), dpi=110)
-        axes = np.atleast_1d(fig.subplots(1, len(metrics)))
-        for ax, metric in zip(axes, metrics, strict=True):
-            for label, colour in (("batch", "tab:red"), ("class", "tab:blue")):
-                column = f"{metric}:{label}"
-                if column in wide:
-                    ax.plot(wide["depth"], wide[column], "o-", color=colour, label=label)
-            ax.set_xticks(wide["depth"], wide["layer"].map(_short), rotation=60, ha="right")
-            direction = "higher" if MIXING_METRICS.get(metric, True) else "lower"
-            ax.set_title(f"{metric}\n({direction} = more associated)", fontsize=9)
-            ax.grid(alpha=0.3)
-        axes[0].legend(frameon=False)
-        fig.tight_layout()
+        with style():
+            fig = Figure(figsize=(3.4 * len(metrics), 3.3), dpi=110, layout="constrained")
+            axes = np.atleast_1d(fig.subplots(1, len(metrics)))
+            for ax, metric in zip(axes, metrics, strict=True):
+                for label, colour, dash in (("batch", "tab:red", "-"), ("class", "tab:blue", "--")):
+                    column = f"{metric}:{label}"
+                    if column in wide:
+                        ax.plot(wide["depth"], wide[column], marker="o", linestyle=dash,
+                                color=colour, label=label)  # fmt: skip
+                ax.set_xticks(wide["depth"], wide["layer"].map(_short), rotation=60, ha="right")
+                direction = "higher" if MIXING_METRICS.get(metric, True) else "lower"
+                ax.set_ylabel(METRIC_LABELS.get(metric, metric))
+                ax.set_title(f"{direction} = more associated", fontsize=8)
+                ax.grid(alpha=0.3)
+            axes[0].legend(title="association with")
+            fig.supxlabel("layer (input to output)", fontsize=9)
         return fig
 
     def plot_pca(self, max_layers: int = 8) -> Any:
-        """PCA scatter per layer: colour = class, marker = batch; returns the figure."""
+        """PCA scatter per layer: colour = class, marker = batch; returns the figure.
+
+        Each panel's axes say which components they show and how much of that layer's
+        variance each explains (``PC1 (34 % variance)``).
+
+        Examples
+        --------
+        >>> import torch
+        >>> from torch import nn
+        >>> m = nn.Sequential(nn.Flatten(), nn.Linear(4, 3), nn.Linear(3, 2))
+        >>> r = layer_mixing(m, torch.randn(8, 4), batches=[0, 1] * 4, classes=[0] * 4 + [1] * 4,
+        ...                  k=3, perplexity=2, progress=False)
+        >>> r.plot_pca().axes[0].get_xlabel()  # doctest: +ELLIPSIS
+        'PC1 (... % variance)'
+        """
         from matplotlib import colormaps
         from matplotlib.figure import Figure
+
+        from omicsnet.utils.plotting import label_pca_axes, style
 
         layers = self.layers
         if len(layers) > max_layers:  # keep the first, the last and evenly spaced between
             keep = np.unique(np.linspace(0, len(layers) - 1, max_layers).round().astype(int))
             layers = [layers[i] for i in keep]
-        fig = Figure(figsize=(2.8 * len(layers), 2.9), dpi=110)
-        axes = np.atleast_1d(fig.subplots(1, len(layers)))
         class_names = list(dict.fromkeys(self.classes.tolist()))
         batch_names = list(dict.fromkeys(self.batches.tolist()))
         markers = "os^Dv<>PX*"
         colours = colormaps["tab10"]
-        for ax, layer in zip(axes, layers, strict=True):
-            coords = self.embeddings[layer]
-            y = coords[:, 1] if coords.shape[1] > 1 else np.zeros(len(coords))
-            for ci, cls in enumerate(class_names):
-                for bi, batch in enumerate(batch_names):
-                    sel = (self.classes == cls) & (self.batches == batch)
-                    ax.scatter(
-                        coords[sel, 0],
-                        y[sel],
-                        s=18,
-                        color=colours(ci % 10),
-                        marker=markers[bi % len(markers)],
-                        label=f"{cls} / {batch}",
-                    )
-            ax.set_title(_short(layer), fontsize=9)
-            ax.set_xticks([])
-            ax.set_yticks([])
-        axes[-1].legend(fontsize=6, frameon=False, title="class / batch", title_fontsize=6)
-        fig.tight_layout()
+        columns = min(4, len(layers))
+        rows = -(-len(layers) // columns)
+        with style():
+            fig = Figure(figsize=(2.9 * columns + 1.3, 2.7 * rows), dpi=110, layout="constrained")
+            axes = np.atleast_1d(fig.subplots(rows, columns, squeeze=False)).ravel()
+            for ax, layer in zip(axes, layers, strict=False):
+                coords = self.embeddings[layer]
+                y = coords[:, 1] if coords.shape[1] > 1 else np.zeros(len(coords))
+                for ci, cls in enumerate(class_names):
+                    for bi, batch in enumerate(batch_names):
+                        sel = (self.classes == cls) & (self.batches == batch)
+                        ax.scatter(
+                            coords[sel, 0],
+                            y[sel],
+                            s=18,
+                            color=colours(ci % 10),
+                            marker=markers[bi % len(markers)],
+                            label=f"{cls} / {batch}",
+                        )
+                ax.set_title(_short(layer))
+                label_pca_axes(ax, self.explained_variance.get(layer))
+                ax.xaxis.label.set_size(7.5)
+                ax.yaxis.label.set_size(7.5)
+                ax.set_xticks([])  # principal-component scores have no unit worth reading
+                ax.set_yticks([])
+            for ax in axes[len(layers) :]:
+                ax.set_axis_off()
+            handles, labels = axes[0].get_legend_handles_labels()
+            fig.legend(handles, labels, loc="outside right upper", title="class / batch")
         return fig
+
+
+#: Axis titles of the association metrics.
+METRIC_LABELS = {
+    "nmi_kmeans": "NMI, k-means clusters vs labels",
+    "ari_kmeans": "ARI, k-means clusters vs labels",
+    "nmi_knn": "NMI, kNN-graph clusters vs labels",
+    "ari_knn": "ARI, kNN-graph clusters vs labels",
+    "silhouette": "silhouette width by label",
+    "kbet_acceptance": "kBET acceptance rate",
+    "lisi": "LISI (1 = unmixed)",
+    "lisi_scaled": "LISI, scaled (0 = unmixed)",
+}
 
 
 def _short(layer: str) -> str:
@@ -509,10 +586,12 @@ def layer_mixing(
     perplexity_eff = max(1.0, min(perplexity, (n - 1) / 3))
     rows = []
     embeddings: dict[str, np.ndarray] = {}
+    variance: dict[str, np.ndarray] = {}
     depth = 0.0
     for layer, values in outputs.items():
-        coords = _pca(values, n_components, standardize)
+        coords, ratios = _pca_with_variance(values, n_components, standardize)
         embeddings[layer] = coords
+        variance[layer] = ratios
         # the normalised input sits between the input (0) and the first layer (1)
         layer_depth = 0.5 if layer.endswith("(reference-normalised)") else depth
         for label_name, label in (("batch", batches), ("class", classes)):
@@ -537,4 +616,5 @@ def layer_mixing(
         np.asarray(batches).astype(str),
         np.asarray(classes).astype(str),
         [str(s) for s in sample_ids] if sample_ids is not None else [],
+        variance,
     )

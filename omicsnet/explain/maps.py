@@ -438,7 +438,11 @@ class SaliencyBatch:
             if sample not in ids:
                 raise DataError(f"no sample {sample!r} in this batch")
             sample = ids.index(sample)
-        params = {**self.params, "sample_id": (self.sample_ids or [])[sample]}
+        params = {
+            **self.params,
+            "sample_id": (self.sample_ids or [])[sample],
+            "probabilities": [float(v) for v in self.probabilities[sample]],
+        }
         return SaliencyMap(self.values[sample], self.axes, self.classes, self.method, params)
 
     def class_profiles(
@@ -848,12 +852,18 @@ def plot_maps(
     normalize: bool = True,
     cmap: str = "inferno",
     panel_size: tuple[float, float] = (3.6, 2.8),
+    sample: str | None = None,
+    colorbar_labels: Sequence[str] | None = None,
 ) -> Figure:
     """Heat maps with RT/m/z axes: one row per class, one column per map.
 
     Give two maps (e.g. RISE and Grad-CAM of the same sample) to compare them side by
     side. RT runs up the vertical axis and m/z along the horizontal one, in the maps'
-    own coordinates (minutes and m/z when known).
+    own coordinates (minutes and m/z when known). A figure of one sample's maps says
+    which sample in its title (with the predicted class and its probability when the
+    maps came from a :class:`SaliencyBatch`); each panel says which class its map is
+    evidence for; class profiles say how many samples each averages. Every colour bar
+    says what it shows; with ``normalize`` all panels of a column share one.
 
     Parameters
     ----------
@@ -873,6 +883,11 @@ def plot_maps(
         Matplotlib colour map.
     panel_size
         Width and height of one panel in inches.
+    sample
+        The sample shown, for the title (default: the maps' ``params["sample_id"]``).
+    colorbar_labels
+        One colour-bar label per map (default: ``"saliency (scaled to 0-1)"``, or
+        ``"intensity ..."`` for a map whose method is ``"input"``).
 
     Returns
     -------
@@ -883,13 +898,16 @@ def plot_maps(
     Examples
     --------
     >>> import numpy as np
-    >>> smap = SaliencyMap(np.random.default_rng(0).random((2, 16, 24)), method="rise")
+    >>> smap = SaliencyMap(np.random.default_rng(0).random((2, 16, 24)), method="rise",
+    ...                    params={"sample_id": "run_7"})
     >>> fig = plot_maps([smap, smap.normalized()], titles=["RISE", "copy"], regions=2)
-    >>> len(fig.axes) >= 4
-    True
+    >>> fig.get_suptitle(), fig.axes[0].get_title()
+    ('sample run_7', 'RISE for class class_0')
     """
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
+
+    from omicsnet.utils.plotting import colorbar, sample_title, style
 
     maps = [maps] if isinstance(maps, SaliencyMap) else [_as_map(m) for m in maps]
     if not maps:
@@ -902,44 +920,101 @@ def plot_maps(
     )
     if titles is not None and len(titles) != len(maps):
         raise ConfigError(f"{len(titles)} titles given for {len(maps)} maps")
-    fig = Figure(figsize=(panel_size[0] * len(maps), panel_size[1] * len(names)))
-    grid = fig.subplots(len(names), len(maps), squeeze=False)
-    for j, smap in enumerate(maps):
-        shown = smap.normalized() if normalize else smap
-        table = top_regions(smap, regions, quantile=quantile, classes=names) if regions else None
-        for i, name in enumerate(names):
-            ax = grid[i][j]
-            image = ax.imshow(
-                shown[name],
-                origin="lower",
-                aspect="auto",
-                cmap=cmap,
-                extent=(*_extent(smap.axes.mz), *_extent(smap.axes.rt)),
-                interpolation="nearest",
+    if colorbar_labels is not None and len(colorbar_labels) != len(maps):
+        raise ConfigError(f"{len(colorbar_labels)} colour-bar labels given for {len(maps)} maps")
+    if sample is None:
+        ids = {m.params.get("sample_id") for m in maps if m.method != "input"} - {None}
+        sample = str(ids.pop()) if len(ids) == 1 else None
+    with style():
+        fig = Figure(
+            figsize=(panel_size[0] * len(maps) + 0.6, panel_size[1] * len(names) + 0.4),
+            layout="constrained",
+        )
+        grid = fig.subplots(len(names), len(maps), squeeze=False)
+        for j, smap in enumerate(maps):
+            shown = smap.normalized() if normalize else smap
+            table = (
+                top_regions(smap, regions, quantile=quantile, classes=names) if regions else None
             )
-            fig.colorbar(image, ax=ax, fraction=0.046, pad=0.02)
-            title = titles[j] if titles is not None else smap.method
-            ax.set_title(f"{title}: {name}", fontsize=9)
-            ax.set_xlabel(smap.axes.mz_label, fontsize=8)
-            ax.set_ylabel(smap.axes.rt_label, fontsize=8)
-            ax.tick_params(labelsize=7)
-            if table is None:
-                continue
-            mz_step, rt_step = _step(smap.axes.mz), _step(smap.axes.rt)
-            for row in table[table["class"] == name].itertuples():
-                ax.add_patch(
-                    Rectangle(
-                        (row.mz_start - mz_step / 2, row.rt_start - rt_step / 2),
-                        row.mz_end - row.mz_start + mz_step,
-                        row.rt_end - row.rt_start + rt_step,
-                        fill=False,
-                        edgecolor="cyan",
-                        linewidth=1.0,
-                    )
+            column = titles[j] if titles is not None else smap.method
+            column = METHOD_NAMES.get(column, column)  # "layercam" -> "LayerCAM"
+            bar_label = (
+                colorbar_labels[j]
+                if colorbar_labels is not None
+                else _colorbar_label(smap, normalize)
+            )
+            image = None
+            for i, name in enumerate(names):
+                ax = grid[i][j]
+                image = ax.imshow(
+                    shown[name],
+                    origin="lower",
+                    aspect="auto",
+                    cmap=cmap,
+                    extent=(*_extent(smap.axes.mz), *_extent(smap.axes.rt)),
+                    interpolation="nearest",
+                    vmin=0.0 if normalize else None,
+                    vmax=1.0 if normalize else None,
                 )
-                ax.annotate(str(row.rank), (row.peak_mz, row.peak_rt), color="cyan", fontsize=7)
-    fig.tight_layout()
+                if not normalize:
+                    colorbar(image, ax, bar_label, fraction=0.046, pad=0.02)
+                ax.set_title(_panel_title(smap, column, name))
+                ax.set_xlabel(smap.axes.mz_label)
+                ax.set_ylabel(smap.axes.rt_label)
+                if table is None:
+                    continue
+                mz_step, rt_step = _step(smap.axes.mz), _step(smap.axes.rt)
+                for row in table[table["class"] == name].itertuples():
+                    ax.add_patch(
+                        Rectangle(
+                            (row.mz_start - mz_step / 2, row.rt_start - rt_step / 2),
+                            row.mz_end - row.mz_start + mz_step,
+                            row.rt_end - row.rt_start + rt_step,
+                            fill=False,
+                            edgecolor="cyan",
+                            linewidth=1.0,
+                        )
+                    )
+                    ax.annotate(str(row.rank), (row.peak_mz, row.peak_rt), color="cyan", fontsize=7)
+            if normalize and image is not None:  # every panel on 0-1: one bar per column
+                colorbar(image, [grid[i][j] for i in range(len(names))], bar_label,
+                         fraction=0.05, shrink=min(1.0, 0.5 + 0.2 * len(names)),
+                         aspect=12 * len(names))  # fmt: skip
+        if sample is not None:
+            sample_title(fig, sample, _prediction_note(maps))
     return fig
+
+
+def _colorbar_label(smap: SaliencyMap, normalize: bool) -> str:
+    what = "intensity" if smap.method == "input" else "saliency"
+    return f"{what} (scaled to 0-1)" if normalize else what
+
+
+def _panel_title(smap: SaliencyMap, column: str, name: str) -> str:
+    """``"RISE for class benign"``; a class profile also says how many samples it averages."""
+    if smap.method == "input":
+        return column
+    counts = smap.params.get("n_samples")
+    if isinstance(counts, dict) and name in counts:  # a class profile: a mean over samples
+        if "profile" not in column:
+            column = f"{column} class profile"
+        return f"{column}: {name} (mean of {counts[name]} samples)"
+    return f"{column} for class {name}"
+
+
+#: How the methods are named in figure titles.
+METHOD_NAMES = {"rise": "RISE", "gradcam": "Grad-CAM", "layercam": "LayerCAM", "input": "input"}
+
+
+def _prediction_note(maps: Sequence[SaliencyMap]) -> str | None:
+    """``"predicted benign (p = 0.91)"`` from a map of a batch, when the probabilities are known."""
+    for smap in maps:
+        probabilities = smap.params.get("probabilities")
+        classes = list(smap.classes or [])
+        if isinstance(probabilities, list) and len(probabilities) == len(classes) and classes:
+            best = int(np.argmax(probabilities))
+            return f"predicted {classes[best]} (p = {probabilities[best]:.2f})"
+    return None
 
 
 def _step(axis: np.ndarray) -> float:
@@ -949,5 +1024,3 @@ def _step(axis: np.ndarray) -> float:
 def _extent(axis: np.ndarray) -> tuple[float, float]:
     half = _step(axis) / 2
     return (float(axis[0]) - half, float(axis[-1]) + half)
-
-

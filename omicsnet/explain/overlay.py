@@ -162,10 +162,10 @@ def plot_overlay(
 ) -> Any:
     """The map of each class with the features on top (from :func:`overlay_features`).
 
-    Features inside a top region are drawn as filled cyan circles and the ``label_top``
-    best-scoring of them are labelled with their name (or ID); the others are small white
-    dots. Returns a matplotlib ``Figure`` (write it with
-    :func:`omicsnet.utils.plotting.save_figure`).
+    Features inside a top region are drawn as filled cyan circles and up to ``label_top``
+    of them, best-scoring first, are labelled with their name (or ID) where a label fits
+    without covering another label or feature; the others are small white dots. Returns
+    a matplotlib ``Figure`` (write it with :func:`omicsnet.utils.plotting.save_figure`).
 
     Examples
     --------
@@ -177,8 +177,10 @@ def plot_overlay(
     True
     """
     from matplotlib.figure import Figure
+    from matplotlib.patheffects import withStroke
 
     from omicsnet.explain.maps import plot_maps
+    from omicsnet.utils.plotting import place_labels, style
 
     names = (
         list(dict.fromkeys(hits["class"]))
@@ -190,23 +192,24 @@ def plot_overlay(
     )
     fig: Figure = plot_maps(smap, classes=names, regions=top, quantile=quantile, cmap=cmap)
     image_axes = [ax for ax in fig.axes if ax.get_images()]
-    for ax, name in zip(image_axes, names, strict=True):
-        shown = hits[(hits["class"] == name) & hits["in_map"]]
-        hot = shown[shown["in_top_region"]]
-        cold = shown[~shown["in_top_region"]]
-        ax.scatter(cold["mz"], cold["rt"], s=6, color="white", alpha=0.6, linewidths=0)
-        ax.scatter(hot["mz"], hot["rt"], s=22, color="cyan", edgecolors="black", linewidths=0.5)
-        middle = float(np.mean(ax.get_xlim()))
-        for row in hot.sort_values("score", ascending=False).head(label_top).itertuples():
-            label = getattr(row, "name", "") or row.id
-            right_half = row.mz > middle  # label towards the centre: never cut at the edge
-            ax.annotate(
-                str(label),
-                (row.mz, row.rt),
+    with style():
+        for ax, name in zip(image_axes, names, strict=True):
+            shown = hits[(hits["class"] == name) & hits["in_map"]]
+            hot = shown[shown["in_top_region"]].sort_values("score", ascending=False)
+            cold = shown[~shown["in_top_region"]]
+            ax.scatter(cold["mz"], cold["rt"], s=6, color="white", alpha=0.6, linewidths=0)
+            ax.scatter(hot["mz"], hot["rt"], s=22, color="cyan", edgecolors="black",
+                       linewidths=0.5)  # fmt: skip
+            labels = [str(getattr(row, "name", "") or row.id) for row in hot.itertuples()]
+            place_labels(
+                ax,
+                [*hot["mz"], *cold["mz"]],
+                [*hot["rt"], *cold["rt"]],
+                labels + [""] * len(cold),  # unlabelled dots are kept clear too
+                budget=label_top,
+                marker_size=[5.0] * len(hot) + [2.5] * len(cold),
                 fontsize=6,
-                color="white",
-                xytext=(-3 if right_half else 3, 3),
-                textcoords="offset points",
-                ha="right" if right_half else "left",
+                colors=["white"] * (len(hot) + len(cold)),
+                path_effects=[withStroke(linewidth=1.5, foreground="black")],
             )
     return fig

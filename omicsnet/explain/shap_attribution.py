@@ -748,8 +748,7 @@ def plot_shap_vs_spearman(
     matplotlib.figure.Figure
         Save it with :func:`omicsnet.explain.save_figure`.
     """
-    from matplotlib.figure import Figure
-    from scipy.stats import gaussian_kde
+    from omicsnet.utils.plotting import style
 
     needed = {"spearman", "mean_abs_shap", "category"}
     if not needed <= set(table.columns):
@@ -757,9 +756,21 @@ def plot_shap_vs_spearman(
     data = table[np.isfinite(table["spearman"]) & (table["mean_abs_shap"] > 0)]
     if len(data) < 3:
         raise DataError("fewer than 3 transcripts with a Spearman value and |SHAP| > 0 to plot")
+    with style():
+        return _draw_shap_vs_spearman(data, threshold, max_points, seed)
+
+
+def _draw_shap_vs_spearman(
+    data: pd.DataFrame, threshold: float | None, max_points: int, seed: int
+) -> Figure:
+    from matplotlib.figure import Figure
+    from scipy.stats import gaussian_kde
+
+    from omicsnet.utils.plotting import colorbar
+
     log_shap = np.log10(data["mean_abs_shap"].to_numpy(dtype=float))
     rho = data["spearman"].to_numpy(dtype=float)
-    fig = Figure(figsize=(10, 4.2))
+    fig = Figure(figsize=(10, 4.2), layout="constrained")
     ax_2d, ax_1d = fig.subplots(1, 2)
 
     rng = np.random.default_rng(seed)
@@ -772,7 +783,8 @@ def plot_shap_vs_spearman(
             log_shap.min() : log_shap.max() : 100j,
         ]
         density = kde(np.vstack([gx.ravel(), gy.ravel()])).reshape(gx.shape)
-        ax_2d.contourf(gx, gy, density, levels=12, cmap="Greys")
+        filled = ax_2d.contourf(gx, gy, density, levels=12, cmap="Greys")
+        colorbar(filled, ax_2d, "density of transcripts (KDE)", pad=0.01)
     else:
         ax_2d.scatter(rho, log_shap, s=4, color="grey")
     categories = data["category"].astype(str).to_numpy()
@@ -791,7 +803,7 @@ def plot_shap_vs_spearman(
         for value in (-threshold, threshold):
             ax_2d.axvline(value, color="black", linestyle="--", linewidth=0.8)
     ax_2d.set_xlabel("Spearman r (transcript vs protein, training samples)")
-    ax_2d.set_ylabel("log10 mean |SHAP|")
+    ax_2d.set_ylabel(SHAP_AXIS)
     ax_2d.set_title("|SHAP| vs Spearman (density)")
     if (categories == "direct").any():
         ax_2d.legend(loc="upper left", fontsize=8)
@@ -808,12 +820,15 @@ def plot_shap_vs_spearman(
             for v in values:
                 ax_1d.axvline(v, color=CATEGORY_COLOURS[name], label=label)
                 label = None
-    ax_1d.set_xlabel("log10 mean |SHAP|")
-    ax_1d.set_ylabel("density")
+    ax_1d.set_xlabel(SHAP_AXIS)
+    ax_1d.set_ylabel("density (per log10 unit)")
     ax_1d.set_title("|SHAP| by transcript group")
     ax_1d.legend(fontsize=8)
-    fig.tight_layout()
     return fig
+
+
+#: Axis title of mean |SHAP|: SHAP values are in the units of the model's output.
+SHAP_AXIS = "mean |SHAP| (log10, model-output units)"
 
 
 def memory_estimate(

@@ -52,7 +52,7 @@ import logging
 import math
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -486,11 +486,13 @@ def essentiality_screen(
         else:
             import multiprocessing
 
+            from omicsnet.utils.workers import WorkerPool  # workers stop with this process
+
             # fork shares the imported cobra (seconds saved per worker); workers touch no
             # torch/BLAS state, so forking beside their threads is safe
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-            with ProcessPoolExecutor(
+            with WorkerPool(
                 max_workers=min(int(workers), len(phenotypes)) or 1,
                 mp_context=context,
                 initializer=_init_worker,

@@ -17,6 +17,21 @@ Supported tables (tab- or comma-separated, optionally gzipped):
 * Any table with two id columns and a ``cost`` column, or a ``confidence`` column in
   [0, 1] (cost = 1 − confidence), named with the ``*_col`` arguments.
 
+Files without a header, as the tools our users come from write them (``fmt="auto"``
+tells them apart from the first lines; or name ``fmt``):
+
+* **OmicsIntegrator 1** interactomes (``fmt="oi1"``): ``protein1 protein2 confidence``
+  (an optional fourth column, OI1's edge direction, is ignored: edges are undirected).
+  The rule: **cost = 1 − confidence**, as for BioPlex; a confidence above 1 is clipped
+  to 1 (cost 0) with a warning that names the first such line; a negative one is an
+  error.
+* **SIF** (``fmt="sif"``, or any ``.sif`` file): ``source relation target [target …]``
+  per line (a line with one node is an isolated node and is skipped). SIF has no
+  weights: every edge costs ``default_cost``.
+* **Two-column edge lists** (``fmt="edgelist"``): ``source target`` per line (a first
+  line ``source target`` / ``protein1 protein2`` is taken as a header); every edge costs
+  ``default_cost``.
+
 Examples
 --------
 >>> import tempfile, pathlib
@@ -42,6 +57,187 @@ logger = logging.getLogger(__name__)
 
 BIOPLEX_FILE = "BioPlex_293T_Network_10K_Dec_2019.tsv.gz"
 EDGE_TABLE_COLUMNS = ["source", "target", "cost", "kind"]
+INTERACTOME_FORMATS = ("auto", "table", "oi1", "sif", "edgelist")
+_HEADER_WORDS = {
+    "source", "target", "protein1", "protein2", "node1", "node2", "from", "to",
+    "interactor1", "interactor2", "gene1", "gene2", "symbola", "symbolb", "a", "b",
+}  # fmt: skip
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return bool(np.isfinite(float(text)))
+    except ValueError:
+        return False
+
+
+def _open_text(path: Path):
+    import gzip
+
+    if path.name.endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8", errors="strict")
+    return open(path, encoding="utf-8", errors="strict")
+
+
+def _first_lines(path: Path, count: int = 2) -> list[str]:
+    """The first ``count`` non-empty, non-comment lines (bounded read)."""
+    lines: list[str] = []
+    try:
+        with _open_text(path) as handle:
+            for i, line in enumerate(handle):
+                if i > 1000 or len(lines) >= count:
+                    break
+                text = line.rstrip("\r\n")
+                if text.strip() and not text.startswith("#"):
+                    lines.append(text)
+    except (OSError, UnicodeDecodeError, EOFError) as err:
+        raise DataError(f"cannot read interactome {path}: {err}") from err
+    return lines
+
+
+def _split(line: str, sep: str | None) -> list[str]:
+    if sep is not None:
+        return [f.strip() for f in line.split(sep)]
+    return [f.strip() for f in (line.split("\t") if "\t" in line else line.split())]
+
+
+def _sniff(path: Path, sep: str | None) -> str:
+    """Which format a file without named columns is in (see the module notes)."""
+    if path.name.removesuffix(".gz").lower().endswith(".sif"):
+        return "sif"
+    lines = _first_lines(path)
+    if not lines:
+        raise DataError(f"interactome {path} is empty")
+    first = _split(lines[0], sep if sep is not None else ("," if _is_csv(path) else None))
+    if len(first) == 2:
+        return "edgelist"
+    known = {"protein1", "protein2", "cost", "SymbolA", "SymbolB", "pInt", "source", "target"}
+    if len(set(first) & known) >= 2:
+        return "table"
+    if len(first) in (3, 4) and _is_number(first[2]):
+        return "oi1"
+    rest = [_split(line, sep) for line in lines[1:]] or [first]
+    if len(first) >= 3 and all(len(f) >= 3 and not _is_number(f[2]) for f in [first, *rest]):
+        return "sif"
+    return "table"
+
+
+def _is_csv(path: Path) -> bool:
+    return path.name.removesuffix(".gz").endswith(".csv")
+
+
+def _read_headerless(path: Path, sep: str | None, fmt: str, default_cost: float) -> pd.DataFrame:
+    """OI1 (``a b confidence [direction]``) or two-column edge lists, as source/target/cost."""
+    if sep is None:
+        sep = "," if _is_csv(path) else "\t"
+    lines = _first_lines(path, 1)
+    if sep == "\t" and lines and "\t" not in lines[0]:
+        sep = r"\s+"  # whitespace-separated
+    try:
+        table = pd.read_csv(
+            path, sep=sep, header=None, dtype=str, keep_default_na=False, na_values=[""],
+            comment="#", engine="python" if sep == r"\s+" else "c",
+            names=list(range(8)), index_col=False,
+        )  # fmt: skip
+    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as err:
+        raise DataError(f"cannot read interactome {path}: {err}") from err
+    # ragged rows are padded with missing values: drop all-missing trailing columns
+    while table.shape[1] and table[table.columns[-1]].isna().all():
+        table = table.drop(columns=table.columns[-1])
+    width = 3 if fmt == "oi1" else 2
+    if table.shape[1] < width or (fmt == "oi1" and table.shape[1] > 4):
+        raise DataError(
+            f"{path}: expected {'3 (or 4)' if fmt == 'oi1' else '2'} columns for "
+            f"{'an OmicsIntegrator 1 interactome' if fmt == 'oi1' else 'an edge list'}, "
+            f"found {table.shape[1]}"
+        )
+    if fmt == "edgelist" and table.shape[1] > 2:
+        raise DataError(f"{path}: an edge list has 2 columns, found {table.shape[1]}")
+    if fmt == "oi1" and table.shape[1] == 4:
+        logger.info("%s: fourth column (OI1 edge direction) ignored; edges are undirected", path)
+    first_line = 1
+    if (
+        fmt == "edgelist"
+        and len(table)
+        and {str(table.iat[0, 0]).lower(), str(table.iat[0, 1]).lower()} <= _HEADER_WORDS
+    ):
+        table = table.iloc[1:].reset_index(drop=True)
+        first_line = 2
+    for column in range(width):
+        missing = table[column].isna() | (table[column].astype(str).str.strip() == "")
+        if missing.any():
+            row = int(np.flatnonzero(missing.to_numpy())[0])
+            raise DataError(
+                f"{path}, line {row + first_line}: missing value in column {column + 1}"
+            )
+    if fmt == "edgelist":
+        cost = np.full(len(table), float(default_cost))
+    else:
+        conf = pd.to_numeric(table[2], errors="coerce").to_numpy(dtype=float)
+        bad = ~np.isfinite(conf)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise DataError(
+                f"{path}, line {row + 1}: confidence {table.iat[row, 2]!r} is not a number"
+            )
+        if (conf < 0).any():
+            row = int(np.flatnonzero(conf < 0)[0])
+            raise DataError(f"{path}, line {row + 1}: confidences must be ≥ 0, got {conf[row]}")
+        above = conf > 1
+        if above.any():
+            row = int(np.flatnonzero(above)[0])
+            logger.warning(
+                "%s: %d confidence(s) above 1 clipped to 1 (cost 0); first at line %d "
+                "(%s - %s: %s)",
+                path,
+                int(above.sum()),
+                row + 1,
+                table.iat[row, 0],
+                table.iat[row, 1],
+                table.iat[row, 2],
+            )
+            conf = np.minimum(conf, 1.0)
+        cost = 1.0 - conf
+    return pd.DataFrame(
+        {"source": table[0].str.strip(), "target": table[1].str.strip(), "cost": cost}
+    )
+
+
+def _read_sif(path: Path, sep: str | None, default_cost: float) -> pd.DataFrame:
+    """SIF: ``source relation target [target ...]`` per line."""
+    sources: list[str] = []
+    targets: list[str] = []
+    relations: list[str] = []
+    isolated = 0
+    try:
+        with _open_text(path) as handle:
+            for number, line in enumerate(handle, start=1):
+                text = line.rstrip("\r\n")
+                if not text.strip() or text.startswith("#"):
+                    continue
+                fields = [f for f in _split(text, sep) if f]
+                if len(fields) == 1:
+                    isolated += 1
+                    continue
+                if len(fields) == 2:
+                    raise DataError(
+                        f"{path}, line {number}: a SIF line is 'source relation target "
+                        f"[target ...]'; this one has 2 fields"
+                    )
+                for target in fields[2:]:
+                    sources.append(fields[0])
+                    relations.append(fields[1])
+                    targets.append(target)
+    except (OSError, UnicodeDecodeError, EOFError) as err:
+        raise DataError(f"cannot read interactome {path}: {err}") from err
+    if isolated:
+        logger.info("%s: %d isolated node line(s) skipped", path, isolated)
+    if relations:
+        kinds = sorted(set(relations))
+        logger.info("%s: relation types %s (all edges undirected)", path, kinds[:10])
+    return pd.DataFrame(
+        {"source": sources, "target": targets, "cost": np.full(len(sources), default_cost)}
+    )
 
 
 def _detect(columns: list[str]) -> tuple[str, str, str | None, str | None]:
@@ -70,6 +266,8 @@ def read_interactome(
     confidence_col: str | None = None,
     cost_scale: float = 1.0,
     sep: str | None = None,
+    fmt: str = "auto",
+    default_cost: float = 1.0,
 ) -> pd.DataFrame:
     """Read a protein–protein interaction table as an edge table with costs.
 
@@ -89,6 +287,11 @@ def read_interactome(
         Multiply every cost by this factor (> 0).
     sep
         Field separator.
+    fmt
+        ``"auto"`` (default: a table with named columns, or told from the first lines:
+        see the module notes), ``"table"``, ``"oi1"``, ``"sif"`` or ``"edgelist"``.
+    default_cost
+        Cost of every edge of a SIF file or edge list (they carry no weights).
 
     Returns
     -------
@@ -117,6 +320,35 @@ def read_interactome(
     path = Path(path)
     if not path.is_file():
         raise DataNotFoundError(f"interactome table {path} does not exist")
+    if not isinstance(fmt, str) or fmt not in INTERACTOME_FORMATS:
+        raise ConfigError(f"fmt must be one of {list(INTERACTOME_FORMATS)}, got {fmt!r}")
+    named = any(c is not None for c in (source_col, target_col, cost_col, confidence_col))
+    if fmt == "auto":
+        fmt = "table" if named else _sniff(path, sep)
+    if fmt != "table":
+        default_cost = float(default_cost)
+        if not np.isfinite(default_cost) or default_cost < 0:
+            raise ConfigError(f"default_cost must be a number >= 0, got {default_cost}")
+        cost_scale = float(cost_scale)
+        if not np.isfinite(cost_scale) or cost_scale <= 0:
+            raise ConfigError(f"cost_scale must be a positive number, got {cost_scale}")
+        if fmt == "sif":
+            raw = _read_sif(path, sep, default_cost)
+        else:
+            raw = _read_headerless(path, sep, fmt, default_cost)
+        if raw.empty:
+            raise DataError(f"interactome {path} has no edges")
+        raw["cost"] = raw["cost"] * cost_scale
+        raw["kind"] = "protein-protein"
+        merged = merge_edge_tables(raw)
+        logger.info(
+            "read %d interactions from %s (%s): %d edges after dropping self-loops and duplicates",
+            len(raw),
+            path,
+            fmt,
+            len(merged),
+        )
+        return merged
     if sep is None:
         sep = "," if path.name.removesuffix(".gz").endswith(".csv") else "\t"
     try:

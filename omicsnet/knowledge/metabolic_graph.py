@@ -75,6 +75,7 @@ import pandas as pd
 
 from omicsnet.errors import ConfigError, DataError, DataNotFoundError
 from omicsnet.knowledge.masses import monoisotopic_mass
+from omicsnet.knowledge.pyg import pyg_hetero_data
 
 if TYPE_CHECKING:  # pragma: no cover
     import cobra
@@ -807,8 +808,8 @@ class MetaboliteProteinGraph:
         ['HK1']
         """
         import torch
-        from torch_geometric.data import HeteroData
 
+        HeteroData = pyg_hetero_data()
         data = HeteroData()
         type_of: dict[str, str] = {}
         index_of: dict[str, int] = {}

@@ -85,6 +85,7 @@ import numpy as np
 
 from omicsnet.errors import ConfigError, DataError, DataNotFoundError
 from omicsnet.knowledge import artefacts as art
+from omicsnet.knowledge.pyg import pyg_hetero_data
 
 if TYPE_CHECKING:  # pragma: no cover
     import cobra
@@ -611,8 +612,8 @@ class PhenotypeGraph:
         ['growth']
         """
         import torch
-        from torch_geometric.data import HeteroData
 
+        HeteroData = pyg_hetero_data()
         data = HeteroData()
         for node_type in NODE_TYPES:
             data[node_type].num_nodes = len(self.nodes(node_type))

@@ -66,6 +66,9 @@ def add_commands(groups: CommandGroups) -> None:
         "--labels sample/polarity columns)",
     )
     lcms_train.add_argument("--overwrite", action="store_true")
+    lcms_train.add_argument(
+        "--resume", action="store_true", help="with --cv: continue a killed run, keeping its folds"
+    )
     lcms_train.set_defaults(func=cmd_lcms_train)
     lcms_predict = groups.action(
         "lcms",
@@ -112,11 +115,11 @@ def cmd_lcms_convert(args: argparse.Namespace) -> int:
             use_cache=not args.no_cache,
             workers=args.workers,
             progress=not args.quiet,
+            keep_matrices=False,  # each matrix is saved as soon as it is ready
+            on_converted=lambda path, matrix: matrix.save(
+                targets[path], overwrite=args.overwrite
+            ),
         )
-        for record in result.records:
-            matrix = result.matrices.get(record.path)
-            if matrix is not None:
-                matrix.save(targets[record.path], overwrite=args.overwrite)
     print(
         f"{result.n_converted} converted, {result.n_cached} from cache, {result.n_failed} failed;"
         f" matrices in {args.out}"
@@ -151,6 +154,7 @@ def cmd_lcms_train(args: argparse.Namespace) -> int:
         seed=args.seed,
         overwrite=args.overwrite,
         progress=not args.quiet,
+        resume=args.resume,
     )
     counts = ", ".join(f"{k} {v}" for k, v in summary["counts"].items())
     runs = f" from {summary['runs']} runs" if summary["runs"] != summary["samples"] else ""

@@ -79,6 +79,7 @@ def add_commands(groups: CommandGroups) -> None:
 
 def cmd_explain_rise(args: argparse.Namespace) -> int:
     from omicsnet.lcms.workflows import explain_rise
+    from omicsnet.utils.numbers import format_frame
 
     regions = explain_rise(
         args.model,
@@ -97,13 +98,18 @@ def cmd_explain_rise(args: argparse.Namespace) -> int:
         overwrite=args.overwrite,
         progress=not args.quiet,
     )
-    print(regions.head(20).to_string(index=False))
+    print(
+        format_frame(
+            regions.head(20), index=False, column_digits={"peak_mz": 6, "mz_start": 6, "mz_end": 6}
+        )
+    )
     print(f"maps, top regions and class_profiles.png written to {args.out}")
     return 0
 
 
 def cmd_explain_background(args: argparse.Namespace) -> int:
     from omicsnet.lcms.workflows import explain_background
+    from omicsnet.utils.numbers import format_frame
 
     _, summary = explain_background(
         args.model,
@@ -125,7 +131,7 @@ def cmd_explain_background(args: argparse.Namespace) -> int:
         progress=not args.quiet,
     )
     shown = ["model", "class", "baseline_accuracy", "own_removed_accuracy", "own_drop"]
-    print(summary[[*shown, "background"]].round(3).to_string(index=False))
+    print(format_frame(summary[[*shown, "background"]], index=False))
     flagged = summary[summary["background"]]
     if len(flagged):
         pairs = ", ".join(

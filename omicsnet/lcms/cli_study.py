@@ -93,6 +93,7 @@ def add_commands(groups: CommandGroups) -> None:
 
 def cmd_batch_effects(args: argparse.Namespace) -> int:
     from omicsnet.lcms.study import batch_effects
+    from omicsnet.utils.numbers import format_frame
 
     result = batch_effects(
         args.model,
@@ -115,7 +116,7 @@ def cmd_batch_effects(args: argparse.Namespace) -> int:
     )
     wide = result.wide()
     shown = ["layer", "nmi_kmeans:batch", "nmi_kmeans:class", "lisi:batch", "lisi:class"]
-    print(wide[shown].round(3).to_string(index=False))
+    print(format_frame(wide[shown], index=False))
     print(f"scores, PCA coordinates and plots written to {args.out}")
     return 0
 
@@ -147,6 +148,8 @@ def cmd_whitelist(args: argparse.Namespace) -> int:
     from omicsnet.lcms.workflows import TRAINER_DEFAULTS, _member_config
     from omicsnet.ms.arrays import load_lcms_arrays
     from omicsnet.ms.whitelist import hmdb_masses_from_graph, whitelist_targets
+    from omicsnet.utils.io import write_csv
+    from omicsnet.utils.numbers import format_frame
     from omicsnet.utils.output import atomic_directory, check_output_dir
 
     out = Path(args.out)
@@ -203,14 +206,10 @@ def cmd_whitelist(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
     with atomic_directory(out, overwrite=args.overwrite, command="omicsnet lcms whitelist") as tmp:
-        targets.to_csv(tmp / "whitelist_targets.csv", index=False)
-        table.to_csv(tmp / "whitelist_cv.csv", index=False)
+        write_csv(targets, tmp / "whitelist_targets.csv", exact=["neutral_mass", "mz"])
+        write_csv(table, tmp / "whitelist_cv.csv")
     shown = table[table["metric"].isin(["accuracy", "balanced_accuracy", "f1_macro"])]
-    print(
-        shown[["input", "metric", "estimate", "ci_lower", "ci_upper"]]
-        .round(3)
-        .to_string(index=False)
-    )
+    print(format_frame(shown[["input", "metric", "estimate", "ci_lower", "ci_upper"]], index=False))
     kept = int(table.attrs["kept"].sum())
     print(f"whitelist: {len(targets)} target m/z, {kept} m/z columns kept; tables in {out}")
     return 0
@@ -218,6 +217,7 @@ def cmd_whitelist(args: argparse.Namespace) -> int:
 
 def cmd_overlay(args: argparse.Namespace) -> int:
     from omicsnet.lcms.study import overlay
+    from omicsnet.utils.numbers import format_frame
 
     hits = overlay(
         args.maps,
@@ -233,7 +233,7 @@ def cmd_overlay(args: argparse.Namespace) -> int:
     inside = hits[hits["in_top_region"]]
     columns = ["class", "region_rank", "id", "name", "rt", "mz", "score"]
     print(
-        inside[columns].head(30).round(4).to_string(index=False)
+        format_frame(inside[columns].head(30), index=False, column_digits={"mz": 7, "rt": 4})
         if len(inside)
         else "no feature falls in a top region"
     )

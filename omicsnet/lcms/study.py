@@ -319,7 +319,7 @@ def overlay(
     from omicsnet.explain.maps import SaliencyBatch, SaliencyMap
     from omicsnet.explain.overlay import overlay_features, plot_overlay
     from omicsnet.ms.feature_tables import read_annotated_features
-    from omicsnet.utils.io import atomic_write_text
+    from omicsnet.utils.io import write_csv
     from omicsnet.utils.output import check_output_dir, check_output_file, output_dir
     from omicsnet.utils.plotting import save_figure
 
@@ -352,7 +352,8 @@ def overlay(
     table = read_annotated_features(features, columns=dict(columns or {}), rt_unit=rt_unit)
     hits = overlay_features(smap, table, classes=classes, top=top, quantile=quantile)
     with output_dir(target, resume=True, command="omicsnet lcms overlay"):
-        atomic_write_text(outputs[0], hits.to_csv(index=False), overwrite=overwrite)
+        # the map's numbers rounded; the feature table's own columns as they were
+        write_csv(hits, outputs[0], columns=["score", "percentile"], overwrite=overwrite)
         save_figure(
             plot_overlay(smap, hits, classes=classes, top=top, quantile=quantile),
             outputs[1],

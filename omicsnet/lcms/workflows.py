@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from omicsnet.models.inference import predict_proba
-from omicsnet.utils.io import atomic_write_text
-from omicsnet.utils.output import atomic_directory, check_output_dir
+from omicsnet.utils.io import write_csv
+from omicsnet.utils.output import atomic_directory, check_output_dir, output_dir
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +74,7 @@ def train_lcms(
     seed: int = 0,
     overwrite: bool = False,
     progress: bool = True,
+    resume: bool = False,
 ) -> dict[str, Any]:
     """Train an ensemble of ``lcms_densenet`` (or ``lcms_cnn``) members, or cross-validate.
 
@@ -110,6 +111,9 @@ def train_lcms(
         conversion cache and worker processes.
     seed
         Seed of the first member (member ``i`` uses ``seed + i``) and of the CV folds.
+    resume
+        With ``cv``: continue a killed cross-validation in ``out``; folds already finished
+        (kept in ``out/cv_folds/`` as they finish) are read back, not trained again.
 
     Returns
     -------
@@ -122,7 +126,7 @@ def train_lcms(
     from omicsnet.train.metrics import classification_report
 
     out = Path(out)
-    check_output_dir(out, overwrite=overwrite)  # before any work
+    check_output_dir(out, overwrite=overwrite, resume=resume and cv is not None)  # before work
     data = load_lcms_arrays(
         arrays, labels, binning=binning, cache_dir=cache_dir, workers=workers, progress=progress
     )
@@ -154,31 +158,37 @@ def train_lcms(
         "counts": {c: int((data.y == i).sum()) for i, c in enumerate(data.class_names)},
     }
     if cv is not None:
-        result = cross_validate_ensemble(
-            builder,
-            data,
-            n_splits=cv,
-            n_models=n_models,
-            lrs=rates,
-            trainer_kwargs=trainer_kwargs,
-            augment=(lambda subset: AugmentedDataset(subset, default_augmentation()))
-            if augment
-            else None,
-            class_names=data.class_names,
-            seed=seed,
-        )
-        report = classification_report(
-            result.y, result.proba.to_numpy(), class_names=data.class_names
-        )
-        with atomic_directory(out, overwrite=overwrite) as tmp:
-            report.summary.to_csv(tmp / "cv_summary.csv")
-            report.per_class.to_csv(tmp / "cv_per_class.csv")
-            report.confusion.to_csv(tmp / "cv_confusion.csv")
+        command = "omicsnet lcms train --cv"
+        with output_dir(out, overwrite=overwrite, resume=resume, command=command) as folder:
+            result = cross_validate_ensemble(
+                builder,
+                data,
+                n_splits=cv,
+                n_models=n_models,
+                lrs=rates,
+                trainer_kwargs=trainer_kwargs,
+                augment=(lambda subset: AugmentedDataset(subset, default_augmentation()))
+                if augment
+                else None,
+                class_names=data.class_names,
+                seed=seed,
+                progress=progress,
+                store=folder / "cv_folds",  # each finished fold; --resume reads them back
+            )
+            report = classification_report(
+                result.y, result.proba.to_numpy(), class_names=data.class_names
+            )
             predictions = result.proba.copy()
             predictions.insert(0, "true", [data.class_names[c] for c in result.y])
             predictions.insert(1, "fold", result.folds)
-            predictions.to_csv(tmp / "cv_predictions.csv")
-            result.members.to_csv(tmp / "cv_members.csv", index=False)
+            for name, frame, index in (
+                ("cv_summary.csv", report.summary, True),
+                ("cv_per_class.csv", report.per_class, True),
+                ("cv_confusion.csv", report.confusion, True),
+                ("cv_predictions.csv", predictions, True),
+                ("cv_members.csv", result.members, False),
+            ):
+                write_csv(frame, folder / name, index=index)
         summary["cv"] = report.summary.reset_index().to_dict(orient="records")
         return summary
     train_data = AugmentedDataset(data, default_augmentation()) if augment else data
@@ -366,7 +376,7 @@ def predict_lcms(
     proba = _probabilities(model, x)
     frame = pd.DataFrame(proba, index=pd.Index(ids, name="sample"), columns=model.output_features)
     frame.insert(0, "predicted", frame.columns[np.argmax(proba, axis=1)])
-    atomic_write_text(out, frame.to_csv(), overwrite=overwrite)
+    write_csv(frame, out, index=True, overwrite=overwrite)
     return frame
 
 
@@ -454,9 +464,9 @@ def explain_rise(
     with atomic_directory(out, overwrite=overwrite) as tmp:
         maps.save(tmp / "rise_maps.npz")
         profiles.save(tmp / "class_profiles.npz")
-        regions.to_csv(tmp / "top_regions.csv", index=False)
+        write_csv(regions, tmp / "top_regions.csv")
         save_figure(
-            plot_maps([profiles], titles=["RISE class profiles"]), tmp / "class_profiles.png"
+            plot_maps([profiles], titles=["RISE class profile"]), tmp / "class_profiles.png"
         )
         (tmp / "params.json").write_text(
             json.dumps(
@@ -613,8 +623,8 @@ def explain_background(
     )
     summary = background_categories(table, min_drop=min_drop)
     with atomic_directory(out, overwrite=overwrite) as tmp:
-        table.to_csv(tmp / "background.csv", index=False)
-        summary.to_csv(tmp / "background_summary.csv", index=False)
+        write_csv(table, tmp / "background.csv")
+        write_csv(summary, tmp / "background_summary.csv")
         save_figure(plot_background(table), tmp / "background.png")
         (tmp / "params.json").write_text(
             json.dumps(

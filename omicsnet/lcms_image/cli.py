@@ -187,6 +187,7 @@ def cmd_lcms_image_predict(args: argparse.Namespace) -> int:
 
 def cmd_explain_cam(args: argparse.Namespace) -> int:
     from omicsnet.lcms_image.workflows import explain_lcms_image
+    from omicsnet.utils.numbers import format_frame
 
     regions = explain_lcms_image(
         args.model,
@@ -202,6 +203,6 @@ def cmd_explain_cam(args: argparse.Namespace) -> int:
         progress=not args.quiet,
     )
     shown = ["sample", "class", "rank", "score", "peak_rt", "peak_mz"]
-    print(regions[shown].head(20).to_string(index=False))
+    print(format_frame(regions[shown].head(20), index=False, column_digits={"peak_mz": 6}))
     print(f"maps, top regions and figures written to {args.out}")
     return 0

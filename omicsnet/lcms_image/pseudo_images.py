@@ -816,26 +816,35 @@ def plot_pseudo_image(
     """
     from matplotlib.figure import Figure
 
+    from omicsnet.utils.plotting import colorbar, label_axes, style
+
     index = images.sample_ids.index(sample) if isinstance(sample, str) else int(sample)
-    fig = Figure(figsize=(5.0, 4.0))
-    ax = fig.subplots()
-    shown = ax.imshow(
-        images.images[index],
-        origin="lower",
-        aspect="auto",
-        cmap=cmap,
-        extent=(
-            images.mz_edges[0],
-            images.mz_edges[-1],
-            images.rt_edges[0],
-            images.rt_edges[-1],
-        ),
-    )
-    fig.colorbar(shown, ax=ax, label="log1p(scaled intensity)" if images.params.log else "scaled")
-    ax.set_xlabel("m/z column" if images.info.get("mz_axis") == "index" else "m/z")
-    ax.set_ylabel("RT row" if images.info.get("rt_axis") == "index" else "RT (min)")
-    ax.set_title(f"pseudo-image {images.sample_ids[index]}")
-    fig.tight_layout()
+    with style():
+        fig = Figure(figsize=(5.0, 4.0), layout="constrained")
+        ax = fig.subplots()
+        shown = ax.imshow(
+            images.images[index],
+            origin="lower",
+            aspect="auto",
+            cmap=cmap,
+            extent=(
+                images.mz_edges[0],
+                images.mz_edges[-1],
+                images.rt_edges[0],
+                images.rt_edges[-1],
+            ),
+        )
+        colorbar(
+            shown,
+            ax,
+            "log(1 + scaled intensity)" if images.params.log else "intensity (scaled)",
+        )
+        label_axes(
+            ax,
+            x="m/z column" if images.info.get("mz_axis") == "index" else "m/z",
+            y="RT row" if images.info.get("rt_axis") == "index" else ("RT", "min"),
+        )
+        ax.set_title(f"sample {images.sample_ids[index]}: pseudo-image")
     return fig
 
 

@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from omicsnet.errors import ConfigError, DataError, DataNotFoundError
-from omicsnet.utils.io import atomic_write_text
+from omicsnet.utils.io import write_csv
+from omicsnet.utils.numbers import round_frame
 from omicsnet.utils.output import atomic_directory, check_output_dir, check_output_file
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -510,15 +511,15 @@ def train_lcms_image(
 
         table = pd.concat({k: r.summary for k, r in reports.items()}, names=["model"])
         with atomic_directory(out, overwrite=overwrite) as tmp:
-            table.to_csv(tmp / "cv_summary.csv")
-            reports["lcms_image"].per_class.to_csv(tmp / "cv_per_class.csv")
-            reports["lcms_image"].confusion.to_csv(tmp / "cv_confusion.csv")
+            write_csv(table, tmp / "cv_summary.csv", index=True)
+            write_csv(reports["lcms_image"].per_class, tmp / "cv_per_class.csv", index=True)
+            write_csv(reports["lcms_image"].confusion, tmp / "cv_confusion.csv", index=True)
             predictions = result.proba.copy()
             predictions.insert(0, "true", [data.class_names[c] for c in result.y])
             predictions.insert(1, "fold", result.folds)
             predictions.insert(2, "baseline", result.baseline_proba.idxmax(axis=1).to_numpy())
-            predictions.to_csv(tmp / "cv_predictions.csv")
-            pd.concat(result.histories).to_csv(tmp / "cv_history.csv", index=False)
+            write_csv(predictions, tmp / "cv_predictions.csv", index=True)
+            write_csv(pd.concat(result.histories), tmp / "cv_history.csv")
         summary["cv"] = table.reset_index().to_dict(orient="records")
         return summary
     result = fit_lcms_image(
@@ -540,7 +541,7 @@ def train_lcms_image(
             "pseudo_image_params": image_set.params.to_dict(),
             "best_epoch": result.best_epoch,
         },
-        extra_files={"history.csv": result.history.to_csv(index=False)},
+        extra_files={"history.csv": round_frame(result.history).to_csv(index=False)},
     )
     summary["best_epoch"] = result.best_epoch
     summary["epochs"] = len(result.history)
@@ -587,7 +588,7 @@ def predict_lcms_image(
     )
     frame.insert(0, "predicted", frame.columns[np.argmax(proba, axis=1)])
     if out is not None:
-        atomic_write_text(out, frame.to_csv(), overwrite=overwrite)
+        write_csv(frame, out, index=True, overwrite=overwrite)
     return frame
 
 
@@ -662,7 +663,7 @@ def explain_lcms_image(
     first = image_set.sample_ids[0]
     with atomic_directory(out, overwrite=overwrite) as tmp:
         maps.save(tmp / "cam_maps.npz")
-        regions.to_csv(tmp / "top_regions.csv", index=False)
+        write_csv(regions, tmp / "top_regions.csv")
         if rise is None:
             save_figure(
                 plot_comparison([maps[0]], titles=[method], image=image_set.images[0]),
@@ -675,7 +676,7 @@ def explain_lcms_image(
                 [compare_maps(rise[i], maps[i]).assign(sample=s)
                  for i, s in enumerate(image_set.sample_ids)]
             )  # fmt: skip
-            comparison.to_csv(tmp / "cam_vs_rise.csv")
+            write_csv(comparison, tmp / "cam_vs_rise.csv", index=True)
             save_figure(
                 plot_comparison(
                     [rise[0], maps[0]], titles=["RISE", method], image=image_set.images[0]
@@ -784,7 +785,7 @@ def run_trial(parameters: Mapping[str, Any], context: Any) -> dict[str, float]:
     proba = result.proba.to_numpy()
     if run.get("out_dir") is not None:
         table = result.proba.assign(true=[data.class_names[c] for c in result.y], fold=result.folds)
-        atomic_write_text(Path(run["out_dir"]) / "cv_predictions.csv", table.to_csv())
+        write_csv(table, Path(run["out_dir"]) / "cv_predictions.csv", index=True)
     metrics = classification_metrics(result.y, proba)
     clipped = np.clip(proba[np.arange(len(result.y)), result.y], 1e-7, 1.0)
     return {

@@ -31,7 +31,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from omicsnet.errors import ConfigError
+from omicsnet.errors import ConfigError, DataError
 
 ACTIVATIONS = ("softmax", "sigmoid", "none", "auto")
 
@@ -146,7 +146,16 @@ def _run(
             out = function(batch.to(device))
             if not isinstance(out, Tensor):
                 out = torch.as_tensor(np.asarray(out))
-            parts.append(out.detach().float().cpu())
+            out = out.detach().float().cpu()
+            finite = out.reshape(len(out), -1).isfinite().all(dim=1)
+            if not bool(finite.all()):
+                first = sum(len(p) for p in parts) + int((~finite).nonzero()[0, 0])
+                raise DataError(
+                    f"the model's output for sample number {first} is not a finite number "
+                    f"({int((~finite).sum())} such samples in this batch); its weights or "
+                    "that sample's inputs are broken"
+                )
+            parts.append(out)
     if not parts:
         raise ConfigError("there are no samples to predict")
     return torch.cat(parts)

@@ -184,6 +184,88 @@ def model_info(name: str) -> ModelEntry:
         ) from None
 
 
+#: Largest model (parameters + buffers) built from a config read from a file, unless the
+#: caller or ``OMICSNET_MAX_PARAMETERS`` allows more: 500 million numbers (2 GB in float32).
+DEFAULT_MAX_PARAMETERS = 500_000_000
+MAX_PARAMETERS_ENV = "OMICSNET_MAX_PARAMETERS"
+
+
+def max_parameters(limit: int | None = None) -> int:
+    """The size limit in force: ``limit``, else ``OMICSNET_MAX_PARAMETERS``, else the default.
+
+    Examples
+    --------
+    >>> max_parameters(1000)
+    1000
+    """
+    import os
+
+    if limit is not None:
+        return int(limit)
+    raw = os.environ.get(MAX_PARAMETERS_ENV)
+    if raw:
+        try:
+            return int(float(raw))
+        except ValueError:
+            raise ConfigError(f"{MAX_PARAMETERS_ENV} must be a number, got {raw!r}") from None
+    return DEFAULT_MAX_PARAMETERS
+
+
+def model_size(name: str, **config: Any) -> int | None:
+    """Parameters + buffers a model of this config would hold, counted without allocating.
+
+    The model is built on PyTorch's ``meta`` device, which records shapes but no data.
+    ``None`` when the builder cannot run there (it then reads values at construction).
+
+    Examples
+    --------
+    >>> model_size("mlp", in_features=60_000, out_features=2, hidden=[60_000]) > 3e9
+    True
+    """
+    import torch
+
+    entry = model_info(name)
+    unknown = [key for key in config if key not in entry.defaults]
+    if unknown:
+        return None  # create_model reports it
+    full = {**entry.defaults, **config}
+    try:
+        with torch.device("meta"):
+            model = entry.builder(**full)
+    except Exception as err:
+        logger.debug("model %s cannot be sized on the meta device: %s", name, err)
+        return None
+    return sum(t.numel() for t in (*model.parameters(), *model.buffers()))
+
+
+def check_model_size(name: str, config: dict[str, Any], *, limit: int | None = None) -> None:
+    """Refuse a config that would build a model larger than the limit, before allocating it.
+
+    For configs read from files (a saved model's ``config.json``, a run config): a
+    700-byte file must not make omicsnet allocate gigabytes.
+
+    Raises
+    ------
+    ConfigError
+        The model would hold more numbers than allowed (the message says how to allow it).
+
+    Examples
+    --------
+    >>> check_model_size("mlp", {"in_features": 60_000, "hidden": [60_000]})
+    Traceback (most recent call last):
+    ...
+    omicsnet.errors.ConfigError: model 'mlp' with this config would hold 3,600,... numbers ...
+    """
+    allowed = max_parameters(limit)
+    size = model_size(name, **config)
+    if size is not None and size > allowed:
+        raise ConfigError(
+            f"model {name!r} with this config would hold {size:,} numbers "
+            f"(~{size * 4 / 2**30:.1f} GiB), more than the limit of {allowed:,}; if you trust "
+            f"it, raise the limit with {MAX_PARAMETERS_ENV}=N or max_parameters=N"
+        )
+
+
 def create_model(
     name: str,
     *,

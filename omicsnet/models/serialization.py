@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from omicsnet._version import __version__
-from omicsnet.errors import CheckpointError, ModelNotFoundError
+from omicsnet.errors import CheckpointError, ConfigError, ModelNotFoundError
 from omicsnet.utils.io import sha256_file
 from omicsnet.utils.output import atomic_directory
 
@@ -199,6 +199,17 @@ def read_model_files(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict
     config = _read_json(folder / CONFIG_FILE)
     if config.get("format") != FORMAT_NAME:
         raise CheckpointError(f"{folder / CONFIG_FILE} is not an omicsnet model config")
+    if not isinstance(config.get("model"), str) or not isinstance(config.get("config", {}), dict):
+        raise CheckpointError(
+            f"{folder / CONFIG_FILE}: 'model' must be a model name and 'config' a mapping of "
+            "options"
+        )
+    for key in ("input_features", "output_features"):
+        names = config.get(key)
+        if names is not None and not (
+            isinstance(names, list) and all(isinstance(n, str) for n in names)
+        ):
+            raise CheckpointError(f"{folder / CONFIG_FILE}: {key!r} must be a list of names")
     if int(config.get("format_version", 0)) > FORMAT_VERSION:
         raise CheckpointError(
             f"{folder} was saved in format version {config['format_version']}, newer than this "
@@ -225,6 +236,7 @@ def load(
     device: str = "cpu",
     verify_checksum: bool = True,
     expected_knowledge_checksum: str | None = None,
+    max_parameters: int | None = None,
 ) -> Any:
     """Load a model saved by :func:`save`, in eval mode.
 
@@ -238,6 +250,9 @@ def load(
         Check the weights file against the SHA-256 recorded at save time.
     expected_knowledge_checksum
         If given, refuse a model wired from a different knowledge graph.
+    max_parameters
+        Refuse (before allocating anything) a config that would build a larger model
+        (default: ``OMICSNET_MAX_PARAMETERS``, else 500 million numbers).
 
     Raises
     ------
@@ -257,7 +272,7 @@ def load(
     from safetensors import SafetensorError
     from safetensors.torch import load_model
 
-    from omicsnet.models.registry import create_model
+    from omicsnet.models.registry import check_model_size, create_model
     from omicsnet.nn.devices import resolve_device
 
     folder = Path(path)
@@ -278,13 +293,14 @@ def load(
             "%s was saved by omicsnet %s; this is %s", folder, saved_version, __version__
         )
     try:
+        check_model_size(config["model"], config.get("config", {}), limit=max_parameters)
         model = create_model(
             config["model"],
             input_features=config.get("input_features") or None,
             output_features=config.get("output_features") or None,
             **config.get("config", {}),
         )
-    except ModelNotFoundError as err:
+    except (ModelNotFoundError, ConfigError) as err:
         raise CheckpointError(f"{folder}: {err}") from err
     knowledge = metadata.get("knowledge_checksum")
     if expected_knowledge_checksum is not None and knowledge != expected_knowledge_checksum:
@@ -306,4 +322,10 @@ def load(
             f"weights in {weights} do not fit model {config['model']!r}: "
             f"missing {sorted(missing)[:5]}, unexpected {sorted(unexpected)[:5]}"
         )
+    for name, tensor in model.state_dict().items():
+        if tensor.is_floating_point() and not bool(tensor.isfinite().all()):
+            raise CheckpointError(
+                f"{weights}: {name} holds NaN or infinite values; the model cannot predict "
+                "(was training diverging?)"
+            )
     return model.to(resolve_device(device)).eval()

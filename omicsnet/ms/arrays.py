@@ -451,6 +451,12 @@ def read_lcms_inputs(
             raise DataError(
                 f"{by_id[sid]}: {int((~np.isfinite(matrix)).sum())} NaN/infinite values"
             )
+        if not np.any(matrix):
+            logger.warning(
+                "%s: the matrix is all zero (no signal in the RT x m/z range): whatever a model "
+                "predicts for it means nothing",
+                by_id[sid],
+            )
     x = np.stack([np.asarray(m, dtype=np.float32) for m in matrices])[:, None]
     return LCMSInputs(ids, x, [by_id[sid] for sid in ids], kind, axes, params)
 

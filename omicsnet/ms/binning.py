@@ -50,16 +50,17 @@ import io
 import json
 import logging
 import os
+import tempfile
 import time
 import traceback
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from omicsnet.errors import ConfigError, DataError, DataNotFoundError, OmicsnetError
+from omicsnet.errors import ConfigError, DataError, DataNotFoundError, OmicsnetError, shown
 from omicsnet.ms.mzml import MSRun, _ragged_index, read_ms_run
 from omicsnet.utils.io import atomic_write_bytes, sha256_file
 
@@ -666,6 +667,7 @@ def bin_run(
         )
     if not np.isfinite(run.rt).all():
         raise DataError(f"{run.path}: some scan start times are not finite numbers")
+    _check_peaks(run)
 
     mz_edges = params.mz_edges()
     warnings: list[str] = []
@@ -739,6 +741,24 @@ def bin_run(
         sha256=run.sha256,
         info=info,
     )
+
+
+def _check_peaks(run: MSRun) -> None:
+    """Refuse non-finite or negative m/z values and non-finite intensities.
+
+    A NaN intensity would silently disable the ``max`` scaling, and a NaN or negative m/z
+    would land outside every bin: the error names the file and the first spectrum.
+    """
+    for name, values, negative_ok in (("m/z", run.mz, False), ("intensity", run.intensity, True)):
+        bad = ~np.isfinite(values) if negative_ok else ~np.isfinite(values) | (values < 0)
+        if bad.any():
+            first = int(np.flatnonzero(bad)[0])
+            spectrum = int(np.searchsorted(run.offsets, first, side="right") - 1)
+            kind = "not a finite number" if not np.isfinite(values[first]) else "negative"
+            raise DataError(
+                f"{run.path}: spectrum {shown(run.ids[spectrum])} (number {spectrum}) has "
+                f"{int(bad.sum())} bad {name} value(s), the first {kind}; the file is damaged"
+            )
 
 
 def convert_file(
@@ -818,7 +838,8 @@ class ConversionRecord:
     """What happened to one input file in :func:`convert_files`.
 
     ``status`` is ``"converted"``, ``"cached"`` (read from the cache) or ``"failed"``
-    (then ``error`` is a one-line reason naming the file).
+    (then ``error`` is a one-line reason naming the file). ``cache_error`` says why a
+    converted matrix could not be written to the cache (disk full, read-only folder).
     """
 
     path: str
@@ -827,6 +848,7 @@ class ConversionRecord:
     sha256: str | None = None
     cache_file: str | None = None
     error: str | None = None
+    cache_error: str | None = None
 
 
 @dataclass
@@ -893,14 +915,25 @@ def _one_line(err: BaseException) -> str:
     return f"{type(err).__name__}: {message}" if message else type(err).__name__
 
 
+def _os_reason(err: OSError) -> str:
+    """``strerror`` of an OS error (never file content), e.g. ``No space left on device``."""
+    return err.strerror or type(err).__name__
+
+
 def _convert_task(
     path: str,
     params_dict: dict[str, Any],
     cache_dir: str | None,
     reader: str,
     keep: bool,
+    cache_write: bool = True,
 ) -> tuple[ConversionRecord, LCMSMatrix | None]:
-    """Convert one file (or read it from the cache); never raises (worker entry point)."""
+    """Convert one file (or read it from the cache); never raises (worker entry point).
+
+    A cache that cannot be read or written costs the cache, never the conversion: an
+    unreadable entry is converted again, and a failed write (disk full, read-only
+    folder) is reported in ``cache_error``.
+    """
     started = time.perf_counter()
     sha: str | None = None
     try:
@@ -915,7 +948,7 @@ def _convert_task(
             if target.is_file():
                 try:
                     matrix = LCMSMatrix.load(target)
-                except DataError as err:
+                except (DataError, OSError) as err:
                     logger.warning("unreadable cache entry, converting again: %s", err)
                 else:
                     matrix.source = file.name
@@ -924,17 +957,25 @@ def _convert_task(
                     )
                     return record, (matrix if keep else None)
         matrix = convert_file(file, params, reader=reader)
-        if target is not None:
+        cache_error: str | None = None
+        if target is not None and cache_write:
             if matrix.sha256 != sha:  # the file changed while we read it
                 logger.warning("%s changed during conversion; caching its new content", file)
                 target = cache_file_for(matrix.sha256, params, cache_dir)
-            matrix.save(target)
+            try:
+                matrix.save(target)
+            except OSError as err:  # disk full, read-only, quota: convert without caching
+                cache_error = f"{target.parent}: {_os_reason(err)}"
+                target = None
+        else:
+            target = None
         record = ConversionRecord(
             path,
             "converted",
             time.perf_counter() - started,
             matrix.sha256,
             str(target) if target is not None else None,
+            cache_error=cache_error,
         )
         return record, (matrix if keep else None)
     except Exception as err:  # a bad file must not stop the batch
@@ -949,6 +990,44 @@ def _convert_task(
         )
 
 
+def _usable_cache(folder: str) -> tuple[str | None, bool]:
+    """``(folder or None, writable)``: what of the cache can be used, with one warning if not all.
+
+    A folder that cannot be created or is a file gives no cache; a folder that exists
+    but cannot be written (read-only file system, permissions) is read but not written.
+    """
+    path = Path(folder)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:  # a file in the way, a read-only parent, a full disk
+        logger.warning(
+            "cache folder %s cannot be used (%s); converting without caching",
+            folder,
+            _os_reason(err) if not isinstance(err, FileExistsError) else "it is a file",
+        )
+        return None, False
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".write-probe-", dir=path)
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as err:
+        if os.access(path, os.R_OK | os.X_OK):
+            logger.warning(
+                "cache folder %s cannot be written (%s); cached matrices are read, "
+                "new ones are not cached",
+                folder,
+                _os_reason(err),
+            )
+            return folder, False
+        logger.warning(
+            "cache folder %s cannot be used (%s); converting without caching",
+            folder,
+            _os_reason(err),
+        )
+        return None, False
+    return folder, True
+
+
 def convert_files(
     paths: Iterable[str | os.PathLike[str]],
     params: BinningParams | str | Mapping[str, Any] | None = None,
@@ -959,8 +1038,13 @@ def convert_files(
     reader: str = "auto",
     progress: bool = True,
     keep_matrices: bool = True,
+    on_converted: Callable[[str, LCMSMatrix], None] | None = None,
 ) -> BatchResult:
     """Convert many files in worker processes, with a cache and a progress bar.
+
+    ``on_converted(path, matrix)`` is called for each file as soon as it is converted (or
+    read from the cache), in the calling process: a command saves each result then, so
+    that a stopped batch keeps what it finished.
 
     Parameters
     ----------
@@ -971,12 +1055,16 @@ def convert_files(
     cache_dir
         Cache folder (default :func:`default_cache_dir`). Entries are keyed by the file's
         SHA-256 and :meth:`BinningParams.cache_key`, so renamed or moved files still hit
-        and a changed parameter misses.
+        and a changed parameter misses. A cache that cannot be used never fails a
+        conversion: a folder that is a file or cannot be created gives no cache, a
+        read-only one is read but not written, and a failed write (disk full) turns
+        caching off for the rest of the batch, each with one warning.
     use_cache
         ``False`` neither reads nor writes the cache.
     workers
-        Worker processes (``concurrent.futures.ProcessPoolExecutor``); 1 converts in this
-        process.
+        Worker processes (:class:`omicsnet.utils.workers.WorkerPool`: they stop with this
+        process, and Ctrl-C or SIGTERM cancels the files not yet started); 1 converts in
+        this process.
     reader
         ``"auto"``, ``"fast"`` or ``"pyteomics"``.
     progress
@@ -1018,10 +1106,27 @@ def convert_files(
             seen.add(key)
             unique.append(key)
     folder: str | None = None
+    cache_write = False
     if use_cache:
         folder = os.fspath(cache_dir) if cache_dir is not None else str(default_cache_dir())
+        folder, cache_write = _usable_cache(folder)
     params_dict = params.to_dict()
+    wanted = keep_matrices or on_converted is not None  # matrices sent back by the workers
     results: dict[str, tuple[ConversionRecord, LCMSMatrix | None]] = {}
+    cache_warned = False
+
+    def collect(path: str, outcome: tuple[ConversionRecord, LCMSMatrix | None]) -> None:
+        nonlocal cache_write, cache_warned
+        if on_converted is not None and outcome[1] is not None:
+            on_converted(path, outcome[1])
+            if not keep_matrices:  # handed over: do not hold every matrix in memory
+                outcome = (outcome[0], None)
+        results[path] = outcome
+        error = outcome[0].cache_error
+        if error is not None and not cache_warned:
+            logger.warning("cannot write to the cache (%s); converting without caching", error)
+            cache_warned, cache_write = True, False
+        bar.update(1)
 
     from tqdm.auto import tqdm
 
@@ -1029,26 +1134,37 @@ def convert_files(
     try:
         if workers == 1 or len(unique) <= 1:
             for path in unique:
-                results[path] = _convert_task(path, params_dict, folder, reader, keep_matrices)
-                bar.update(1)
+                collect(
+                    path,
+                    _convert_task(path, params_dict, folder, reader, wanted, cache_write),
+                )
         else:
-            from concurrent.futures import ProcessPoolExecutor, as_completed
+            from concurrent.futures import as_completed
 
-            with ProcessPoolExecutor(max_workers=min(workers, len(unique))) as pool:
+            from omicsnet.utils.workers import WorkerPool
+
+            # workers die with this process; Ctrl-C or SIGTERM cancels the queued files
+            with WorkerPool(max_workers=min(workers, len(unique))) as pool:
                 futures = {
-                    pool.submit(_convert_task, path, params_dict, folder, reader, keep_matrices): (
-                        path
-                    )
+                    pool.submit(
+                        _convert_task,
+                        path,
+                        params_dict,
+                        folder,
+                        reader,
+                        wanted,
+                        cache_write,
+                    ): path
                     for path in unique
                 }
                 for future in as_completed(futures):
                     path = futures[future]
                     try:
-                        results[path] = future.result()
+                        outcome = future.result()
                     except Exception as err:  # e.g. a worker killed by the OS
                         reason = f"{path}: worker process failed ({_one_line(err)})"
-                        results[path] = (ConversionRecord(path, "failed", 0.0, error=reason), None)
-                    bar.update(1)
+                        outcome = (ConversionRecord(path, "failed", 0.0, error=reason), None)
+                    collect(path, outcome)
     finally:
         bar.close()
 

@@ -64,7 +64,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from omicsnet.errors import ConfigError, DataError, DataNotFoundError
+from omicsnet.errors import ConfigError, DataError, DataNotFoundError, shown
 
 logger = logging.getLogger(__name__)
 
@@ -255,10 +255,13 @@ def _is_missing(value: Any) -> bool:
 
 
 def _cell(value: Any) -> str:
+    """A new cell: floats rounded to 6 significant digits (no ``0.5464500188827515``)."""
     if _is_missing(value):
         return ""
     if isinstance(value, (float, np.floating)):
-        return repr(float(value))
+        from omicsnet.utils.numbers import round_significant
+
+        return repr(float(round_significant(float(value))))
     return str(value)
 
 
@@ -519,12 +522,14 @@ def _numeric(frame: pd.DataFrame, column: str, path: Path) -> np.ndarray:
     missing = text.isin(["", "NA", "NaN", "nan", "N/A", "null"])
     values = pd.to_numeric(text.where(~missing), errors="coerce")
     bad = values.isna() & ~missing
-    if bool(bad.any()):
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(
-            f"{path}: non-numeric value {frame[column].iloc[row]!r} in column {column!r} at "
-            f"data row {row + 1} (line {row + 2} of the file)"
-        )
+    infinite = np.isinf(values.to_numpy(dtype=np.float64))
+    for what, where in (("non-numeric", bad.to_numpy()), ("infinite", infinite)):
+        if bool(where.any()):
+            row = int(np.flatnonzero(where)[0])
+            raise DataError(
+                f"{path}: {what} value in column {shown(column)} at "
+                f"data row {row + 1} (line {row + 2} of the file)"
+            )
     return values.to_numpy(dtype=np.float64)
 
 
@@ -767,7 +772,7 @@ def read_annotated_features(
         if len(bad):
             raise DataError(
                 f"{source}: {len(bad)} non-numeric {key} value(s) in column "
-                f"{chosen[key]!r}, first at row {bad[0]} ({table.loc[bad[0], chosen[key]]!r})"
+                f"{shown(chosen[key])}, first at row {bad[0]}"
             )
         out[key] = values.astype(float)
     unit = rt_unit

@@ -1,24 +1,35 @@
 """Read the spectra of mzML and mzXML files (optionally gzipped), safely and fast.
 
-Two readers produce the same :class:`MSRun`:
+Three readers produce the same :class:`MSRun` (``"auto"``, the default, uses the fast one,
+pyteomics where it gives up, and pymzdata for MGF files):
 
 ``"fast"``
-    A streaming byte-level scanner. It reads the file in blocks (gunzipping on the fly),
-    finds each ``<spectrum>`` (mzML) or ``<scan>`` (mzXML, nested or not) element, reads
-    the MS level (``MS:1000511``) and the scan start time (``MS:1000016`` with its unit)
-    from the element's cvParams, and decodes the m/z and intensity ``<binaryDataArray>``
-    elements itself: base64 → optional zlib (``MS:1000574``; ``MS:1000576`` is none) →
-    ``numpy.frombuffer`` as little-endian float32/float64 (``MS:1000521`` / ``MS:1000523``).
-    It never builds an XML tree, so it never resolves entities, and it touches no network.
-    Anything it does not understand (numpress or integer arrays, param-group references
-    inside a spectrum, comments or CDATA inside a spectrum, mzXML scan numbers out of
-    order, a missing MS level or time unit, unparsable numbers, …) makes it give up on the
-    file, and ``"auto"`` then reads the whole file with pyteomics instead.
+    A streaming byte-level scanner. It reads the file in blocks (gunzipping on the fly;
+    files over :data:`PREFETCH_MIN_BYTES` are read, hashed and gunzipped in a helper
+    thread), finds each ``<spectrum>`` (mzML) or ``<scan>`` (mzXML, nested or not)
+    element, reads the MS level (``MS:1000511``) and the scan start time (``MS:1000016``
+    with its unit) from the element's cvParams, and decodes the m/z and intensity
+    ``<binaryDataArray>`` elements itself: base64 (pybase64 when installed, else binascii)
+    → optional zlib (``MS:1000574``; ``MS:1000576`` is none; ISA-L for big streams when
+    installed) → little-endian float32/float64 (``MS:1000521`` / ``MS:1000523``), joined
+    once into the run's flat arrays. It walks from tag to tag with ``bytes.find``
+    (``memchr`` jumps over the base64 text); runs of ordinary spectra are read in one loop
+    without a Python call per spectrum (``_MzMLScanner._run_fast``), anything else by the
+    careful walk that loop copies. It never builds an XML tree, so it never resolves entities,
+    and it touches no network. Anything it does not understand (numpress or integer
+    arrays, param-group references inside a spectrum, comments or CDATA inside a
+    spectrum, mzXML scan numbers out of order, a missing MS level or time unit,
+    unparsable numbers, …) makes it give up on the file, and ``"auto"`` then reads the
+    whole file with pyteomics instead.
 ``"pyteomics"``
     :class:`pyteomics.mzml.MzML` / :class:`pyteomics.mzxml.MzXML` (lxml under the hood):
-    the general reader, 10-20 times slower on the shared files.
+    the general reader, 25-40 times slower on the shared files.
+``"pymzdata"``
+    pymzdata (Rust ``mzdata``; plain mzML and MGF), wrapped in omicsnet's checks: the same
+    prolog check first, then its spectra checked one by one against an index made by this
+    module's scanner (see :mod:`omicsnet.ms.pymzdata`).
 
-The arrays of both readers are identical (values and dtypes); the tests check it on every
+The arrays of all readers are identical (values and dtypes); the tests check it on every
 shared file.
 
 XML safety
@@ -35,7 +46,9 @@ Integrity
 Empty files, non-XML files, files whose root element is not ``mzML``/``indexedmzML``/
 ``mzXML``, truncated gzip streams and truncated XML (the root element is never closed, or a
 spectrum is cut off) raise :class:`~omicsnet.errors.DataError` naming the file; nothing is
-half-read. A file without spectra (e.g. chromatograms only) raises too.
+half-read. A file without spectra (e.g. chromatograms only) raises too. A zlib array that
+inflates past 4 times its declared size + :data:`INFLATE_SLACK` (or past
+:data:`MAX_ARRAY_BYTES`) is refused as a decompression bomb with bounded memory.
 
 Retention times are always returned in minutes.
 
@@ -70,18 +83,66 @@ from typing import Any
 
 import numpy as np
 
-from omicsnet.errors import DataError, DataNotFoundError
+from omicsnet.errors import ConfigError, DataError, DataNotFoundError
+
+try:  # SIMD base64 (an optional dependency of the lcms extra); binascii otherwise
+    from pybase64 import b64decode as _fast_b64decode
+except ImportError:  # pragma: no cover - depends on the installation
+    _fast_b64decode = None
+try:  # ISA-L inflate, ~2x zlib's speed (optional, lcms extra); for gzip files, big arrays
+    from isal import isal_zlib as _big_inflate
+    from isal.isal_zlib import error as _BigInflateError
+except ImportError:  # pragma: no cover - depends on the installation
+    _big_inflate = zlib
+    _BigInflateError = zlib.error
 
 logger = logging.getLogger(__name__)
 
-READERS = ("auto", "fast", "pyteomics")
+READERS = ("auto", "fast", "pyteomics", "pymzdata")
 """Accepted values of ``reader=``."""
 
 CHUNK_SIZE = 1 << 22
 """Bytes read from disk at a time by the streaming reader."""
 
+PREFETCH_MIN_BYTES = 1 << 20
+"""Files larger than this are read (and hashed, and gunzipped) in a helper thread."""
+
+MAX_ARRAY_BYTES = 1 << 31
+"""Most bytes a zlib-compressed binary array may inflate to (raise it for bigger arrays)."""
+
+INFLATE_SLACK = 1 << 20
+"""A zlib array may inflate to 4 times its declared size plus this many bytes (at most
+:data:`MAX_ARRAY_BYTES`) before it is refused as a decompression bomb; between its
+declared size and that limit it is a mere length mismatch (which ``"auto"`` leaves to
+pyteomics, as for any array whose length differs from the declared one)."""
+
 MAX_PROLOG_BYTES = 1 << 20
 """A file whose root element does not start within this many bytes is refused."""
+
+MAX_ELEMENT_BYTES = 1 << 28
+"""Most bytes one ``<spectrum>`` (or ``<scan>``) element may span before the file is refused
+(real spectra take kilobytes to a few megabytes; an element that never ends would otherwise
+be buffered whole). Raise it with ``OMICSNET_MAX_ELEMENT_BYTES``."""
+
+MAX_GZIP_RATIO = 200
+"""A gzipped file may inflate to this many times its compressed size (plus
+:data:`GZIP_FLOOR_BYTES`) before it is refused as a decompression bomb (mzML holds
+already-compressed arrays: real files inflate 1.1 to 20 fold). Raise it with
+``OMICSNET_MAX_GZIP_RATIO``."""
+
+GZIP_FLOOR_BYTES = 1 << 26
+"""Bytes a gzipped file may always inflate to, whatever its compressed size."""
+
+
+def _limit(name: str, default: int) -> int:
+    """A limit of this module, raised (or lowered) by the environment variable ``name``."""
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    try:
+        return int(float(raw))
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
 
 _WS = b" \t\r\n"
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -104,6 +165,10 @@ _TIME_UNITS: dict[str, tuple[str, float]] = {
     "h": ("mul", 60.0),
 }
 
+_TIME_UNITS_BYTES = {
+    name.encode(): (how == "div", factor) for name, (how, factor) in _TIME_UNITS.items()
+}
+
 # binaryDataArray cvParams understood by the fast reader.
 _ACC_MZ = b"MS:1000514"
 _ACC_INTENSITY = b"MS:1000515"
@@ -113,30 +178,15 @@ _ACC_ZLIB = b"MS:1000574"
 _ACC_NO_COMPRESSION = b"MS:1000576"
 
 _RE_ROOT_NAME = re.compile(rb"<([A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)")
-_RE_ID = re.compile(rb'\sid="([^"]*)"')
 _RE_DEFAULT_LENGTH = re.compile(rb'\sdefaultArrayLength="(\d+)"')
 _RE_ARRAY_LENGTH = re.compile(rb'\sarrayLength="(\d+)"')
 _NEEDLE_MS_LEVEL = b'accession="MS:1000511"'
 _NEEDLE_START_TIME = b'accession="MS:1000016"'
-_RE_VALUE = re.compile(rb'\svalue="([^"]*)"')
-_RE_UNIT_ACCESSION = re.compile(rb'\sunitAccession="([^"]*)"')
-_RE_UNIT_NAME = re.compile(rb'\sunitName="([^"]*)"')
 _RE_ACCESSION = re.compile(rb'\saccession="([^"]*)"')
 _RE_ATTRIBUTE = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
 _RE_DURATION = re.compile(
     rb"P(?:T(?:(\d+\.?\d*)H)?(?:(\d+\.?\d*)M)?(?:(\d+\.?\d*)S)?)?"
 )  # xs:duration without years/months/days, no sign (what the fast reader accepts)
-
-
-def _cv_param_tag(data: bytes, needle: bytes, lo: int, hi: int) -> bytes | None:
-    """The first ``<cvParam …>`` tag in ``data[lo:hi]`` whose attributes hold ``needle``."""
-    k = data.find(needle, lo, hi)
-    if k < 0 or data[k - 1 : k] not in (b" ", b"\t", b"\n", b"\r"):
-        return None
-    lo = data.rfind(b"<", 0, k)
-    end = data.find(b">", k)
-    tag = data[lo:end]
-    return tag if tag.startswith(b"<cvParam") else None
 
 
 class _UnsupportedError(Exception):
@@ -315,12 +365,15 @@ def read_ms_run(
     Parameters
     ----------
     path
-        The file. Gzip compression is recognised by its magic bytes, whatever the name.
+        The file (mzML or mzXML, plain or gzipped; MGF through pymzdata). Gzip
+        compression is recognised by its magic bytes, whatever the name.
     ms_level
         Keep only spectra of this MS level (or these levels); ``None`` keeps all.
     reader
-        ``"auto"`` (fast reader, pyteomics where it gives up), ``"fast"`` (fail with a
-        :class:`~omicsnet.errors.DataError` where it gives up) or ``"pyteomics"``.
+        ``"auto"`` (fast reader, pyteomics where it gives up, pymzdata for MGF files),
+        ``"fast"`` (fail with a :class:`~omicsnet.errors.DataError` where it gives up),
+        ``"pyteomics"`` or ``"pymzdata"`` (plain mzML and MGF, checked against omicsnet's
+        own index of the file; needs ``pip install 'omicsnet[pymzdata]'``).
 
     Returns
     -------
@@ -333,7 +386,9 @@ def read_ms_run(
         When the file does not exist.
     DataError
         Empty, non-XML, truncated or unsafe (DOCTYPE) files, files without spectra
-        (chromatogram-only), unknown time units, unreadable binary arrays.
+        (chromatogram-only), unknown time units, unreadable binary arrays, decompression
+        bombs; with ``"pymzdata"`` also anything pymzdata read differently from the file's
+        own index (or failed on).
 
     Examples
     --------
@@ -358,6 +413,8 @@ def read_ms_run(
     if n_bytes == 0:
         raise DataError(f"{file}: empty file (0 bytes); not an mzML/mzXML file")
 
+    if reader == "pymzdata" or (reader == "auto" and _is_mgf(file)):
+        return _read_pymzdata(file, levels, n_bytes)
     if reader in ("auto", "fast"):
         try:
             return _read_fast(file, levels, n_bytes)
@@ -369,6 +426,18 @@ def read_ms_run(
                 ) from None
             logger.info("%s: fast reader gave up (%s); reading with pyteomics", file, why)
     return _read_pyteomics(file, levels, n_bytes)
+
+
+def _is_mgf(path: Path) -> bool:
+    """Whether a file that is not XML (nor gzip) reads as MGF (``"auto"`` sends those to
+    pymzdata)."""
+    with open(path, "rb") as handle:
+        head = handle.read(64)
+    if head.startswith(_GZIP_MAGIC) or head.lstrip(b"\xef\xbb\xbf" + _WS).startswith(b"<"):
+        return False
+    from omicsnet.ms.pymzdata import looks_like_mgf
+
+    return looks_like_mgf(path)
 
 
 def sniff_format(path: str | os.PathLike[str]) -> str:
@@ -420,9 +489,59 @@ def _normalise_levels(ms_level: int | Iterable[int] | None) -> frozenset[int] | 
 def _raw_blocks(path: Path, hasher: Any, chunk_size: int) -> Iterator[bytes]:
     with open(path, "rb") as handle:
         while block := handle.read(chunk_size):
-            if hasher is not None:
-                hasher.update(block)
             yield block
+            if hasher is not None:  # after the yield: in a helper thread, while it is parsed
+                hasher.update(block)
+
+
+def _prefetched(chunks: Iterator[bytes], depth: int = 2) -> Iterator[bytes]:
+    """Yield ``chunks``, produced in a helper thread at most ``depth`` chunks ahead.
+
+    Reading, hashing and gunzipping all release the GIL, so they run on another core while
+    the caller parses; errors raised while producing (a corrupt or truncated gzip stream)
+    are raised here, in order. Closing this generator stops the helper.
+    """
+    import queue
+    import threading
+
+    slots: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                slots.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                if not put(("chunk", chunk)):
+                    return
+            put(("end", None))
+        except BaseException as err:  # handed to the consumer, which raises it
+            put(("error", err))
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+
+    helper = threading.Thread(target=produce, name="omicsnet-mzml-read", daemon=True)
+    helper.start()
+    try:
+        while True:
+            kind, item = slots.get()
+            if kind == "chunk":
+                yield item
+            elif kind == "end":
+                return
+            else:
+                raise item
+    finally:
+        stop.set()
 
 
 def _decoded_chunks(path: Path, hasher: Any, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
@@ -434,7 +553,9 @@ def _decoded_chunks(path: Path, hasher: Any, chunk_size: int = CHUNK_SIZE) -> It
             yield first
         yield from blocks
         return
-    decomp = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    decomp = _big_inflate.decompressobj(16 + zlib.MAX_WBITS)
+    ratio = _limit("OMICSNET_MAX_GZIP_RATIO", MAX_GZIP_RATIO)
+    compressed = inflated = 0
 
     def _all() -> Iterator[bytes]:
         yield first
@@ -442,18 +563,26 @@ def _decoded_chunks(path: Path, hasher: Any, chunk_size: int = CHUNK_SIZE) -> It
 
     for block in _all():
         data = block
+        compressed += len(block)
         while data:
             if decomp.eof:  # another gzip member follows (or zero padding)
                 if not data.strip(b"\x00"):
                     break
-                decomp = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            try:
-                out = decomp.decompress(data)
-            except zlib.error as err:
+                decomp = _big_inflate.decompressobj(16 + zlib.MAX_WBITS)
+            try:  # at most 4 chunks at a time: a bomb never lands in memory whole
+                out = decomp.decompress(data, 4 * chunk_size)
+            except (zlib.error, _BigInflateError) as err:
                 raise DataError(f"{path}: corrupt gzip data ({err})") from None
             if out:
+                inflated += len(out)
+                if inflated > ratio * compressed + GZIP_FLOOR_BYTES:
+                    raise DataError(
+                        f"{path}: the gzip stream inflates more than {ratio} times its size "
+                        f"({inflated:,} bytes from {compressed:,}): a decompression bomb, or "
+                        "not an mzML file; if you trust it, raise OMICSNET_MAX_GZIP_RATIO"
+                    )
                 yield out
-            data = decomp.unused_data if decomp.eof else b""
+            data = decomp.unused_data if decomp.eof else decomp.unconsumed_tail
     if not decomp.eof:
         raise DataError(
             f"{path}: truncated gzip file (the compressed stream ends early); "
@@ -525,15 +654,23 @@ def _parse_prolog(head: bytes, path: Path, *, final: bool) -> tuple[str, int] | 
 
 # ---------------------------------------------------------------------------- fast reader
 class _Collector:
-    """Accumulates spectra (filtered by level) and per-level counts."""
+    """Accumulates spectra (filtered by level) and per-level counts.
+
+    Peak arrays arrive either as arrays (:meth:`add`) or, from the mzML reader, as the
+    decoded little-endian bytes with their dtype (:meth:`add_raw`), which :meth:`to_run`
+    joins once into the run's flat arrays (one copy, no per-array ``numpy`` objects).
+    """
 
     def __init__(self, levels: frozenset[int] | None) -> None:
         self.levels = levels
         self.ids: list[str] = []
         self.ms_level: list[int] = []
         self.rt: list[float] = []
-        self.mz: list[np.ndarray] = []
-        self.intensity: list[np.ndarray] = []
+        self.lengths: list[int] = []
+        self.mz: list[np.ndarray | bytes] = []
+        self.intensity: list[np.ndarray | bytes] = []
+        self.mz_dtypes: list[np.dtype] = []
+        self.intensity_dtypes: list[np.dtype] = []
         self.level_counts: dict[int, int] = {}
 
     def keeps(self, level: int) -> bool:
@@ -553,16 +690,38 @@ class _Collector:
         self.ids.append(spectrum_id)
         self.ms_level.append(level)
         self.rt.append(rt)
+        self.lengths.append(len(mz))
         self.mz.append(mz)
         self.intensity.append(intensity)
+        self.mz_dtypes.append(mz.dtype)
+        self.intensity_dtypes.append(intensity.dtype)
+
+    def add_raw(
+        self,
+        spectrum_id: str,
+        level: int,
+        rt: float,
+        n_peaks: int,
+        mz: bytes,
+        mz_dtype: np.dtype,
+        intensity: bytes,
+        intensity_dtype: np.dtype,
+    ) -> None:
+        self.ids.append(spectrum_id)
+        self.ms_level.append(level)
+        self.rt.append(rt)
+        self.lengths.append(n_peaks)
+        self.mz.append(mz)
+        self.intensity.append(intensity)
+        self.mz_dtypes.append(mz_dtype)
+        self.intensity_dtypes.append(intensity_dtype)
 
     def n_seen(self) -> int:
         return sum(self.level_counts.values())
 
     def to_run(self, path: Path, fmt: str, reader: str, sha256: str, n_bytes: int) -> MSRun:
-        lengths = np.fromiter((len(a) for a in self.mz), dtype=np.int64, count=len(self.mz))
-        offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=offsets[1:])
+        offsets = np.zeros(len(self.lengths) + 1, dtype=np.int64)
+        np.cumsum(np.asarray(self.lengths, dtype=np.int64), out=offsets[1:])
         return MSRun(
             path=path,
             format=fmt,
@@ -571,17 +730,26 @@ class _Collector:
             ms_level=np.asarray(self.ms_level, dtype=np.int16),
             rt=np.asarray(self.rt, dtype=np.float64),
             offsets=offsets,
-            mz=_concat(self.mz),
-            intensity=_concat(self.intensity),
+            mz=_concat(self.mz, self.mz_dtypes),
+            intensity=_concat(self.intensity, self.intensity_dtypes),
             sha256=sha256,
             n_bytes=n_bytes,
             level_counts=dict(sorted(self.level_counts.items())),
         )
 
 
-def _concat(arrays: list[np.ndarray]) -> np.ndarray:
-    if not arrays:
+def _concat(items: list[np.ndarray | bytes], dtypes: list[np.dtype]) -> np.ndarray:
+    """One flat native-order array from arrays or raw bytes (float64 if dtypes mix)."""
+    if not items:
         return np.zeros(0, dtype=np.float64)
+    first = dtypes[0]
+    if all(isinstance(item, bytes) for item in items) and dtypes.count(first) == len(dtypes):
+        joined = np.frombuffer(bytearray().join(items), dtype=first)  # writable, one copy
+        return joined if first.isnative else joined.astype(first.newbyteorder("="))
+    arrays = [
+        np.frombuffer(item, dtype=dtype) if isinstance(item, bytes) else item
+        for item, dtype in zip(items, dtypes, strict=True)
+    ]
     dtype = np.result_type(*arrays).newbyteorder("=")
     out = np.empty(sum(len(a) for a in arrays), dtype=dtype)
     np.concatenate(arrays, out=out, casting="safe")
@@ -603,6 +771,21 @@ def _to_minutes(value: float, unit: str | None, path: Path, spectrum_id: str) ->
 def _read_fast(path: Path, levels: frozenset[int] | None, n_bytes: int) -> MSRun:
     hasher = hashlib.sha256()
     chunks = _decoded_chunks(path, hasher, CHUNK_SIZE)
+    if n_bytes > PREFETCH_MIN_BYTES:
+        chunks = _prefetched(chunks)
+    try:
+        return _scan_file(path, levels, n_bytes, chunks, hasher)
+    finally:
+        chunks.close()  # type: ignore[attr-defined]
+
+
+def _scan_file(
+    path: Path,
+    levels: frozenset[int] | None,
+    n_bytes: int,
+    chunks: Iterator[bytes],
+    hasher: Any,
+) -> MSRun:
     collector = _Collector(levels)
     buf = b""
     root: tuple[str, int] | None = None
@@ -652,6 +835,7 @@ class _BlockScanner:
 
     def __init__(self, path: Path, collector: _Collector) -> None:
         self.path = path
+        self.max_element = _limit("OMICSNET_MAX_ELEMENT_BYTES", MAX_ELEMENT_BYTES)
         self.collector = collector
         self.saw_chromatograms = False
 
@@ -705,11 +889,17 @@ class _BlockScanner:
                 raise _UnsupportedError("CDATA or a declaration among the spectra")
 
     def feed_all(self, buf: bytes, chunks: Iterator[bytes]) -> bytes:
-        """Scan ``buf`` and the rest of ``chunks``; return the unconsumed tail."""
+        """Scan ``buf`` and the rest of ``chunks``; return the unconsumed tail.
+
+        A block cut by the end of the buffer is retried only once at least as many new
+        bytes as it already has have arrived, so a huge spectrum costs a linear, not a
+        quadratic, number of bytes scanned.
+        """
         pos = 0
         exhausted = False
         while True:
             start = self._find_start(buf, pos)
+            wanted = 0
             if start >= 0:
                 self._skip(buf, pos, start)
                 resume = self.parse_at(buf, start)
@@ -717,6 +907,13 @@ class _BlockScanner:
                     pos = resume
                     continue
                 pos = start
+                wanted = len(buf) - start
+                if wanted > self.max_element:
+                    raise DataError(
+                        f"{self.path}: one element spans more than {self.max_element:,} bytes "
+                        "without ending (a damaged or hostile file; real spectra take a few "
+                        "MB); if you trust it, raise OMICSNET_MAX_ELEMENT_BYTES"
+                    )
             else:
                 keep = max(pos, len(buf.rstrip(_WS)) - 64)  # keep the root's end tag
                 # text before `keep` cannot hold the start of a block any more
@@ -726,35 +923,404 @@ class _BlockScanner:
                         keep = last  # an unfinished comment: keep it whole
                     self._skip(buf, pos, keep)
                     pos = keep
+                stripped = len(buf.rstrip(_WS))
+                if len(buf) - max(stripped, pos) > 4096:  # whitespace: keep none of it
+                    buf = buf[: max(stripped, pos)] + b"\n"
             if exhausted:
-                break
-            chunk = next(chunks, None)
-            if chunk is None:
-                exhausted = True
                 if start >= 0:
-                    raise DataError(
-                        f"{self.path}: truncated XML: a <{self.start_tag[1:].decode()}> "
-                        "element is cut off at the end of the file"
-                    )
-                continue
-            buf = buf[pos:] + chunk
+                    self._raise_cut_off()
+                break
+            pieces: list[Any] = [memoryview(buf)[pos:]] if pos < len(buf) else []
+            arrived = 0
+            wanted = min(wanted, self.max_element + 1 - wanted) if wanted else 0  # bounded
+            while arrived == 0 or arrived < wanted:
+                chunk = next(chunks, None)
+                if chunk is None:
+                    exhausted = True
+                    break
+                pieces.append(chunk)
+                arrived += len(chunk)
+            if exhausted and start >= 0 and arrived == 0:
+                self._raise_cut_off()
+            only = pieces[0] if len(pieces) == 1 else None
+            buf = only if isinstance(only, bytes) else b"".join(pieces)
             pos = 0
         return buf[pos:]
+
+    def _raise_cut_off(self) -> None:
+        raise DataError(
+            f"{self.path}: truncated XML: a <{self.start_tag[1:].decode()}> "
+            "element is cut off at the end of the file"
+        )
+
+
+_WS_CODES = frozenset(_WS)
+_TAG_END_CODES = frozenset(b" \t\r\n>")
+_START_SEP_CODES = frozenset(b" \t\r\n>/")  # what may follow "<spectrum" (_find_start)
+_RE_WS_CODES = frozenset(b" \t\n\r\x0b\x0c")  # what `\s` matches in a bytes pattern
+
+
+def _attribute(buf: bytes, needle: bytes, lo: int, hi: int) -> bytes | None:
+    r"""``re.search(rb'\s' + needle + rb'([^"]*)"', ...)`` over ``buf[lo:hi]``, with ``find``.
+
+    ``needle`` is ``b'name="'``. Returns the value of the first ``name="…"`` preceded by
+    whitespace whose closing quote lies before ``hi``, as the pattern would, or ``None``
+    (also for ``hi < 0``, where the pattern's ``endpos`` finds nothing).
+    """
+    if hi < 0:
+        return None
+    k = buf.find(needle, lo, hi)
+    while k >= 0:
+        if k > lo and buf[k - 1] in _RE_WS_CODES:
+            k += len(needle)
+            q = buf.find(b'"', k, hi)
+            return buf[k:q] if q >= 0 else None
+        k = buf.find(needle, k + 1, hi)
+    return None
 
 
 class _MzMLScanner(_BlockScanner):
     """mzML ``<spectrum>`` elements, read in place.
 
-    The scanner walks from tag to tag with ``bytes.find(b"<")`` (``memchr``), which jumps
-    over base64 text in one step since base64 never contains ``<``; the binary payload is
-    thus scanned once by ``memchr`` and once by the decoder, and never copied before
-    decoding.
+    Runs of ordinary spectra are read by :meth:`_run_fast`, the usual branches of the
+    careful walk written out in one loop; anything else goes to :meth:`_parse_careful`, a
+    walk from tag to tag with ``bytes.find(b"<")`` that reads values with :meth:`_header`
+    and :meth:`_ArrayDecoder.decode`. Both jump over base64 text with ``memchr`` (base64
+    never contains ``<``); the binary payload is never copied before decoding.
     """
 
     start_tag = b"<spectrum"
     end_tag = b"</spectrum>"
 
+    def __init__(self, path: Path, collector: _Collector) -> None:
+        super().__init__(path, collector)
+        self.arrays = _ArrayDecoder(path)
+
     def parse_at(self, buf: bytes, start: int) -> int:
+        pos = self._run_fast(buf, start)
+        return pos if pos > start else self._parse_careful(buf, start)
+
+    def _run_fast(self, buf: bytes, pos: int) -> int:
+        """Read the ordinary spectra that follow one another from ``pos`` (whitespace only
+        between them); return where the first other one (or the end of ``buf``) starts.
+
+        This is :meth:`_parse_careful` with :meth:`_header` and :meth:`_ArrayDecoder.decode`
+        written out in one loop (no Python call per spectrum). It takes the careful walk's
+        steps but only its usual branches: at anything else (a spectrum without arrays, a
+        ``!`` in the markup, ``<binary/>``, a spectrum cut by the end of ``buf``, a value or
+        array the careful walk would refuse or read with a fallback, ...) it stops before
+        that spectrum, so the careful walk reads it, refuses it with its own message or asks
+        for more bytes. Nothing of a spectrum is recorded until it has been read whole.
+        ``tests/test_mzml_fastpath.py`` checks both on real, generated and odd files.
+        """
+        find = buf.find
+        rfind = buf.rfind
+        startswith = buf.startswith
+        n = len(buf)
+        text = memoryview(buf)
+        ws = _WS_CODES
+        re_ws = _RE_WS_CODES
+        tag_end_codes = _TAG_END_CODES
+        start_codes = _START_SEP_CODES
+        units = _TIME_UNITS_BYTES
+        odd_tag = _RE_ODD_ARRAY_TAG.search
+        fast_b64 = _fast_b64decode
+        decompress = zlib.decompress
+        small = _SMALL_DEFLATE
+        collector = self.collector
+        counts = collector.level_counts
+        levels = collector.levels
+        add_id, add_level = collector.ids.append, collector.ms_level.append
+        add_rt, add_length = collector.rt.append, collector.lengths.append
+        add_mz, add_mz_dtype = collector.mz.append, collector.mz_dtypes.append
+        add_int, add_int_dtype = collector.intensity.append, collector.intensity_dtypes.append
+        kinds = self.arrays.kinds
+        guesses: list[tuple[bytes, tuple[str, np.dtype | None, bool] | None] | None] = []
+        while True:  # buf[pos:] starts with "<spectrum" and a separator
+            # ---- structure, as _parse_careful walks it
+            tag_end = find(b">", pos)
+            if tag_end < 0 or buf[tag_end - 1] == 0x2F:
+                return pos
+            header_end = find(b"<binaryDataArrayList", tag_end)
+            if (
+                header_end < 0
+                or find(b"</spectrum>", tag_end, header_end) >= 0
+                or find(b"!", tag_end, header_end) >= 0  # a "<!" would be refused
+                or find(b"referenceableParamGroupRef", tag_end, header_end) >= 0
+            ):
+                return pos
+            # ---- the header, as _header reads it
+            k = find(b'id="', pos, tag_end)
+            if not (k > pos and buf[k - 1] in re_ws):
+                return pos
+            q = find(b'"', k + 4, tag_end)
+            if q < 0:
+                return pos
+            try:
+                spectrum_id = buf[k + 4 : q].decode("utf-8")
+            except UnicodeDecodeError:
+                return pos
+            if "&" in spectrum_id:
+                spectrum_id = html.unescape(spectrum_id)
+            k = find(_NEEDLE_MS_LEVEL, tag_end, header_end)
+            if k < 0 or buf[k - 1] not in ws:
+                return pos
+            at = rfind(b"<", 0, k)
+            end = find(b">", k)
+            if not startswith(b"<cvParam", at):
+                return pos
+            v = find(b'value="', at, end)
+            if not (end > v > at and buf[v - 1] in re_ws):
+                return pos  # the value attribute is elsewhere (or absent): careful decides
+            q = find(b'"', v + 7, end)
+            if q < 0:
+                return pos
+            level_text = buf[v + 7 : q]
+            if not level_text.isdigit():
+                return pos
+            level = int(level_text)
+            keep = levels is None or level in levels
+            if keep:
+                k = find(_NEEDLE_START_TIME, tag_end, header_end)
+                if k < 0 or buf[k - 1] not in ws:
+                    return pos
+                at = rfind(b"<", 0, k)
+                end = find(b">", k)
+                if not startswith(b"<cvParam", at):
+                    return pos
+                v = find(b'value="', at, end)
+                if not (end > v > at and buf[v - 1] in re_ws):
+                    return pos
+                q = find(b'"', v + 7, end)
+                if q < 0:
+                    return pos
+                time_text = buf[v + 7 : q]
+                v = find(b'unitAccession="', at, end)
+                if not (end > v > at and buf[v - 1] in re_ws):
+                    return pos
+                q = find(b'"', v + 15, end)
+                rule = units.get(buf[v + 15 : q]) if q >= 0 else None
+                if rule is None:
+                    return pos
+                try:
+                    rt = float(time_text)
+                except ValueError:
+                    return pos
+                rt = rt / rule[1] if rule[0] else rt * rule[1]
+                k = find(b'defaultArrayLength="', pos, tag_end)
+                if not (k > pos and buf[k - 1] in re_ws):
+                    return pos
+                q = find(b'"', k + 20, tag_end)
+                length_text = buf[k + 20 : q] if q >= 0 else b""
+                if not length_text.isdigit():
+                    return pos
+                default_length = int(length_text)
+            # ---- the binary arrays, as _parse_careful walks them and decode reads them
+            p = find(b">", header_end)
+            if p < 0:
+                return pos
+            mz = intensity = None
+            n_mz = n_intensity = -1
+            index = 0
+            while True:
+                at = find(b"<", p)
+                if at < 0 or at + 22 > n:
+                    return pos
+                if startswith(b"</binaryDataArrayList>", at):
+                    p = at + 22
+                    break
+                if not startswith(b"<binaryDataArray", at) or buf[at + 16] not in tag_end_codes:
+                    return pos
+                tag_close = find(b">", at + 16)
+                if tag_close < 0 or find(b"<", at + 16, tag_close) >= 0:
+                    return pos  # markup inside the start tag: careful
+                # the cvParams usually repeat those of the same array in the last spectrum:
+                # a body that passed the walk's checks below passes them again
+                guess = guesses[index] if index < len(guesses) else None
+                if (
+                    guess is not None
+                    and startswith(guess[0], tag_close + 1)
+                    and startswith(b"<binary>", tag_close + 1 + len(guess[0]))
+                ):
+                    text_at = tag_close + 1 + len(guess[0])
+                    known = guess[1]
+                else:
+                    text_at = find(b"<binary", at + 16)
+                    if text_at < 0 or text_at + 9 > n:
+                        return pos
+                    if (
+                        text_at < tag_close
+                        or find(b"!", at, text_at) >= 0
+                        or find(b"</binaryDataArray>", at, text_at) >= 0
+                        or not startswith(b"<binary>", text_at)
+                    ):
+                        return pos
+                    body = buf[tag_close + 1 : text_at]
+                    known = kinds.get(body)
+                    while len(guesses) <= index:
+                        guesses.append(None)
+                    guesses[index] = (body, known)
+                index += 1
+                text_end = find(b"<", text_at + 8)
+                if text_end < 0 or text_end + 9 > n or not startswith(b"</binary>", text_end):
+                    return pos
+                array_end = find(b"<", text_end + 9)
+                if (
+                    array_end < 0
+                    or array_end + 18 > n
+                    or not startswith(b"</binaryDataArray>", array_end)
+                ):
+                    return pos
+                p = array_end + 18
+                if not keep:
+                    continue
+                if known is None or odd_tag(buf, at + 16, tag_close) is not None:
+                    # a kind of array not met yet (careful classifies it), or accession, a
+                    # group ref or arrayLength in the start tag (careful reads them)
+                    if known is None and index <= len(guesses):
+                        guesses[index - 1] = None  # ask the cache again next time
+                    return pos
+                kind, dtype, zlib_on = known
+                if dtype is None:
+                    continue
+                raw = b""
+                if text_end > text_at + 8:
+                    try:
+                        if fast_b64 is not None:
+                            raw = fast_b64(text[text_at + 8 : text_end], validate=True)
+                        else:
+                            raw = binascii.a2b_base64(text[text_at + 8 : text_end])
+                    except ValueError:  # binascii.Error too
+                        return pos  # not strict base64: careful (binascii) decides
+                    if zlib_on and raw:
+                        if len(raw) > small:  # capped, raising as the careful walk would
+                            raw = _inflate(
+                                raw, default_length * dtype.itemsize, self.path, spectrum_id, kind
+                            )
+                        else:
+                            try:
+                                raw = decompress(raw)
+                            except zlib.error:
+                                return pos
+                n_values, rest = divmod(len(raw), dtype.itemsize)
+                if rest or n_values != default_length:
+                    return pos
+                if kind == "mz":
+                    mz, mz_dtype, n_mz = raw, dtype, n_values
+                else:
+                    intensity, intensity_dtype, n_intensity = raw, dtype, n_values
+            end = find(b"<", p)
+            if end < 0 or end + 11 > n or not startswith(b"</spectrum>", end):
+                return pos
+            if keep:
+                if mz is None or intensity is None or n_mz != n_intensity:
+                    return pos
+                add_id(spectrum_id)  # collector.add_raw, written out
+                add_level(level)
+                add_rt(rt)
+                add_length(n_mz)
+                add_mz(mz)
+                add_mz_dtype(mz_dtype)
+                add_int(intensity)
+                add_int_dtype(intensity_dtype)
+            counts[level] = counts.get(level, 0) + 1
+            # ---- the next spectrum, if only whitespace comes first
+            pos = end + 11
+            nxt = find(b"<", pos)
+            if (
+                nxt < 0
+                or nxt + 9 >= n
+                or not startswith(b"<spectrum", nxt)
+                or buf[nxt + 9] not in start_codes
+                or (nxt > pos and not buf[pos:nxt].isspace())
+            ):
+                return pos
+            pos = nxt
+
+    def _add(
+        self,
+        spectrum_id: str,
+        level: int,
+        rt: float,
+        mz: tuple[bytes, np.dtype] | None,
+        intensity: tuple[bytes, np.dtype] | None,
+    ) -> None:
+        if mz is None or intensity is None:
+            raise _UnsupportedError(f"spectrum {spectrum_id!r} lacks an m/z or intensity array")
+        n_peaks = len(mz[0]) // mz[1].itemsize
+        if n_peaks != len(intensity[0]) // intensity[1].itemsize:
+            raise _UnsupportedError(f"spectrum {spectrum_id!r} has arrays of different lengths")
+        self.collector.add_raw(spectrum_id, level, rt, n_peaks, *mz, *intensity)
+
+    def _header(
+        self,
+        buf: bytes,
+        tag_lo: int,
+        tag_hi: int,
+        lo: int,
+        hi: int,
+        *,
+        markup_checked: bool = False,
+    ) -> tuple[str, int, bool, float, int]:
+        """ID, MS level, whether it is kept, start time and default array length.
+
+        ``buf[tag_lo:tag_hi]`` holds the spectrum start tag's attributes (up to, not
+        including, its ``>``); ``buf[lo:hi]`` what lies between the start tag and the
+        binary arrays (or the end tag). ``markup_checked``: the caller's pattern already
+        excluded comments, CDATA and declarations there.
+        """
+        find = buf.find
+        if not markup_checked and find(b"<!", lo, hi) >= 0:
+            raise _UnsupportedError("a comment, CDATA or declaration inside a spectrum")
+        if find(b"referenceableParamGroupRef", lo, hi) >= 0:
+            raise _UnsupportedError("a param-group reference inside a spectrum")
+        raw_id = _attribute(buf, b'id="', tag_lo, tag_hi)
+        spectrum_id = raw_id.decode("utf-8") if raw_id is not None else ""
+        if "&" in spectrum_id:
+            spectrum_id = html.unescape(spectrum_id)
+        # the first cvParam holding the accession: the needle's first occurrence, preceded
+        # by whitespace, must lie in a <cvParam> tag
+        k = find(_NEEDLE_MS_LEVEL, lo, hi)
+        level_value = None
+        if k >= 0 and buf[k - 1] in _WS_CODES:
+            at = buf.rfind(b"<", 0, k)
+            if buf.startswith(b"<cvParam", at):
+                level_value = _attribute(buf, b'value="', at, find(b">", k))
+        if level_value is None:
+            raise _UnsupportedError(f"spectrum {spectrum_id!r} has no 'ms level' cvParam")
+        level = int(level_value)
+        keep = self.collector.keeps(level)
+        rt = 0.0
+        if keep:
+            k = find(_NEEDLE_START_TIME, lo, hi)
+            time_value = None
+            if k >= 0 and buf[k - 1] in _WS_CODES:
+                at = buf.rfind(b"<", 0, k)
+                if buf.startswith(b"<cvParam", at):
+                    end = find(b">", k)
+                    time_value = _attribute(buf, b'value="', at, end)
+            if time_value is None:
+                raise _UnsupportedError(f"spectrum {spectrum_id!r} has no 'scan start time'")
+            unit = _attribute(buf, b'unitAccession="', at, end)
+            if unit is None:
+                unit = _attribute(buf, b'unitName="', at, end)
+            rt = _to_minutes(
+                float(time_value),
+                unit.decode("ascii", "replace") if unit is not None else None,
+                self.path,
+                spectrum_id,
+            )
+        default_length = -1
+        length = _attribute(buf, b'defaultArrayLength="', tag_lo, tag_hi)
+        if length is not None:
+            if length.isdigit():
+                default_length = int(length)
+            else:  # the pattern's own rule: the first such attribute made of digits
+                default_match = _RE_DEFAULT_LENGTH.search(buf, tag_lo, tag_hi)
+                default_length = int(default_match.group(1)) if default_match else -1
+        return spectrum_id, level, keep, rt, default_length
+
+    def _parse_careful(self, buf: bytes, start: int) -> int:
         find = buf.find
         n = len(buf)  # every check near the end of `buf` waits for more bytes (-1)
         tag_end = find(b">", start)
@@ -762,38 +1328,15 @@ class _MzMLScanner(_BlockScanner):
             return -1
         if buf[tag_end - 1] == 0x2F:  # "/>"
             raise _UnsupportedError("an empty <spectrum/> element")
-        start_tag = buf[start:tag_end]
         header_end = find(b"<binaryDataArrayList", tag_end)
         close = find(b"</spectrum>", tag_end, None if header_end < 0 else header_end)
         if close >= 0:
             header_end = close  # a spectrum without binary arrays
         elif header_end < 0:
             return -1
-        if find(b"<!", tag_end, header_end) >= 0:
-            raise _UnsupportedError("a comment, CDATA or declaration inside a spectrum")
-        if find(b"referenceableParamGroupRef", tag_end, header_end) >= 0:
-            raise _UnsupportedError("a param-group reference inside a spectrum")
-        match = _RE_ID.search(start_tag)
-        spectrum_id = match.group(1).decode("utf-8") if match else ""
-        if "&" in spectrum_id:
-            spectrum_id = html.unescape(spectrum_id)
-        level_tag = _cv_param_tag(buf, _NEEDLE_MS_LEVEL, tag_end, header_end)
-        level_value = _RE_VALUE.search(level_tag) if level_tag else None
-        if level_value is None:
-            raise _UnsupportedError(f"spectrum {spectrum_id!r} has no 'ms level' cvParam")
-        level = int(level_value.group(1))
-        keep = self.collector.keeps(level)
-        rt = 0.0
-        if keep:
-            time_tag = _cv_param_tag(buf, _NEEDLE_START_TIME, tag_end, header_end)
-            time_value = _RE_VALUE.search(time_tag) if time_tag else None
-            if time_tag is None or time_value is None:
-                raise _UnsupportedError(f"spectrum {spectrum_id!r} has no 'scan start time'")
-            unit_match = _RE_UNIT_ACCESSION.search(time_tag) or _RE_UNIT_NAME.search(time_tag)
-            unit = unit_match.group(1).decode("ascii", "replace") if unit_match else None
-            rt = _to_minutes(float(time_value.group(1)), unit, self.path, spectrum_id)
-        default_match = _RE_DEFAULT_LENGTH.search(start_tag)
-        default_length = int(default_match.group(1)) if default_match else -1
+        spectrum_id, level, keep, rt, default_length = self._header(
+            buf, start, tag_end, tag_end, header_end
+        )
 
         mz = intensity = None
         pos = header_end
@@ -833,13 +1376,24 @@ class _MzMLScanner(_BlockScanner):
                 if not buf.startswith(b"</binaryDataArray>", array_end):
                     raise _UnsupportedError("an unexpected element after <binary>")
                 if keep:
-                    kind, values = _decode_mzml_array(
-                        buf, at, text_at, text_end, default_length, spectrum_id
+                    tag_close = find(b">", at, text_at)
+                    if tag_close < 0:
+                        raise _UnsupportedError("a binaryDataArray start tag without its '>'")
+                    kind, raw, dtype = self.arrays.decode(
+                        buf,
+                        at + 16,
+                        tag_close,
+                        tag_close + 1,
+                        text_at,
+                        text_at + 8,
+                        text_end,
+                        default_length,
+                        spectrum_id,
                     )
                     if kind == "mz":
-                        mz = values
+                        mz = (raw, dtype)
                     elif kind == "intensity":
-                        intensity = values
+                        intensity = (raw, dtype)
                 pos = array_end + 18
         end = find(b"<", pos)
         if end < 0 or end + 11 > n:
@@ -848,22 +1402,82 @@ class _MzMLScanner(_BlockScanner):
             raise _UnsupportedError("an unexpected element after the binary arrays")
         self.collector.count(level)
         if keep:
-            if mz is None or intensity is None:
-                raise _UnsupportedError(f"spectrum {spectrum_id!r} lacks an m/z or intensity array")
-            if len(mz) != len(intensity):
-                raise _UnsupportedError(f"spectrum {spectrum_id!r} has arrays of different lengths")
-            self.collector.add(spectrum_id, level, rt, mz, intensity)
+            self._add(spectrum_id, level, rt, mz, intensity)
         return end + 11
 
 
 _TAG_END = b" \t\r\n>"
+_RE_ODD_ARRAY_TAG = re.compile(rb"accession|referenceableParamGroupRef|arrayLength")
+_RE_ODD_ONLY = re.compile(rb"accession|referenceableParamGroupRef")
 
 
-def _decode_mzml_array(
-    buf: bytes, at: int, text_at: int, text_end: int, default_length: int, spectrum_id: str
-) -> tuple[str, np.ndarray | None]:
-    """Decode one ``<binaryDataArray>`` (start tag at ``at``, text ``text_at+8:text_end``)."""
-    meta = buf[at:text_at]
+class _ArrayDecoder:
+    """Decodes mzML ``<binaryDataArray>`` elements; remembers how each kind of array is stored.
+
+    The cvParams of a file's arrays repeat from spectrum to spectrum (only the start tag's
+    ``arrayLength``/``encodedLength`` change), so what they say (m/z or intensity, float
+    width, compression) is worked out once per distinct cvParam text and kept (at most
+    :attr:`MAX_KINDS` of them, so a hostile file cannot grow the table without bound).
+    """
+
+    MAX_KINDS = 64
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.kinds: dict[bytes, tuple[str, np.dtype | None, bool]] = {}
+
+    def decode(
+        self,
+        buf: bytes,
+        tag_lo: int,
+        tag_hi: int,
+        body_lo: int,
+        body_hi: int,
+        text_lo: int,
+        text_hi: int,
+        default_length: int,
+        spectrum_id: str,
+    ) -> tuple[str, bytes, np.dtype | None]:
+        """Decode one array: start-tag attributes ``buf[tag_lo:tag_hi]`` (before its ``>``),
+        cvParams ``buf[body_lo:body_hi]`` (up to ``<binary``), base64 ``buf[text_lo:text_hi]``.
+        """
+        if _RE_ODD_ONLY.search(buf, tag_lo, tag_hi):  # read the tag's text too, uncached
+            kind, dtype, zlib_on = _array_kind(buf[tag_lo:tag_hi] + b">" + buf[body_lo:body_hi])
+        else:
+            body = buf[body_lo:body_hi]
+            known = self.kinds.get(body)
+            if known is None:
+                known = _array_kind(body)
+                if len(self.kinds) >= self.MAX_KINDS:
+                    self.kinds.clear()
+                self.kinds[body] = known
+            kind, dtype, zlib_on = known
+        if dtype is None:
+            return kind, b"", None
+        expected = default_length
+        if buf.find(b"arrayLength", tag_lo, tag_hi) >= 0:
+            length_match = _RE_ARRAY_LENGTH.search(buf, tag_lo, tag_hi)
+            if length_match:
+                expected = int(length_match.group(1))
+        try:
+            raw = _b64decode(buf, text_lo, text_hi) if text_hi > text_lo else b""
+        except binascii.Error as err:
+            raise _UnsupportedError(f"undecodable binary data ({err})") from None
+        if zlib_on and raw:
+            cap = expected * dtype.itemsize if expected >= 0 else -1
+            raw = _inflate(raw, cap, self.path, spectrum_id, kind)
+        n_values, odd = divmod(len(raw), dtype.itemsize)
+        if odd:
+            raise _UnsupportedError("binary data whose length is not a multiple of the item size")
+        if expected >= 0 and n_values != expected:
+            raise _UnsupportedError(
+                f"spectrum {spectrum_id!r}: {n_values} values decoded, {expected} declared"
+            )
+        return kind, raw, dtype
+
+
+def _array_kind(meta: bytes) -> tuple[str, np.dtype | None, bool]:
+    """What a ``<binaryDataArray>``'s cvParams say: kind, dtype (None: not read), zlib."""
     if b"referenceableParamGroupRef" in meta:
         raise _UnsupportedError("a param-group reference inside a binaryDataArray")
     accessions = set(_RE_ACCESSION.findall(meta))
@@ -872,7 +1486,7 @@ def _decode_mzml_array(
     elif _ACC_INTENSITY in accessions:
         kind = "intensity"
     else:
-        return "other", None
+        return "other", None, False
     if _ACC_FLOAT64 in accessions and _ACC_FLOAT32 not in accessions:
         dtype = _F8
     elif _ACC_FLOAT32 in accessions and _ACC_FLOAT64 not in accessions:
@@ -882,22 +1496,61 @@ def _decode_mzml_array(
     zlib_on = _ACC_ZLIB in accessions
     if zlib_on == (_ACC_NO_COMPRESSION in accessions):
         raise _UnsupportedError(f"a {kind} array with numpress or unknown compression")
+    return kind, dtype, zlib_on
+
+
+_SMALL_DEFLATE = 1 << 12
+"""zlib streams up to this size are inflated in one call (at most ~4 MB, deflate's
+maximum expansion being 1032:1) and then checked; larger ones with a capped output."""
+
+
+def _inflate_limit(expected_bytes: int) -> int:
+    """How far an array declared to hold ``expected_bytes`` (-1: undeclared) may inflate."""
+    if expected_bytes < 0:
+        return MAX_ARRAY_BYTES
+    return min(4 * expected_bytes + INFLATE_SLACK, MAX_ARRAY_BYTES)
+
+
+def _inflate(raw: bytes, expected_bytes: int, path: Path, spectrum_id: str, kind: str) -> bytes:
+    """zlib-inflate ``raw``, never producing more than :func:`_inflate_limit` (+1 byte).
+
+    A stream that inflates beyond the limit is refused with a
+    :class:`~omicsnet.errors.DataError` (a corrupt file or a decompression bomb, which the
+    other readers would inflate whole). Streams of up to :data:`_SMALL_DEFLATE` bytes are
+    inflated in one call and checked after (deflate expands at most 1032-fold, so that
+    stays within ~4 MB); larger ones with a capped output. A stream that is merely longer
+    or shorter than declared, or broken, is left to the caller's checks (and the fallback
+    reader).
+    """
+    limit = _inflate_limit(expected_bytes)
     try:
-        raw = _b64decode(buf, text_at + 8, text_end) if text_end > text_at + 8 else b""
-        if zlib_on and raw:
-            raw = zlib.decompress(raw)
-    except (binascii.Error, zlib.error) as err:
+        if len(raw) <= _SMALL_DEFLATE:
+            out = zlib.decompress(raw)
+            finished = True
+        else:
+            inflater = _big_inflate.decompressobj()
+            out = inflater.decompress(raw, limit + 1)
+            finished = inflater.eof
+    except (zlib.error, _BigInflateError) as err:
         raise _UnsupportedError(f"undecodable binary data ({err})") from None
-    if len(raw) % dtype.itemsize:
-        raise _UnsupportedError("binary data whose length is not a multiple of the item size")
-    values = np.frombuffer(raw, dtype=dtype)
-    length_match = _RE_ARRAY_LENGTH.search(meta[: meta.find(b">")])
-    expected = int(length_match.group(1)) if length_match else default_length
-    if expected >= 0 and len(values) != expected:
+    if len(out) > limit:
+        _raise_inflated_too_far(path, spectrum_id, kind, expected_bytes)
+    if not finished:
         raise _UnsupportedError(
-            f"spectrum {spectrum_id!r}: {len(values)} values decoded, {expected} declared"
+            "undecodable binary data (Error -5 while decompressing data: incomplete or "
+            "truncated stream)"
         )
-    return kind, values
+    return out
+
+
+def _raise_inflated_too_far(path: Path, spectrum_id: str, kind: str, expected_bytes: int) -> None:
+    limit = _inflate_limit(expected_bytes)
+    declared = f"{expected_bytes} bytes declared" if expected_bytes >= 0 else "none declared"
+    raise DataError(
+        f"{path}: spectrum {spectrum_id!r}: the {kind} array inflates to more than {limit} "
+        f"bytes ({declared}; limits: omicsnet.ms.mzml.MAX_ARRAY_BYTES, INFLATE_SLACK); "
+        "refusing it as a corrupt file or a decompression bomb"
+    )
 
 
 _F4 = np.dtype("<f4")
@@ -905,8 +1558,22 @@ _F8 = np.dtype("<f8")
 
 
 def _b64decode(buf: bytes, lo: int, hi: int) -> bytes:
-    """``binascii.a2b_base64`` of ``buf[lo:hi]``."""
-    return binascii.a2b_base64(memoryview(buf)[lo:hi])
+    """Base64 text ``buf[lo:hi]`` → bytes, as ``binascii.a2b_base64`` decodes it.
+
+    With :mod:`pybase64` installed, strictly valid text (the alphabet and final padding
+    only: what every writer produces) is decoded by its SIMD decoder, about 25 times
+    faster; text it refuses (whitespace, line breaks, stray characters, bad padding) is
+    decoded by ``binascii.a2b_base64``, which skips characters outside the alphabet and
+    raises :class:`binascii.Error` on bad padding. Where both accept a text they agree
+    (``tests/test_mzml_speed.py`` checks it on random and damaged texts).
+    """
+    text = memoryview(buf)[lo:hi]
+    if _fast_b64decode is not None:
+        try:
+            return _fast_b64decode(text, validate=True)
+        except ValueError:  # binascii.Error: not strictly valid; binascii decides
+            pass
+    return binascii.a2b_base64(text)
 
 
 class _MzXMLScanner(_BlockScanner):
@@ -978,11 +1645,13 @@ class _MzXMLScanner(_BlockScanner):
             ("<" if order == "little" else ">") + ("f4" if precision == "32" else "f8")
         )
         try:
-            raw = binascii.a2b_base64(text)
-            if compression == "zlib" and raw:
-                raw = zlib.decompress(raw)
-        except (binascii.Error, zlib.error) as err:
+            raw = _b64decode(text, 0, len(text))
+        except binascii.Error as err:
             raise _UnsupportedError(f"undecodable peaks ({err})") from None
+        if compression == "zlib" and raw:
+            count = attrs.get("peaksCount", "")
+            expected = int(count) * 2 * dtype.itemsize if count.isdigit() else -1
+            raw = _inflate(raw, expected, self.path, scan_id, "peaks")
         if len(raw) % (2 * dtype.itemsize):
             raise _UnsupportedError("peaks data whose length is not a multiple of a pair")
         values = np.frombuffer(raw, dtype=dtype)
@@ -1006,6 +1675,110 @@ def _mzxml_minutes(value: str | None, scan_id: str) -> float:
     total += hours * 60.0
     total += seconds / 60.0
     return total
+
+
+# ---------------------------------------------------------------------------- pymzdata
+def _read_pymzdata(path: Path, levels: frozenset[int] | None, n_bytes: int) -> MSRun:
+    """Read with pymzdata under omicsnet's checks (see :mod:`omicsnet.ms.pymzdata`).
+
+    The same checks as the other readers first (a DOCTYPE never reaches pymzdata), an
+    index of the file made by omicsnet's own scanner, then pymzdata's spectra checked
+    against it one by one.
+    """
+    from omicsnet.ms import pymzdata as backend
+
+    if not backend.pymzdata_available():
+        raise DataError(
+            f"{path}: reader='pymzdata' needs the pymzdata package (MGF files are read "
+            "with it): pip install 'omicsnet[pymzdata]'"
+        )
+    with open(path, "rb") as handle:
+        head = handle.read(64)
+    if head.startswith(_GZIP_MAGIC):
+        raise DataError(
+            f"{path}: pymzdata cannot read gzip-compressed files; use reader='fast' or "
+            "'auto' (or gunzip the file)"
+        )
+    if head.startswith(backend.THERMO_RAW_MAGIC):
+        raise DataError(
+            f"{path}: a Thermo RAW file: omicsnet does not read it through pymzdata (it "
+            "cannot check the result against an index of its own); convert it to mzML "
+            "(ProteoWizard msconvert)"
+        )
+    if backend.looks_like_mgf(path):
+        fmt = "MGF"
+        index = backend.index_mgf(path)
+    else:
+        fmt = sniff_format(path)  # the XML safety checks: DOCTYPE, root element, not XML
+        if fmt != "mzML":
+            raise DataError(f"{path}: pymzdata does not read {fmt}; use reader='fast' or 'auto'")
+        index = _index_mzml(path)
+    if not index.ids:
+        _raise_no_spectra(path, fmt == "mzML" and _mentions_chromatograms(path))
+    collector = _Collector(levels)
+    seen = backend.read_checked(path, fmt, index, collector.wants, collector.add)
+    if seen != len(index.ids):
+        raise DataError(
+            f"{path}: pymzdata returned {seen} spectra, the file holds {len(index.ids)}; "
+            "refusing a partial read (use reader='fast' or 'auto')"
+        )
+    return collector.to_run(path, fmt, "pymzdata", index.sha256, n_bytes)
+
+
+_RE_SPECTRUM_TAG = re.compile(rb"<spectrum(?=[ \t\r\n>/])([^>]*)>")
+
+
+def _index_mzml(path: Path) -> Any:
+    """IDs, declared lengths and scan times of the ``<spectrum>`` elements, and SHA-256.
+
+    One streaming pass over the file (bounded memory). Also checks that the file ends with
+    its root element's closing tag. Returns a ``mzml_pymzdata.SpectrumIndex``.
+    """
+    from omicsnet.ms.pymzdata import SpectrumIndex
+
+    hasher = hashlib.sha256()
+    index = SpectrumIndex()
+    starts: list[int] = []  # offsets of the spectrum start tags in the stream
+    times: list[int] = []  # offsets of the scan-start-time cvParams
+    offset = 0  # stream offset of buf[0]
+    buf = b""
+    tail = b""
+    needle = _NEEDLE_START_TIME
+    for chunk in _decoded_chunks(path, hasher, CHUNK_SIZE):
+        buf = buf + chunk
+        last_end = 0
+        for match in _RE_SPECTRUM_TAG.finditer(buf):
+            lo, hi = match.span(1)
+            raw_id = _attribute(buf, b'id="', lo, hi)
+            spectrum_id = raw_id.decode("utf-8", "replace") if raw_id is not None else ""
+            index.ids.append(html.unescape(spectrum_id) if "&" in spectrum_id else spectrum_id)
+            length = _RE_DEFAULT_LENGTH.search(buf, lo, hi)
+            index.lengths.append(int(length.group(1)) if length else -1)
+            starts.append(offset + match.start())
+            last_end = match.end()
+        # carry an unfinished tag, and enough bytes for a needle cut by the chunk's end
+        cut = buf.rfind(b"<", last_end)
+        keep = cut if cut >= 0 and buf.find(b">", cut) < 0 else len(buf)
+        keep = min(keep, max(last_end, len(buf) - len(needle) + 1))
+        at = buf.find(needle, 0, keep + len(needle) - 1)  # needles starting before `keep`
+        while at >= 0:
+            times.append(offset + at)
+            at = buf.find(needle, at + 1, keep + len(needle) - 1)
+        tail = (tail + buf[:keep])[-256:]
+        offset += keep
+        buf = buf[keep:]
+    tail = (tail + buf)[-256:].rstrip(_WS)
+    if not (tail.endswith(b"</mzML>") or tail.endswith(b"</indexedmzML>")):
+        raise DataError(
+            f"{path}: truncated or malformed XML: the file does not end with its root's "
+            "closing tag (was it cut off while copying or writing?)"
+        )
+    # which spectrum (the last start tag before it) each scan-start-time cvParam belongs to
+    owner = np.searchsorted(np.asarray(starts, dtype=np.int64), times, side="right") - 1
+    counts = np.bincount(owner[owner >= 0], minlength=len(starts))
+    index.has_time = [bool(c) for c in counts[: len(starts)]]
+    index.sha256 = hasher.hexdigest()
+    return index
 
 
 # ---------------------------------------------------------------------------- pyteomics

@@ -3,7 +3,10 @@
 * :mod:`omicsnet.networks.pcsf` — the OmicsIntegrator2 formulation of the
   prize-collecting Steiner forest over ``pcst_fast`` (dummy root, ``w``/``b``/``g``,
   rooted or unrooted, robustness and specificity reruns in parallel), with networkx and
-  GraphML export.
+  GraphML export; ``solver="exact"`` proves optimality or a gap
+  (:mod:`~omicsnet.networks.pcsf_exact`, branch-and-cut on SCIP after the reduction tests
+  of :mod:`~omicsnet.networks.pcsf_reduce`), and a never-worse local-improvement pass
+  (:mod:`~omicsnet.networks.pcsf_improve`) follows pcst_fast.
 * :mod:`omicsnet.networks.enrichment` — hypergeometric over-representation with
   Benjamini–Hochberg against a stated background, over GMT files, the WikiPathways table
   shipped in the ``cptac`` wheel, or any ``{set: members}`` mapping.
@@ -41,6 +44,8 @@ _LAZY: dict[str, str] = {
     "read_prizes": "omicsnet.networks.pcsf",
     "to_networkx": "omicsnet.networks.pcsf",
     "write_graphml": "omicsnet.networks.pcsf",
+    "solve_exact": "omicsnet.networks.pcsf_exact",
+    "improve_forest": "omicsnet.networks.pcsf_improve",
     "benjamini_hochberg": "omicsnet.networks.enrichment",
     "enrich": "omicsnet.networks.enrichment",
     "read_gmt": "omicsnet.networks.enrichment",
@@ -64,6 +69,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from omicsnet.networks.pcsf import solve_pcsf as solve_pcsf
     from omicsnet.networks.pcsf import to_networkx as to_networkx
     from omicsnet.networks.pcsf import write_graphml as write_graphml
+    from omicsnet.networks.pcsf_exact import solve_exact as solve_exact
+    from omicsnet.networks.pcsf_improve import improve_forest as improve_forest
 
 
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY)

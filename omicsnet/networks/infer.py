@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from omicsnet.errors import DataError
+from omicsnet.errors import DataError, shown
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +76,11 @@ class NetworkInference:
             "hidden_nodes": len(self.pcsf.hidden),
             "trees": int(self.pcsf.n_trees),
             "enriched_sets_q05": len(significant),
+            "solver": str(getattr(self.pcsf, "solver", "fast")),
+            "objective": float(self.pcsf.objective),
+            "bound": _finite_or_none(getattr(self.pcsf, "bound", float("nan"))),
+            "gap": _finite_or_none(getattr(self.pcsf, "gap", float("nan"))),
+            "optimal": bool(getattr(self.pcsf, "optimal", False)),
         }
 
     def write(self, folder: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
@@ -84,6 +90,7 @@ class NetworkInference:
         existing folder is replaced only with ``overwrite=True``.
         """
         from omicsnet.networks.pcsf import write_graphml
+        from omicsnet.utils.io import write_csv
         from omicsnet.utils.output import atomic_directory
 
         with atomic_directory(folder, overwrite=overwrite) as tmp:
@@ -91,15 +98,32 @@ class NetworkInference:
             nodes = self.pcsf.nodes.merge(
                 self.node_info, left_on="node", right_index=True, how="left"
             )
-            nodes.to_csv(tmp / "nodes.csv", index=False)
-            self.pcsf.edges.to_csv(tmp / "edges.csv", index=False)
-            self.matches.to_csv(tmp / "matches.csv", index=False)
+            # computed numbers rounded (6 significant digits); masses, m/z and the
+            # user's own signal rows and edge costs are written as they are
+            write_csv(nodes, tmp / "nodes.csv", exact=MASS_COLUMNS)
+            write_csv(self.pcsf.edges, tmp / "edges.csv", exact=["cost"])
+            write_csv(self.matches, tmp / "matches.csv", exact=[*MASS_COLUMNS, "score"])
             self.unmatched.to_csv(tmp / "unmatched.csv", index=False)
-            self.enrichment.to_csv(tmp / "enrichment.csv", index=False)
+            write_csv(self.enrichment, tmp / "enrichment.csv")
             summary = {**self.summary(), "params": self.params}
             (tmp / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
             plot_network(self, tmp / "network.png")
         return Path(folder)
+
+
+#: Columns of masses and m/z, written with every digit (6 significant digits are 5 ppm
+#: at m/z 200).
+MASS_COLUMNS = ("mz", "mass", "neutral_mass", "theoretical_mz", "monoisotopic_mass")
+
+#: Largest signal score accepted: prizes are scores times b, and must stay far from overflow.
+MAX_SCORE = 1e12
+
+
+def _finite_or_none(value: float) -> float | None:
+    """JSON has no NaN: a missing bound or gap is written as null."""
+    import math
+
+    return float(value) if math.isfinite(value) else None
 
 
 def read_signals(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -136,14 +160,31 @@ def read_signals(path: str | os.PathLike[str]) -> pd.DataFrame:
         else pd.Series([f"signal_{i}" for i in range(len(frame))])
     )
     out = pd.DataFrame({"peak_id": ids.to_numpy()})
+    repeated = out["peak_id"][out["peak_id"].duplicated()]
+    if len(repeated):
+        raise DataError(f"{path}: signal ID {shown(repeated.iloc[0])} appears more than once")
     for name in ("mz", "score"):
-        values = pd.to_numeric(frame[columns[name]], errors="coerce")
-        if values.isna().any():
-            row = int(values.isna().to_numpy().nonzero()[0][0])
-            raise DataError(
-                f"{path}: non-numeric {name} in row {row + 1} (signal {out['peak_id'][row]!r})"
-            )
-        out[name] = values.to_numpy(dtype=float)
+        values = pd.to_numeric(frame[columns[name]], errors="coerce").to_numpy(dtype=float)
+        problems = (
+            ("non-numeric", np.isnan(values)),
+            ("infinite", np.isinf(values)),
+            ("negative" if name == "score" else "non-positive",
+             values < 0 if name == "score" else values <= 0),
+            (f"too large (above {MAX_SCORE:g})", np.abs(values) > MAX_SCORE),
+        )  # fmt: skip
+        for problem, bad in problems:
+            if bad.any():
+                row = int(bad.nonzero()[0][0])
+                hint = (
+                    "; scores must be >= 0 (e.g. |log fold change|)"
+                    if problem == "negative"
+                    else ""
+                )
+                raise DataError(
+                    f"{path}: {problem} {name} in row {row + 1} "
+                    f"(signal {shown(out['peak_id'][row])}){hint}"
+                )
+        out[name] = values
     return out
 
 
@@ -164,6 +205,8 @@ def infer_network(
     seed: int = 0,
     gene_sets: dict[str, set[str]] | None = None,
     progress: bool = True,
+    solver: str = "auto",
+    time_limit: float = 60.0,
 ) -> NetworkInference:
     """Match signals, solve the prize-collecting Steiner forest and test enrichment.
 
@@ -187,6 +230,9 @@ def infer_network(
     gene_sets
         Extra pathway gene sets (e.g. from :func:`~omicsnet.networks.enrichment.read_gmt`);
         by default the WikiPathways table of the ``cptac`` wheel when it is installed.
+    solver, time_limit
+        ``"fast"``, ``"exact"`` or ``"auto"`` and the exact solver's time limit (see
+        :func:`omicsnet.networks.pcsf.solve_pcsf`); the proven gap is in the summary.
 
     Returns
     -------
@@ -232,6 +278,8 @@ def infer_network(
         specificity=specificity,
         seed=seed,
         progress=progress,
+        solver=solver,
+        time_limit=time_limit,
     )
     info_columns = [
         c for c in ("type", "name", "formula", "kegg", "hmdb", "chebi") if c in graph.nodes
@@ -281,6 +329,8 @@ def infer_network(
         "robustness": robustness,
         "specificity": specificity,
         "seed": seed,
+        "solver": solver,
+        "time_limit": time_limit,
         "graph": getattr(graph, "name", None),
     }
     return NetworkInference(
@@ -288,58 +338,174 @@ def infer_network(
     )
 
 
-def plot_network(inference: NetworkInference, path: Path, *, max_labels: int = 40) -> None:
-    """Draw the subnetwork: metabolites as circles, proteins as squares, hidden nodes hollow.
+def draw_network(inference: NetworkInference, *, max_labels: int = 80) -> Any:
+    """The subnetwork as a figure: metabolites as circles, proteins as squares, hidden nodes hollow.
 
-    Node size follows the prize; the ``max_labels`` highest-prized nodes are labelled.
+    Node size follows the prize. Labels are placed without overlaps (see
+    :func:`omicsnet.utils.plotting.place_labels`), metabolites and proteins taking turns
+    in order of importance (prize, then number of neighbours), up to ``max_labels``;
+    proteins are labelled with their gene symbol when they have one, and long names are
+    wrapped, not cut. The title says how many nodes could be labelled.
+
+    Parameters
+    ----------
+    inference
+        A result of :func:`infer_network`.
+    max_labels
+        Label budget.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Not registered with pyplot; write it with
+        :func:`omicsnet.utils.plotting.save_figure`.
     """
     import networkx as nx
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
 
-    from omicsnet.utils.plotting import pyplot, save_figure
-
-    plt = pyplot()
     from omicsnet.networks.pcsf import to_networkx
+    from omicsnet.utils.plotting import place_labels, style
 
     graph = to_networkx(inference.pcsf, node_attributes=inference.node_info)
-    fig, ax = plt.subplots(figsize=(9, 7), dpi=120)
-    if graph.number_of_nodes() == 0:
-        ax.text(0.5, 0.5, "empty forest", ha="center", va="center")
-    else:
-        layout = nx.spring_layout(graph, seed=0, k=1.5 / max(1, graph.number_of_nodes()) ** 0.5)
+    n = graph.number_of_nodes()
+    summary = inference.summary()
+    title = (
+        f"{summary['selected_metabolites']} metabolites, {summary['selected_proteins']} proteins "
+        f"({summary['hidden_nodes']} hidden) from {summary['signals_matched']} matched signals"
+    )
+    with style():
+        width = float(min(18.0, 8.0 + n / 12))
+        fig = Figure(figsize=(width, width * 0.8), dpi=120)
+        ax = fig.add_axes((0.01, 0.01, 0.98, 0.92))
+        ax.set_axis_off()
+        if n == 0:
+            ax.text(0.5, 0.5, "empty forest", ha="center", va="center")
+            fig.suptitle(title)
+            return fig
+        layout = _forest_layout(graph)
+        nodes = list(graph.nodes)
+        xy = np.array([layout[v] for v in nodes])
+        span = np.ptp(xy, axis=0).max() if n > 1 else 1.0
+        pad = 0.08 * max(span, 1e-9)
+        ax.set_xlim(xy[:, 0].min() - pad, xy[:, 0].max() + pad)
+        ax.set_ylim(xy[:, 1].min() - pad, xy[:, 1].max() + pad)
         nx.draw_networkx_edges(graph, layout, ax=ax, alpha=0.35, width=0.8)
-        styles = {"metabolite": ("o", "#1f77b4"), "protein": ("s", "#d62728")}
-        for kind, (shape, colour) in styles.items():
+        colours = {"metabolite": "#1f77b4", "protein": "#d62728"}
+        shapes = {"metabolite": "o", "protein": "s"}
+        kind = {v: _node_kind(graph.nodes[v]) for v in nodes}
+        prize = {v: float(graph.nodes[v].get("prize", 0.0) or 0.0) for v in nodes}
+        top = max([*prize.values(), 1e-12])
+        area = {v: 50.0 + 250.0 * prize[v] / top for v in nodes}  # scatter size: points^2
+        legend = []
+        for k in ("metabolite", "protein"):
             for hidden in (False, True):
                 members = [
-                    n
-                    for n, d in graph.nodes(data=True)
-                    if d.get("type", "protein") == kind and bool(d.get("hidden")) == hidden
+                    v
+                    for v in nodes
+                    if kind[v] == k and bool(graph.nodes[v].get("hidden")) == hidden
                 ]
                 if not members:
                     continue
-                sizes = [60 + 240 * float(graph.nodes[n].get("prize", 0.0)) for n in members]
                 nx.draw_networkx_nodes(
-                    graph,
-                    layout,
-                    nodelist=members,
-                    node_shape=shape,
-                    ax=ax,
-                    node_size=sizes,
-                    node_color="white" if hidden else colour,
-                    edgecolors=colour,
-                    linewidths=1.2,
-                    label=f"{kind}{' (hidden)' if hidden else ''}",
-                )
-        ranked = sorted(graph.nodes, key=lambda n: -float(graph.nodes[n].get("prize", 0.0)))
-        labels = {n: str(graph.nodes[n].get("name") or n)[:18] for n in ranked[:max_labels]}
-        nx.draw_networkx_labels(graph, layout, labels=labels, font_size=6, ax=ax)
-        ax.legend(loc="best", fontsize=7, frameon=False, markerscale=0.6)
-    summary = inference.summary()
-    ax.set_title(
-        f"{summary['selected_metabolites']} metabolites, {summary['selected_proteins']} proteins "
-        f"({summary['hidden_nodes']} hidden) from {summary['signals_matched']} matched signals",
-        fontsize=9,
+                    graph, layout, nodelist=members, node_shape=shapes[k], ax=ax,
+                    node_size=[area[v] for v in members],
+                    node_color="white" if hidden else colours[k],
+                    edgecolors=colours[k], linewidths=1.2,
+                )  # fmt: skip
+                legend.append(
+                    Line2D([], [], linestyle="none", marker=shapes[k], markersize=7,
+                           markerfacecolor="white" if hidden else colours[k],
+                           markeredgecolor=colours[k],
+                           label=f"{k}{' (hidden: no prize)' if hidden else ' (prize: size)'}")
+                )  # fmt: skip
+        ax.legend(handles=legend, loc="upper right", fontsize=8)
+        labels = [_node_label(v, graph.nodes[v], kind[v]) for v in nodes]
+        placed = place_labels(
+            ax,
+            xy[:, 0],
+            xy[:, 1],
+            labels,
+            budget=max_labels,
+            priority=_label_priority(graph, nodes, kind, prize),
+            marker_size=[float(np.sqrt(area[v])) for v in nodes],
+            fontsize=6.5,
+            wrap=16,
+        )
+        if placed.skipped:
+            title += f"; {len(placed.placed)} of {n} nodes labelled (no room for the rest)"
+        fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def plot_network(inference: NetworkInference, path: Path, *, max_labels: int = 80) -> Path:
+    """Draw the subnetwork (:func:`draw_network`) and write it to ``path`` atomically."""
+    from omicsnet.utils.plotting import save_figure
+
+    return save_figure(draw_network(inference, max_labels=max_labels), path, dpi=120)
+
+
+def _node_kind(attrs: dict[str, Any]) -> str:
+    return "metabolite" if attrs.get("type") == "metabolite" else "protein"
+
+
+def _node_label(node: Any, attrs: dict[str, Any], kind: str) -> str:
+    """A metabolite's name; a protein's gene symbol (its name or its ID, whichever is one)."""
+    node, name = str(node), str(attrs.get("name") or "").strip()
+    if kind == "protein":
+        for candidate in (name, node):  # e.g. name "pykF" (id b1676); id "ASAH2" (long name)
+            if candidate and len(candidate) <= 12 and " " not in candidate:
+                return candidate
+    return name or node
+
+
+def _label_priority(
+    graph: Any, nodes: list[Any], kind: dict[Any, str], prize: dict[Any, float]
+) -> list[float]:
+    """Metabolites and proteins take turns: each ranked by prize, then by neighbours."""
+    priority = {}
+    for k in ("metabolite", "protein"):
+        members = sorted(
+            (v for v in nodes if kind[v] == k),
+            key=lambda v: (-prize[v], -graph.degree(v), str(v)),
+        )
+        for rank, v in enumerate(members):
+            priority[v] = 1.0 - rank / max(1, len(members))
+    return [priority[v] for v in nodes]
+
+
+def _forest_layout(graph: Any) -> dict[Any, np.ndarray]:
+    """Kamada-Kawai for each tree (spring layout beyond 400 nodes), trees packed in rows."""
+    import networkx as nx
+
+    components = sorted(
+        nx.connected_components(graph), key=lambda c: (-len(c), sorted(map(str, c)))
     )
-    ax.axis("off")
-    fig.tight_layout()
-    save_figure(fig, path, dpi=120)
+    placed: dict[Any, np.ndarray] = {}
+    boxes = []
+    for members in components:
+        sub = graph.subgraph(members)
+        if len(members) == 1:
+            pos = {next(iter(members)): np.zeros(2)}
+        elif len(members) <= 400:
+            pos = nx.kamada_kawai_layout(sub)
+        else:
+            pos = nx.spring_layout(sub, seed=0, k=1.5 / len(members) ** 0.5)
+        xy = np.array(list(pos.values()), dtype=float)
+        xy -= xy.min(axis=0)
+        extent = xy.max(axis=0)
+        scale = np.sqrt(len(members)) / max(float(extent.max()), 1e-9)
+        if len(members) == 1:
+            scale = 1.0
+        boxes.append((list(pos), xy * scale, extent * scale + 1.0))
+    total = sum(float(np.prod(b[2])) for b in boxes)
+    row_width = max(max(b[2][0] for b in boxes), np.sqrt(total) * 1.3)
+    x = y = row_height = 0.0
+    for names, xy, size in boxes:
+        if x > 0 and x + size[0] > row_width:
+            x, y, row_height = 0.0, y - row_height, 0.0
+        for name, point in zip(names, xy, strict=True):
+            placed[name] = point + np.array([x, y - size[1]])
+        x += size[0]
+        row_height = max(row_height, size[1])
+    return placed

@@ -126,6 +126,7 @@ def cmd_peaks_build(args: argparse.Namespace) -> int:
 
 def cmd_peaks_train(args: argparse.Namespace) -> int:
     from omicsnet.peaks.workflows import train_peaks
+    from omicsnet.utils.numbers import format_number
 
     result, matrices = train_peaks(
         args.mzml,
@@ -150,7 +151,7 @@ def cmd_peaks_train(args: argparse.Namespace) -> int:
     print(f"threshold on P(High) chosen on validation peaks: {result.threshold:.2f}")
     for key in ("accuracy", "balanced_accuracy", "high_precision", "high_recall"):
         if key in result.test_metrics:
-            print(f"  test {key}: {result.test_metrics[key]:.3f}")
+            print(f"  test {key}: {format_number(result.test_metrics[key])}")
     print(f"written to {args.out}")
     return 0
 

@@ -179,7 +179,7 @@ class PeakMatrices:
         import io
         import json
 
-        from omicsnet.utils.io import atomic_write_bytes, atomic_write_text
+        from omicsnet.utils.io import atomic_write_bytes, atomic_write_text, write_csv
 
         buffer = io.BytesIO()
         np.savez_compressed(
@@ -201,7 +201,7 @@ class PeakMatrices:
         if _report_path(target).exists() and not overwrite:  # refuse before writing anything
             atomic_write_text(_report_path(target), "", overwrite=False)
         atomic_write_bytes(target, buffer.getvalue(), overwrite=overwrite)
-        atomic_write_text(_report_path(target), self.report.to_csv(), overwrite=overwrite)
+        write_csv(self.report, _report_path(target), index=True, overwrite=overwrite)
         return target
 
     @classmethod

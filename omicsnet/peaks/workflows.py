@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from omicsnet.errors import CheckpointError, ConfigError, DataError
+from omicsnet.errors import CheckpointError, ConfigError, DataError, shown
 from omicsnet.models.registry import create_model
 from omicsnet.models.serialization import load, save
 
@@ -189,7 +189,7 @@ def normalise_labels(labels: pd.Series, class_names: Sequence[str] = CLASSES) ->
         mapped = names.get(lowered) or LABEL_ALIASES.get(lowered)
         if mapped is None or mapped not in names.values():
             raise DataError(
-                f"feature {key!r} has label {text!r}; expected one of "
+                f"feature {shown(key)} has label {shown(text, 30)}; expected one of "
                 f"{', '.join(names.values())} (or High_quality/Low_quality)"
             )
         out[key] = mapped
@@ -285,6 +285,7 @@ def train_peak_model(
     from omicsnet.data.splits import train_val_test_split
     from omicsnet.train.defaults import make_trainer
     from omicsnet.train.metrics import classification_metrics
+    from omicsnet.train.seeding import seed_everything
 
     labelled = normalise_labels(labels).dropna()
     unknown = labelled.index.difference(pd.Index(matrices.feature_ids))
@@ -298,6 +299,7 @@ def train_peak_model(
         logger.info("%d labelled features have no peak matrix (skipped peaks)", len(unknown))
     position = {fid: i for i, fid in enumerate(matrices.feature_ids)}
     order = [fid for fid in matrices.feature_ids if fid in set(known)]
+    seed_everything(seed)  # the initial weights follow the seed too: runs repeat exactly
     if base_model is not None:
         model = base_model if hasattr(base_model, "freeze") else load(_model_folder(base_model))
         if getattr(model, "model_name", None) != "peak_cnn":
@@ -396,6 +398,7 @@ def save_peak_model(
     The threshold and the peak-matrix parameters go into the model's ``metadata.json`` so
     that :func:`predict_feature_table` uses them.
     """
+    from omicsnet.utils.io import write_csv
     from omicsnet.utils.output import atomic_directory
 
     out = Path(out)
@@ -414,14 +417,14 @@ def save_peak_model(
     }
     with atomic_directory(out, overwrite=overwrite) as tmp:
         save(result.model, tmp / MODEL_DIR, metadata={"peak_quality": record})
-        result.history.to_csv(tmp / "history.csv", index=False)
-        result.sweep.to_csv(tmp / "threshold_sweep.csv", index=False)
+        write_csv(result.history, tmp / "history.csv")
+        write_csv(result.sweep, tmp / "threshold_sweep.csv")
         split = pd.DataFrame(
             [(fid, part) for part, ids in result.split.items() for fid in ids],
             columns=["feature_id", "split"],
         )
         split.to_csv(tmp / "split.csv", index=False)
-        matrices.report.to_csv(tmp / "peak_report.csv")
+        write_csv(matrices.report, tmp / "peak_report.csv", index=True)
         (tmp / "metrics.json").write_text(json.dumps(record, indent=2, default=float))
         try:
             from omicsnet.peaks.plots import plot_threshold_sweep

@@ -7,11 +7,14 @@ to Ax as soon as it arrives and stores the experiment after every step (see
 finished, completed or failed; a failed trial keeps its error message and the campaign
 goes on.
 
-Killed at any moment (Ctrl-C, SIGKILL, a lost machine), a campaign resumes with
+Killed at any moment (Ctrl-C, SIGTERM, SIGKILL, a lost machine), a campaign resumes with
 :func:`resume_campaign`: finished trials keep their indices and results; a trial whose
 result was written but not yet stored in the snapshot is completed from its
-``result.json``; a trial that was running is marked ABANDONED and its parameters are run
-again as a new trial, so nothing is lost and nothing finished runs twice.
+``result.json`` (written where the trial ran, before the result is reported, so a trial
+whose task returned is never run again); a trial that was running is marked ABANDONED
+and its parameters are run again as a new trial, so nothing is lost and nothing finished
+runs twice. Every path of the config is checked before the first trial
+(:func:`~omicsnet.search.settings.check_paths`).
 
 Examples
 --------
@@ -38,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from omicsnet.errors import ConfigError, OmicsnetError, OutputExistsError
-from omicsnet.search.settings import CampaignSettings
+from omicsnet.search.settings import CampaignSettings, check_paths
 from omicsnet.search.storage import (
     TABLE_FILE,
     CampaignLock,
@@ -51,7 +54,7 @@ from omicsnet.search.storage import (
     write_result,
 )
 from omicsnet.search.tasks import TrialContext, builtin_tasks, task_reference
-from omicsnet.utils.io import atomic_write_text
+from omicsnet.utils.io import write_csv
 from omicsnet.utils.output import output_dir, read_marker
 
 logger = logging.getLogger(__name__)
@@ -212,6 +215,9 @@ def run_campaign(
 
     Raises
     ------
+    ConfigError, DataNotFoundError
+        A path in the config leaves its folder or is missing (see
+        :func:`~omicsnet.search.settings.check_paths`): refused before any trial runs.
     OutputExistsError
         ``output`` already holds a campaign and ``overwrite`` is false.
     SearchError
@@ -221,6 +227,7 @@ def run_campaign(
     task = settings.task if settings.task in builtin_tasks() else task_reference(settings.task)
     # a name registered in this process is stored as "module:function" for later resumes
     settings = settings.with_overrides(trials=trials, workers=workers, backend=backend, task=task)
+    check_paths(settings, data_dir=data_dir)  # a bad path fails here, not in every trial
     directory = Path(output) if output is not None else settings.output_dir()
     client = _new_client(settings)  # Ax checks the config before anything is written
     if read_marker(directory) is not None and not overwrite:
@@ -281,6 +288,7 @@ def resume_campaign(
     config, base_dir = read_campaign_file(directory)
     settings = CampaignSettings.from_dict(config, base_dir=base_dir)
     settings = settings.with_overrides(trials=trials, workers=workers, backend=backend)
+    check_paths(settings, data_dir=data_dir)
     with CampaignLock(directory):
         write_campaign_file(directory, settings.to_dict(), settings.base_dir)
         _quiet_ax()
@@ -393,7 +401,7 @@ def _report(campaign: Campaign, result: dict[str, Any]) -> None:
 
 def _write_table(campaign: Campaign) -> None:
     table = campaign.table()
-    atomic_write_text(campaign.directory / TABLE_FILE, table.to_csv(index=False))
+    write_csv(table, campaign.directory / TABLE_FILE)
 
 
 def _devices(settings: CampaignSettings) -> list[str] | None:

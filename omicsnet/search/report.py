@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from omicsnet.search.storage import TABLE_FILE, read_result
-from omicsnet.utils.io import atomic_write_text
+from omicsnet.utils.io import write_csv
 from omicsnet.utils.plotting import pyplot, save_figure
 
 if TYPE_CHECKING:
@@ -50,6 +50,7 @@ class Campaign(Protocol):
     def n_finished(self) -> int: ...
 
     def counts(self) -> dict[str, int]: ...
+
 
 logger = logging.getLogger(__name__)
 
@@ -162,52 +163,86 @@ def best_so_far(table: pd.DataFrame, objective: Objective) -> pd.Series:
     return best.set_axis(done["trial_index"].to_numpy())
 
 
+def _objective_label(objective: Objective) -> str:
+    return f"{objective.name} ({'lower' if objective.minimize else 'higher'} is better)"
+
+
 def plot_progress(table: pd.DataFrame, objectives: list[Objective]) -> Any:
     """Figure: each objective per trial (dots), best so far (line), failures (crosses)."""
+    from matplotlib.ticker import MaxNLocator
+
+    from omicsnet.utils.plotting import label_axes, style
+
     plt = pyplot()
-    fig, axes = plt.subplots(
-        len(objectives), 1, figsize=(7, 2.8 * len(objectives)), squeeze=False, sharex=True
-    )
-    for ax, objective in zip(axes[:, 0], objectives, strict=True):
-        done = _completed(table, [objective])
-        ax.scatter(done["trial_index"], done[objective.name], s=14, label="completed trial")
-        best = best_so_far(table, objective)
-        ax.step(best.index, best.to_numpy(), where="post", color="C3", label="best so far")
-        failed = table[table["status"] == "failed"] if len(table) else table
-        if len(failed) and len(done):
-            level = done[objective.name].max() if objective.minimize else done[objective.name].min()
-            ax.scatter(
-                failed["trial_index"], [level] * len(failed), marker="x", color="grey",
-                label="failed trial",
-            )  # fmt: skip
-        ax.set_ylabel(f"{objective.name} ({objective.goal})")
-        ax.legend(fontsize=8)
-    axes[-1, 0].set_xlabel("trial")
-    fig.tight_layout()
+    with style():
+        fig, axes = plt.subplots(
+            len(objectives), 1, figsize=(7, 2.8 * len(objectives)), squeeze=False, sharex=True,
+            layout="constrained",
+        )  # fmt: skip
+        for ax, objective in zip(axes[:, 0], objectives, strict=True):
+            done = _completed(table, [objective])
+            ax.scatter(done["trial_index"], done[objective.name], s=14, label="completed trial")
+            best = best_so_far(table, objective)
+            ax.step(best.index, best.to_numpy(), where="post", color="C3", label="best so far")
+            failed = table[table["status"] == "failed"] if len(table) else table
+            if len(failed) and len(done):
+                values = done[objective.name]
+                level = values.max() if objective.minimize else values.min()
+                ax.scatter(
+                    failed["trial_index"], [level] * len(failed), marker="x", color="grey",
+                    label="failed trial (drawn at the worst value)",
+                )  # fmt: skip
+            label_axes(ax, y=_objective_label(objective))
+            ax.legend()
+        axes[-1, 0].xaxis.set_major_locator(MaxNLocator(integer=True))
+        label_axes(axes[-1, 0], x="trial (in the order run)")
     return fig
 
 
 def plot_pareto(table: pd.DataFrame, objectives: list[Objective]) -> Any:
-    """Figure: completed trials on the first two objectives, the Pareto front marked."""
+    """Figure: completed trials on the first two objectives, the Pareto front marked.
+
+    The trials of the front are labelled with their trial index (as in ``trials.csv``).
+    """
+    import numpy as np
+
+    from omicsnet.utils.plotting import label_axes, place_labels, style
+
     plt = pyplot()
     first, second = objectives[0], objectives[1]
     done = _completed(table, objectives)
-    front = pareto_front(table, objectives)
-    fig, ax = plt.subplots(figsize=(6, 4.5))
-    ax.scatter(done[first.name], done[second.name], s=14, color="C0", label="trial")
-    ax.plot(front[first.name], front[second.name], "o-", color="C3", label="Pareto front")
-    ax.set_xlabel(f"{first.name} ({first.goal})")
-    ax.set_ylabel(f"{second.name} ({second.goal})")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
+    front = pareto_front(table, objectives).sort_values(first.name)
+    with style():
+        fig, ax = plt.subplots(figsize=(6, 4.5), layout="constrained")
+        ax.scatter(done[first.name], done[second.name], s=16, color="C0", label="trial")
+        ax.plot(front[first.name], front[second.name], marker="o", linestyle="-", color="C3",
+                label="Pareto front")  # fmt: skip
+        label_axes(ax, x=_objective_label(first), y=_objective_label(second))
+        ax.legend(loc="upper right")
+        fx, fy = front[first.name].to_numpy(float), front[second.name].to_numpy(float)
+        # points along the front line too, unlabelled, so that no label sits on the line
+        steps = np.linspace(0.0, 1.0, 12)[1:-1]
+        segments = list(zip(fx[:-1], fx[1:], fy[:-1], fy[1:], strict=True))
+        lx = np.array([x0 + (x1 - x0) * t for x0, x1, _, _ in segments for t in steps])
+        ly = np.array([y0 + (y1 - y0) * t for _, _, y0, y1 in segments for t in steps])
+        n_line = len(lx)
+        place_labels(
+            ax,
+            np.concatenate([fx, lx[:n_line]]),
+            np.concatenate([fy, ly[:n_line]]),
+            [f"trial {int(t)}" for t in front["trial_index"]] + [""] * n_line,
+            budget=len(front),
+            marker_size=[7.0] * len(fx) + [2.0] * n_line,
+            fontsize=7,
+            colors=["C3"] * (len(fx) + n_line),
+        )
     return fig
 
 
 def write_report(campaign: Campaign, *, plots: bool = True) -> dict[str, Path]:
     """Write ``trials.csv`` and (with matplotlib) ``progress.png`` / ``pareto.png``."""
     table = trial_table(campaign)
-    csv = table.to_csv(index=False)
-    written = {"table": atomic_write_text(campaign.directory / TABLE_FILE, csv)}
+    written = {"table": write_csv(table, campaign.directory / TABLE_FILE)}
     if not plots or not len(table):
         return written
     try:
@@ -230,6 +265,8 @@ def format_status(campaign: Campaign, *, max_rows: int = 20) -> str:
     """A plain-text status report: counts, best trial or Pareto front, latest trials."""
     import pandas as pd
 
+    from omicsnet.utils.numbers import format_frame, format_number
+
     settings = campaign.settings
     table = trial_table(campaign)
     counts = campaign.counts()
@@ -246,13 +283,14 @@ def format_status(campaign: Campaign, *, max_rows: int = 20) -> str:
             lines.append(f"Pareto front ({len(front)} trials):")
             if len(front):
                 cols = ["trial_index", *settings.objective_names, *settings.space.names]
-                lines.append(front[[c for c in cols if c in front]].to_string(index=False))
+                lines.append(format_frame(front[[c for c in cols if c in front]], 6, index=False))
         else:
             best = best_trial(table, settings.objectives)
             if best is not None:
                 name = settings.objective_names[0]
                 params = {k: best[k] for k in settings.space.names if k in best}
-                lines.append(f"best trial {best['trial_index']}: {name} = {best[name]:.6g}")
+                value = format_number(best[name], 6)
+                lines.append(f"best trial {best['trial_index']}: {name} = {value}")
                 lines.append(f"  parameters: {params}")
         failed = table[table["status"] == "failed"] if len(table) else table
         for row in failed.tail(5).itertuples(index=False):
@@ -261,5 +299,5 @@ def format_status(campaign: Campaign, *, max_rows: int = 20) -> str:
             lines.append(f"latest {min(max_rows, len(table))} trials:")
             cols = ["trial_index", "status", *settings.objective_names, "seconds"]
             latest = table[[c for c in cols if c in table]].tail(max_rows)
-            lines.append(latest.to_string(index=False))
+            lines.append(format_frame(latest, 6, index=False))
     return "\n".join(lines)

@@ -69,6 +69,39 @@ def failed_result(trial_index: int, error: str, seconds: float = 0.0) -> dict[st
     }
 
 
+def saved_result(job: dict[str, Any]) -> dict[str, Any] | None:
+    """The finished result a trial's worker saved (``result.json``), if there is one.
+
+    :func:`~omicsnet.search.tasks.execute_trial` writes it before handing the result
+    back, so a worker that dies after that point has not lost the trial.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> saved_result({"trial_index": 0, "context": {"out_dir": tempfile.mkdtemp()}}) is None
+    True
+    """
+    import json
+    from pathlib import Path
+
+    from omicsnet.search.storage import RESULT_FILE
+
+    out_dir = (job.get("context") or {}).get("out_dir")
+    if not out_dir:
+        return None
+    try:
+        value = json.loads((Path(out_dir) / RESULT_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if (
+        not isinstance(value, dict)
+        or value.get("trial_index") != int(job["trial_index"])
+        or value.get("status") not in ("completed", "failed")
+    ):
+        return None
+    return value
+
+
 class InlineRunner:
     """Runs each trial in the campaign's own process, one at a time (for debugging).
 
@@ -251,8 +284,14 @@ class LocalRunner:
 
     def _replace(self, slot: _Slot, error: str) -> dict[str, Any]:
         assert slot.job is not None
-        result = failed_result(int(slot.job["trial_index"]), error, time.monotonic() - slot.started)
-        logger.warning("trial %s failed: %s", result["trial_index"], error)
+        saved = saved_result(slot.job)
+        if saved is not None:  # the task returned and its result was saved, then the worker died
+            logger.info("trial %s: worker lost after the result was saved", saved["trial_index"])
+            result = saved
+        else:
+            seconds = time.monotonic() - slot.started
+            result = failed_result(int(slot.job["trial_index"]), error, seconds)
+            logger.warning("trial %s failed: %s", result["trial_index"], error)
         _stop(slot)
         self._slots[slot.number] = self._start(slot.number)
         return result

@@ -254,6 +254,93 @@ class CampaignSettings:
         return CampaignSettings.from_dict(raw, base_dir=self.base_dir)
 
 
+def check_paths(settings: CampaignSettings, *, data_dir: str | None = None) -> list[Path]:
+    """Resolve every path a campaign config names, before any trial runs.
+
+    A path that escapes the config's folder (absolute, ``..``, a symbolic link leading
+    outside), a ``data:`` file that is not there, or an ``experiment`` file of the
+    ``train`` task that is missing or unreadable would otherwise fail every trial and
+    burn the whole budget; here it is one error before anything starts. Checked:
+
+    - ``output``;
+    - every string in ``task_options`` (at any depth) that names a path: it starts with
+      ``data:``, contains a ``/``, has a file extension, or exists in the config's folder;
+      each goes through :func:`omicsnet.config.resolve_config_path`;
+    - for the ``train`` task, the experiment config that ``task_options.experiment``
+      names is read, and the paths in it are checked the same way against its folder.
+
+    Returns
+    -------
+    list of Path
+        The resolved paths (for logging).
+
+    Raises
+    ------
+    ConfigError, DataNotFoundError
+        One line naming the config key and the path as written.
+
+    Examples
+    --------
+    >>> s = CampaignSettings.from_dict({"task": "train", "objectives": "val_loss",
+    ...     "parameters": {"lr": {"type": "range", "bounds": [1e-4, 1e-2]}},
+    ...     "task_options": {"experiment": "../../etc/run.yaml"}}, base_dir="/runs/study")
+    >>> check_paths(s)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    omicsnet.errors.ConfigError: task_options.experiment: '../../etc/run.yaml' must stay inside ...
+    """
+    from omicsnet.search.tasks import CORE_TASKS, task_reference
+
+    resolved: list[Path] = []
+    if settings.output is not None:
+        resolved.append(settings.output_dir())
+    base_dir = settings.base_dir
+    resolved += _check_strings(settings.task_options, base_dir, "task_options", data_dir)
+    experiment = settings.task_options.get("experiment")
+    if task_reference(settings.task) == CORE_TASKS["train"] and isinstance(experiment, str):
+        path = resolve_config_path(
+            experiment, base_dir, key="task_options.experiment", data_dir=data_dir
+        )
+        if not path.is_file():
+            raise ConfigError(f"task_options.experiment: {experiment!r} is not a file")
+        config = load_config(path)
+        config.pop("output", None)  # the train task writes into each trial's folder
+        resolved += _check_strings(config, str(path.parent), "", data_dir, f"{experiment}: ")
+    return resolved
+
+
+def _looks_like_path(value: str, base_dir: str) -> bool:
+    if value.startswith("data:") or "/" in value or os.sep in value:
+        return True
+    try:
+        return bool(Path(value).suffix) or os.path.lexists(os.path.join(base_dir, value))
+    except ValueError:  # an embedded NUL: not a path anyone can open
+        return False
+
+
+def _check_strings(
+    node: Any, base_dir: str, key: str, data_dir: str | None, where: str = ""
+) -> list[Path]:
+    """Resolve the path-like strings of a config section (recursively).
+
+    ``key`` is the dotted key of ``node``; ``where`` prefixes it in errors (a file name).
+    """
+    if isinstance(node, str):
+        if not node or not _looks_like_path(node, base_dir):
+            return []
+        return [resolve_config_path(node, base_dir, key=f"{where}{key}", data_dir=data_dir)]
+    items: list[tuple[Any, Any]] = []
+    if isinstance(node, Mapping):
+        items = list(node.items())
+    elif isinstance(node, (list, tuple)):
+        items = list(enumerate(node))
+    found: list[Path] = []
+    for name, value in items:
+        child = f"{key}.{name}" if key else str(name)
+        found += _check_strings(value, base_dir, child, data_dir, where)
+    return found
+
+
 def _parse_objectives(value: Any) -> list[Objective]:
     if isinstance(value, str):
         items: list[tuple[Any, Any]] = [(value, "minimize")]

@@ -12,7 +12,8 @@
       .lock                held (flock) while a process runs the campaign
 
 The snapshot is the source of truth for trial status. ``result.json`` is written before
-the snapshot, so a campaign killed between the two still has the finished trial's result
+the snapshot (first where the trial ran, as soon as its task returned, then again by the
+campaign), so a campaign killed between the two still has the finished trial's result
 and :func:`omicsnet.search.resume_campaign` completes it from there instead of running it
 again.
 """

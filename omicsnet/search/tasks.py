@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import json
 import logging
 import math
 import os
@@ -49,6 +50,7 @@ from typing import Any
 
 from omicsnet.errors import ConfigError
 from omicsnet.families import family_search_tasks
+from omicsnet.utils.signals import Terminated, stop_requested
 
 logger = logging.getLogger(__name__)
 
@@ -263,7 +265,10 @@ def execute_trial(job: Mapping[str, Any]) -> dict[str, Any]:
     ``capture_output`` (send the task's output to ``trial.log``). The result is a
     plain dict: ``status`` (``"completed"`` or ``"failed"``), ``metrics``, ``error``
     (``"ValueError: ..."``), ``traceback``, ``seconds``, ``host`` and ``pid``. Exceptions
-    of the task never escape.
+    of the task never escape (Ctrl-C and SIGTERM excepted: they stop the trial, which
+    gets no result). Before it returns, the result (with the trial's ``parameters``) is
+    written atomically to ``result.json`` in the trial's folder, so that a trial whose
+    task returned is never run again, whatever is killed next.
 
     Examples
     --------
@@ -277,6 +282,10 @@ def execute_trial(job: Mapping[str, Any]) -> dict[str, Any]:
     >>> job["objectives"] = ["accuracy"]
     >>> execute_trial(job)["error"]
     "ValueError: the task returned no value for the objective 'accuracy' (got: sphere)"
+    >>> import json, pathlib
+    >>> saved = pathlib.Path(job["context"]["out_dir"]) / "result.json"
+    >>> json.loads(saved.read_text())["status"]
+    'failed'
     """
     import socket
 
@@ -300,12 +309,36 @@ def execute_trial(job: Mapping[str, Any]) -> dict[str, Any]:
         result["metrics"] = check_metrics(metrics, list(job.get("objectives", [])))
         result["status"] = "completed"
     except BaseException as err:  # a trial's failure is data, not a crash of the campaign
-        if isinstance(err, KeyboardInterrupt):
+        if isinstance(err, KeyboardInterrupt):  # Ctrl-C or SIGTERM: no result at all
             raise
         result["error"] = f"{type(err).__name__}: {err}".strip()
         result["traceback"] = traceback.format_exc()
     result["seconds"] = time.perf_counter() - start
+    stop = stop_requested()
+    if stop is not None:  # the task swallowed a SIGTERM: its result may be cut short
+        raise Terminated(stop)
+    _save_result(job, result)
     return result
+
+
+def _save_result(job: Mapping[str, Any], result: dict[str, Any]) -> None:
+    """Write ``result.json`` into the trial's folder before the result is handed back.
+
+    Durable before it is reported: a campaign killed between the task's return and its
+    own bookkeeping finds the result on resume and does not run the trial again. A
+    failed write (disk full) costs only that safety net, never the result.
+    """
+    from omicsnet.search.storage import RESULT_FILE
+    from omicsnet.utils.io import atomic_write_text
+
+    out_dir = (job.get("context") or {}).get("out_dir")
+    if not out_dir:
+        return
+    record = {**result, "parameters": dict(job.get("parameters") or {})}
+    try:
+        atomic_write_text(Path(out_dir) / RESULT_FILE, json.dumps(record, indent=2, default=str))
+    except OSError as err:
+        logger.warning("trial %s: cannot save %s (%s)", result["trial_index"], RESULT_FILE, err)
 
 
 # --------------------------------------------------------------------------- built-ins

@@ -9,46 +9,46 @@ Protocol: one job per line on stdin (the dict :func:`~omicsnet.search.tasks.exec
 takes); one result per line on the original stdout. The worker points its own file
 descriptor 1 at stderr first, so whatever a task prints cannot corrupt the protocol. An
 empty line or end of input ends the worker, and so does the death of the campaign
-process (checked every second), so that a killed campaign leaves no orphans behind.
+process (:func:`omicsnet.utils.workers.exit_with_parent`: at once on Linux, within half
+a second elsewhere), so that a killed campaign leaves no orphans behind.
+
+Signals: Ctrl-C reaches the whole process group, but the worker ignores SIGINT (the
+campaign decides what stops, and stops its workers). SIGTERM stops the running trial as
+Ctrl-C would stop a script (its ``finally`` blocks run, so its temporary files go) and
+ends the worker with status 143; that trial gets no result and is run again on resume.
+Each result is in the trial's ``result.json`` before it is sent.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
-
-
-def _exit_with_parent(poll_seconds: float = 1.0) -> None:
-    """Stop this worker when the campaign process dies (even by SIGKILL)."""
-    import threading
-    import time
-
-    parent = os.getppid()
-
-    def watch() -> None:
-        while True:
-            time.sleep(poll_seconds)
-            if os.getppid() != parent:
-                os._exit(3)
-
-    threading.Thread(target=watch, name="omicsnet-parent-watch", daemon=True).start()
 
 
 def main() -> int:
     """Serve jobs until stdin closes."""
-    _exit_with_parent()
+    from omicsnet.utils.signals import Terminated, stop_on_signals
+    from omicsnet.utils.workers import exit_with_parent
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    exit_with_parent(signal.SIGTERM)
     protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # prints (Python or C) go to stderr, not into the protocol
     sys.stdout = sys.stderr
-    from omicsnet.search.tasks import execute_trial
+    with stop_on_signals():
+        try:
+            from omicsnet.search.tasks import execute_trial
 
-    for line in sys.stdin:
-        if not line.strip():
-            break
-        result = execute_trial(json.loads(line))
-        protocol.write(json.dumps(result, default=str) + "\n")
-        protocol.flush()
+            for line in sys.stdin:
+                if not line.strip():
+                    break
+                result = execute_trial(json.loads(line))
+                protocol.write(json.dumps(result, default=str) + "\n")
+                protocol.flush()
+        except Terminated as stop:
+            return stop.exit_status
     return 0
 
 

@@ -47,6 +47,11 @@ def add_commands(groups: CommandGroups) -> None:
     evaluate.add_argument("--seed", type=int, default=0)
     evaluate.add_argument("--out", required=True, help="folder for cv.csv and summary.csv")
     evaluate.add_argument("--overwrite", action="store_true")
+    evaluate.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue a killed evaluation: finished splits are kept",
+    )
     evaluate.set_defaults(func=cmd_t2p_evaluate)
 
     explain = groups.action(
@@ -263,29 +268,32 @@ def cmd_t2p_train(args: argparse.Namespace) -> int:
 
 def cmd_t2p_evaluate(args: argparse.Namespace) -> int:
     from omicsnet.t2p.workflows import cross_validate, cv_summary
-    from omicsnet.utils.output import atomic_directory, check_output_dir
+    from omicsnet.utils.io import atomic_write_text
+    from omicsnet.utils.output import check_output_dir, output_dir
 
-    check_output_dir(args.out, overwrite=args.overwrite)  # before any work
+    check_output_dir(args.out, overwrite=args.overwrite, resume=args.resume)  # before any work
     data, _ = _load(args)
     networks = {}
     if args.config or args.campaign or args.paper:
         networks["network"] = _architecture(args)
-    table = cross_validate(
-        data,
-        networks,
-        baselines=_names(args.baselines),
-        k=args.k,
-        seed=args.seed,
-        top_variable=args.top_variable,
-        max_epochs=args.epochs,
-        early_stopping=args.patience,
-        device=args.device,
-        progress=not args.quiet,
-    )
-    summary = cv_summary(table)
-    with atomic_directory(args.out, overwrite=args.overwrite) as folder:
-        table.to_csv(folder / "cv.csv", index=False)
-        summary.to_csv(folder / "summary.csv", index_label="model")
+    command = "omicsnet t2p evaluate"
+    with output_dir(args.out, overwrite=args.overwrite, resume=args.resume, command=command) as out:
+        table = cross_validate(
+            data,
+            networks,
+            baselines=_names(args.baselines),
+            k=args.k,
+            seed=args.seed,
+            top_variable=args.top_variable,
+            max_epochs=args.epochs,
+            early_stopping=args.patience,
+            device=args.device,
+            progress=not args.quiet,
+            store=out / "splits",  # each finished split; --resume reads them back
+        )
+        summary = cv_summary(table)
+        atomic_write_text(out / "cv.csv", table.to_csv(index=False))
+        atomic_write_text(out / "summary.csv", summary.to_csv(index_label="model"))
     print(f"{args.k}x2 cross-validation, {len(data.protein.columns)} proteins")
     for name, row in summary.iterrows():
         mse = (

@@ -32,7 +32,7 @@ from typing import Any
 
 import pandas as pd
 
-from omicsnet.errors import DataError, DataNotFoundError
+from omicsnet.errors import DataError, DataNotFoundError, shown
 from omicsnet.utils.io import atomic_write_bytes
 
 logger = logging.getLogger(__name__)
@@ -212,8 +212,8 @@ def _check_numeric(frame: pd.DataFrame, where: str) -> pd.DataFrame:
     if bool(bad.to_numpy().any()):
         row, col = next(zip(*bad.to_numpy().nonzero(), strict=True))
         raise DataError(
-            f"{where}: non-numeric value {frame[text_columns].iat[row, col]!r} for gene "
-            f"{text_columns[col]!r}, sample {frame.index[row]!r}"
+            f"{where}: non-numeric value for gene "
+            f"{shown(text_columns[col])}, sample {shown(frame.index[row])}"
         )
     frame = frame.copy()
     frame[text_columns] = converted

@@ -53,7 +53,7 @@ import pandas as pd
 
 from omicsnet.data.scaling import Standardizer
 from omicsnet.data.splits import train_val_test_split
-from omicsnet.errors import ConfigError, DataError
+from omicsnet.errors import ConfigError, DataError, shown
 
 logger = logging.getLogger(__name__)
 
@@ -454,6 +454,20 @@ def align_t2p(
         {p: (p if p in known else None) for p in protein_all.columns}, dtype=object, name="own_mrna"
     )
     report["proteins_with_own_mrna"] = int(own.notna().sum())
+    if report["proteins_with_own_mrna"] == 0:
+        raise DataError(
+            f"none of the {protein_all.shape[1]} proteins has its own transcript among the "
+            f"{rna_all.shape[1]} transcripts (e.g. protein {shown(protein_all.columns[0])}, "
+            f"transcript {shown(rna_all.columns[0])}): are both tables named by the same kind "
+            "of ID (gene symbols)?"
+        )
+    if report["proteins_with_own_mrna"] < 0.5 * protein_all.shape[1]:
+        logger.warning(
+            "only %d of %d proteins have their own transcript: check that both tables use "
+            "the same gene IDs",
+            report["proteins_with_own_mrna"],
+            protein_all.shape[1],
+        )
     report["missing_target_fraction"] = float(protein_all.isna().to_numpy().mean())
     logger.info(
         "t2p data: %d samples, %d transcripts, %d proteins (%d with their own mRNA)",

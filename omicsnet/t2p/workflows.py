@@ -336,6 +336,7 @@ def cross_validate(
     seeds: int = 1,
     device: str = "auto",
     progress: bool = False,
+    store: str | os.PathLike[str] | None = None,
 ) -> pd.DataFrame:
     """k×2 cross-validation of baselines and networks on the same splits.
 
@@ -368,6 +369,9 @@ def cross_validate(
         (:func:`ensemble_name`), with the summed training time.
     progress
         Progress bar over the splits.
+    store
+        Folder where each finished split is kept, so that a killed evaluation resumes
+        without refitting them (see :func:`omicsnet.train.cv.cross_validate`).
 
     Returns
     -------
@@ -478,7 +482,13 @@ def cross_validate(
         return outputs
 
     result = run_cv(
-        splits, fit_predict, n_samples=len(ids), sample_ids=ids, progress=progress, desc="k x 2 CV"
+        splits,
+        fit_predict,
+        n_samples=len(ids),
+        sample_ids=ids,
+        progress=progress,
+        desc="k x 2 CV",
+        store=store,
     )
     return result.table
 

@@ -37,9 +37,11 @@ True
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -345,8 +347,15 @@ def cross_validate(
     sample_ids: Sequence[str] | None = None,
     progress: bool = False,
     desc: str = "cross-validation",
+    store: str | os.PathLike[str] | None = None,
 ) -> CVResult:
     """Run ``fit_predict`` on every split and collect one table row per (model, split).
+
+    With ``store``, each split's results are written to that folder as soon as the split
+    is finished (``split_NNN/``: predictions as ``.npy``, records as CSV, metrics as JSON;
+    nothing pickled), and a split already stored there is read back instead of being fitted
+    again: a killed cross-validation resumes where it stopped, and ends with the same
+    table as an uninterrupted run.
 
     Parameters
     ----------
@@ -367,6 +376,9 @@ def cross_validate(
         Show a progress bar over the splits.
     desc
         Its label.
+    store
+        Folder of finished splits (created; see above). Use a folder inside the command's
+        output folder, so that ``--resume`` finds it and ``--overwrite`` removes it.
 
     Returns
     -------
@@ -392,12 +404,20 @@ def cross_validate(
     predictions: dict[str, list[Any]] = {}
     records: list[pd.DataFrame] = []
     bar = tqdm(splits, desc=desc, unit="split", disable=not progress)
-    for split in bar:
-        started = time.perf_counter()
-        outputs = fit_predict(split)
-        seconds = time.perf_counter() - started
-        if not isinstance(outputs, Mapping) or not outputs:
-            raise ConfigError("fit_predict must return {model name: predictions}")
+    store_dir = Path(store) if store is not None else None
+    for index, split in enumerate(bar):
+        stored = _read_split(store_dir, index, split) if store_dir is not None else None
+        if stored is not None:
+            outputs, seconds = stored
+            logger.info("%s %s: read back from %s", desc, split.name, store_dir)
+        else:
+            started = time.perf_counter()
+            outputs = fit_predict(split)
+            seconds = time.perf_counter() - started
+            if not isinstance(outputs, Mapping) or not outputs:
+                raise ConfigError("fit_predict must return {model name: predictions}")
+            if store_dir is not None:
+                _write_split(store_dir, index, split, outputs, seconds)
         for name, output in outputs.items():
             out = output if isinstance(output, FoldOutput) else FoldOutput(predictions=output)
             predictions.setdefault(str(name), []).append(out.predictions)
@@ -428,6 +448,86 @@ def cross_validate(
         sample_ids=[str(s) for s in sample_ids] if sample_ids is not None else None,
         records=pd.concat(records, ignore_index=True) if records else None,
     )
+
+
+def _split_dir(store: Path, index: int) -> Path:
+    return store / f"split_{index:03d}"
+
+
+def _write_split(
+    store: Path, index: int, split: Split, outputs: Mapping[str, Any], seconds: float
+) -> None:
+    """Save one finished split (atomically: the folder appears complete or not at all)."""
+    import json
+
+    from omicsnet.utils.output import atomic_directory
+
+    store.mkdir(parents=True, exist_ok=True)
+    record: dict[str, Any] = {"split": split.name, "seconds": seconds, "models": []}
+    with atomic_directory(_split_dir(store, index), overwrite=True) as tmp:
+        for k, (name, output) in enumerate(outputs.items()):
+            out = output if isinstance(output, FoldOutput) else FoldOutput(predictions=output)
+            entry: dict[str, Any] = {
+                "name": str(name),
+                "metrics": {key: _plain(v) for key, v in dict(out.metrics).items()},
+                "info": {key: _plain(v) for key, v in dict(out.info).items()},
+                "predictions": None,
+                "records": None,
+            }
+            if out.predictions is not None:
+                entry["predictions"] = f"predictions_{k}.npy"
+                np.save(tmp / entry["predictions"], np.asarray(out.predictions), allow_pickle=False)
+            if out.records is not None:
+                entry["records"] = f"records_{k}.csv"
+                out.records.to_csv(tmp / entry["records"], index=False)
+            record["models"].append(entry)
+        (tmp / "split.json").write_text(json.dumps(record, indent=2))
+
+
+def _read_split(
+    store: Path, index: int, split: Split
+) -> tuple[dict[str, FoldOutput], float] | None:
+    """A split saved by :func:`_write_split`, or ``None`` when it is not there (or not this one)."""
+    import json
+
+    folder = _split_dir(store, index)
+    try:
+        record = json.loads((folder / "split.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if record.get("split") != split.name:
+        raise ConfigError(
+            f"{folder} holds split {record.get('split')!r}, not {split.name!r}: the stored "
+            "splits come from another scheme or seed; start again with --overwrite"
+        )
+    outputs: dict[str, FoldOutput] = {}
+    for entry in record["models"]:
+        predictions = (
+            np.load(folder / entry["predictions"], allow_pickle=False)
+            if entry.get("predictions")
+            else None
+        )
+        records = pd.read_csv(folder / entry["records"]) if entry.get("records") else None
+        metrics = {k: _unplain(v) for k, v in entry["metrics"].items()}
+        info = {k: _unplain(v) for k, v in entry["info"].items()}
+        outputs[entry["name"]] = FoldOutput(predictions, metrics, info, records)
+    return outputs, float(record["seconds"])
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready numbers (NaN kept as None would lose it: stored as a string instead)."""
+    if isinstance(value, (np.floating, float)):
+        number = float(value)
+        return number if np.isfinite(number) else repr(number)
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def _unplain(value: Any) -> Any:
+    if isinstance(value, str) and value in ("nan", "inf", "-inf"):
+        return float(value)
+    return value
 
 
 __all__ = [

@@ -25,6 +25,7 @@ Examples
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -286,6 +287,7 @@ def cross_validate_ensemble(
     seed: int = 0,
     recalibrate_bn: bool = True,
     progress: bool = False,
+    store: str | os.PathLike[str] | None = None,
 ) -> CrossValidationResult:
     """Out-of-fold ensemble probabilities by stratified k-fold or leave-one-out CV.
 
@@ -311,6 +313,9 @@ def cross_validate_ensemble(
         Seed of the fold assignment.
     progress
         A progress bar over the folds.
+    store
+        Folder where each finished fold is kept, so that a killed cross-validation resumes
+        without training those folds again (see :func:`omicsnet.train.cv.cross_validate`).
     """
     y = np.asarray(data.tensors["y"].cpu().numpy()).astype(int)
     splits = stratified_kfold(y, n_splits, seed=seed)
@@ -344,6 +349,7 @@ def cross_validate_ensemble(
         sample_ids=list(data.sample_ids),
         progress=progress,
         desc="ensemble CV",
+        store=store,
     )
     members_proba = np.moveaxis(result.out_of_fold("ensemble"), 1, 0)
     n_classes = members_proba.shape[-1]

@@ -33,7 +33,7 @@ import pandas as pd
 
 from omicsnet.config import check_keys, resolve_config_path
 from omicsnet.errors import ConfigError, OutputExistsError
-from omicsnet.utils.io import atomic_write_text
+from omicsnet.utils.io import atomic_write_text, write_csv
 from omicsnet.utils.output import check_output_dir, output_dir, read_marker
 
 logger = logging.getLogger(__name__)
@@ -133,7 +133,7 @@ def run_experiment(
     ['loss', 'mse', 'pearson', 'r2']
     """
     from omicsnet.data.datasets import ArrayDataset
-    from omicsnet.models.registry import create_model
+    from omicsnet.models.registry import check_model_size, create_model
     from omicsnet.train.distributed import is_main_process
     from omicsnet.train.trainer import Trainer
 
@@ -192,6 +192,7 @@ def run_experiment(
     outputs = table.classes if table.task == "classification" else list(table.y.columns)
     import torch
 
+    check_model_size(model_cfg["name"], options)  # a config file must not allocate gigabytes
     torch.manual_seed(seed)
     model = create_model(
         model_cfg["name"], input_features=list(x.columns), output_features=outputs, **options
@@ -247,7 +248,7 @@ def _write_outputs(
             "n_test": len(test_idx),
         },
     )
-    atomic_write_text(out_dir / "history.csv", fit.history.to_csv(index=False))
+    write_csv(fit.history, out_dir / "history.csv")
     summary = {
         "model": model_name,
         "task": table.task,
@@ -260,6 +261,19 @@ def _write_outputs(
     }
     atomic_write_text(out_dir / "metrics.json", json.dumps(_finite(summary), indent=2))
     atomic_write_text(out_dir / "config.json", json.dumps(config, indent=2, default=str))
+
+
+def output_folder_of(
+    config: dict[str, Any], base_dir: str | os.PathLike[str], output: Any = None
+) -> Path:
+    """The output folder a run of ``config`` writes (``output``, else the config's own).
+
+    Examples
+    --------
+    >>> output_folder_of({"output": "runs/a"}, "/study").as_posix()
+    '/study/runs/a'
+    """
+    return _output_dir(config, base_dir, output)
 
 
 def _output_dir(config: dict[str, Any], base_dir: str | os.PathLike[str], output: Any) -> Path:

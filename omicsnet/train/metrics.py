@@ -377,8 +377,10 @@ class ClassificationReport:
     confusion: pd.DataFrame
 
     def __str__(self) -> str:
+        from omicsnet.utils.numbers import format_frame
+
         return (
-            f"{self.summary.round(3).to_string()}\n\n{self.per_class.round(3).to_string()}"
+            f"{format_frame(self.summary)}\n\n{format_frame(self.per_class)}"
             f"\n\n{self.confusion.to_string()}"
         )
 

@@ -16,7 +16,7 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F
 
-from omicsnet.errors import ConfigError
+from omicsnet.errors import ConfigError, DataError
 
 
 class TrainingPlan:
@@ -50,6 +50,31 @@ class TrainingPlan:
     def metrics(self, outputs: Tensor, target: Tensor) -> dict[str, float]:
         """Metrics over a whole evaluation pass (outputs and targets concatenated)."""
         return {}
+
+    def check_data(self, data: Any) -> None:
+        """Refuse training data this plan cannot learn from (the trainer calls it first)."""
+
+
+def _targets_of(data: Any, key: str | None) -> Tensor | None:
+    """The targets of an in-memory dataset (an augmented one's base), else ``None``."""
+    tensors = getattr(getattr(data, "base", data), "tensors", None)
+    if key is None or not isinstance(tensors, dict) or key not in tensors:
+        return None
+    return tensors[key]
+
+
+def _check_classes(plan: TrainingPlan, data: Any) -> None:
+    """A classifier needs at least two classes among its training targets."""
+    y = _targets_of(data, plan.target_key)
+    if y is None or y.numel() == 0:
+        return
+    present = torch.unique(y.reshape(-1).long() if not y.is_floating_point() else y.reshape(-1))
+    if len(present) < 2:
+        raise DataError(
+            f"the training samples all belong to one class ({present.tolist()}): a classifier "
+            "cannot learn anything from them (its accuracy would be 1.0 by construction); "
+            "add samples of another class"
+        )
 
 
 class RegressionPlan(TrainingPlan):
@@ -112,6 +137,9 @@ class ClassificationPlan(TrainingPlan):
     """
 
     name = "classification"
+
+    def check_data(self, data: Any) -> None:
+        _check_classes(self, data)
 
     def compute_loss(self, outputs: Tensor, target: Tensor) -> Tensor:
         return F.cross_entropy(outputs, target.long().view(-1))
@@ -197,6 +225,9 @@ class BinaryPlan(TrainingPlan):
     """Binary cross-entropy on logits; reports accuracy at 0.5 and ROC AUC."""
 
     name = "binary"
+
+    def check_data(self, data: Any) -> None:
+        _check_classes(self, data)
 
     def compute_loss(self, outputs: Tensor, target: Tensor) -> Tensor:
         return F.binary_cross_entropy_with_logits(

@@ -250,6 +250,7 @@ class Trainer:
         if len(train_data) == 0:
             raise ConfigError("the training data has no samples")
         plan_obj = resolve_plan(plan, model)
+        plan_obj.check_data(train_data)
         self.device = resolve_device(self.device_spec)
         self.dist = setup_distributed(self.device)
         if self.dist.enabled and self.device.type == "cuda":

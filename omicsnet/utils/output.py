@@ -200,6 +200,12 @@ def check_output_dir(
             )
         if entries and not (overwrite or resume):
             by = f" ({marker['command']})" if marker and marker.get("command") else ""
+            if marker and marker.get("status") == "running":
+                raise OutputExistsError(
+                    f"{raw} already exists and holds an unfinished omicsnet run{by}; continue "
+                    "it with --resume (resume=True), or add --overwrite (overwrite=True) to "
+                    "replace what omicsnet wrote there"
+                )
             raise OutputExistsError(
                 f"{raw} already exists and holds the results of an earlier omicsnet run{by}; "
                 "choose another folder, or add --overwrite (overwrite=True) to replace what "

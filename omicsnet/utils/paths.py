@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from omicsnet.errors import DataNotFoundError
+from omicsnet.errors import ConfigError, DataNotFoundError
 
 DATA_ENV_VAR = "OMICSNET_DATA"
 
@@ -39,6 +39,39 @@ def get_data_dir(data_dir: str | os.PathLike[str] | None = None) -> Path | None:
     if env:
         return Path(env).expanduser()
     return None
+
+
+def confine(path: str | os.PathLike[str], root: str | os.PathLike[str], *, what: str) -> Path:
+    """``path`` with every symbolic link resolved, if it stays inside ``root``; else an error.
+
+    The check is made on the resolved paths, so a link inside ``root`` that points
+    elsewhere is refused like a ``..`` would be. Nothing of the file is read.
+
+    Raises
+    ------
+    ConfigError
+        The resolved path lies outside the resolved ``root``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, os
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> confine(root / "a.csv", root, what="data.features") == (root / "a.csv").resolve()
+    True
+    >>> os.symlink("/etc", root / "escape")
+    >>> confine(root / "escape" / "passwd", root, what="data.features")
+    Traceback (most recent call last):
+    ...
+    omicsnet.errors.ConfigError: data.features: ... through a symbolic link; refusing it
+    """
+    base = Path(root).resolve()
+    resolved = Path(path).resolve()
+    if resolved != base and base not in resolved.parents:
+        raise ConfigError(
+            f"{what}: {Path(path).as_posix()!r} leads outside {base.as_posix()} "
+            "through a symbolic link; refusing it"
+        )
+    return resolved
 
 
 def resolve_data_file(
@@ -83,7 +116,7 @@ def resolve_data_file(
             f"Set {DATA_ENV_VAR}=/path/to/data, or pass --data-dir (command line) "
             "or data_dir= (Python)"
         )
-    path = root / rel
+    path = confine(root / rel, root, what="data directory file")
     if not path.exists():
         raise DataNotFoundError(
             f"{rel.as_posix()!r} not found in the data directory {root} "

@@ -58,8 +58,9 @@ def test_integer_labels_become_a_long_vector():
 def test_read_table_reports_non_numeric_cells(tmp_path):
     path = tmp_path / "x.csv"
     path.write_text("sample,TP53,MYC\nS1,1.0,2.0\nS2,high,3.0\n")
-    with pytest.raises(DataError, match=r"non-numeric value 'high' at row 'S2', column 'TP53'"):
+    with pytest.raises(DataError, match=r"non-numeric value at row 'S2', column 'TP53'") as err:
         read_table(path)
+    assert "high" not in str(err.value)  # the cell's content is not echoed
 
 
 def test_read_table_handles_tsv_gzip_and_transpose(tmp_path):

@@ -163,5 +163,20 @@ def test_rise_and_cam_of_one_sample_compare_side_by_side():
     assert table.loc["class_1", "peak_rt_b"] < 8 and table.loc["class_1", "peak_mz_b"] < 8
     figure = plot_comparison([rise[0], cam[0]], titles=["RISE", "LayerCAM"], image=x[0, 0])
     assert len([ax for ax in figure.axes if ax.get_title()]) == 6  # 2 classes x 3 columns
+    # one sample: its name (and prediction) in the title, each row titled by the class its
+    # maps are evidence for, every colour bar saying what it shows
+    predicted = cam.classes[int(cam.predicted[0])]
+    assert figure.get_suptitle().startswith(f"sample 0 - predicted {predicted} (p = ")
+    panels = [ax for ax in figure.axes if ax.images]
+    assert [ax.get_title() for ax in panels[:3]] == [
+        "input", "RISE for class class_0", "LayerCAM for class class_0",
+    ]  # fmt: skip
+    bars = [ax for ax in figure.axes if not ax.images]
+    assert len(bars) == 3  # one shared 0-1 bar per column
+    assert [ax.get_ylabel() for ax in bars] == [
+        "intensity (scaled to 0-1)", "saliency (scaled to 0-1)", "saliency (scaled to 0-1)",
+    ]  # fmt: skip
+    named = plot_comparison([cam[0]], sample="C01")
+    assert named.get_suptitle().startswith("sample C01")
     with pytest.raises(ConfigError, match="different shapes"):
         compare_maps(cam[0], SaliencyMap(np.zeros((2, 4, 4))))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -65,6 +66,32 @@ def test_input_clusters_by_batch_when_batches_dominate(tiny_densenet):
     assert wide.loc["input", "nmi_kmeans:batch"] > wide.loc["input", "nmi_kmeans:class"]
     assert wide.loc["input", "kbet_acceptance:batch"] < 0.2
     assert list(wide.index) == default_layers(tiny_densenet)
+
+
+def test_pca_plot_states_the_variance_each_component_explains(tiny_densenet, tmp_path):
+    from sklearn.decomposition import PCA
+
+    x, batches, classes = _cohort(n_per_group=3)
+    result = layer_mixing(
+        tiny_densenet, x, batches, classes, layers=["input", "penultimate"], k=3,
+        perplexity=2, progress=False,
+    )  # fmt: skip
+    flat = x.reshape(len(x), -1).astype(np.float64)
+    expected = PCA(n_components=2).fit(flat - flat.mean(0)).explained_variance_ratio_
+    np.testing.assert_allclose(result.explained_variance["input"][:2], expected, rtol=1e-6)
+    assert result.explained_variance["input"].sum() <= 1.0 + 1e-9
+    fig = result.plot_pca()
+    panels = [ax for ax in fig.axes if ax.collections]
+    assert [ax.get_title() for ax in panels] == ["input", "penultimate"]
+    first = round(100 * expected[0])
+    assert panels[0].get_xlabel() == f"PC1 ({first} % variance)"
+    assert panels[0].get_ylabel().startswith("PC2 (") and "% variance)" in panels[0].get_ylabel()
+    assert all(ax.get_ylabel() for ax in result.plot_scores().axes)  # every metric axis named
+    saved = result.save(tmp_path / "mix")
+    table = pd.read_csv(saved / "pca_variance.csv")
+    assert table[table.layer == "input"]["explained_variance_ratio"].iloc[0] == pytest.approx(
+        expected[0], rel=1e-5
+    )
 
 
 def test_reference_normalisation_removes_a_pure_intensity_batch_effect(tiny_densenet):

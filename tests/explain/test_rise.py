@@ -489,7 +489,7 @@ def test_plot_side_by_side_and_save(tmp_path):
     images = [ax for ax in fig.axes if ax.images]
     assert len(images) == 4
     assert images[0].get_xlabel() == "m/z" and images[0].get_ylabel() == "RT (min)"
-    assert images[1].get_title() == "gradcam: a"
+    assert images[1].get_title() == "Grad-CAM for class a"
     assert len(images[0].patches) == 3
     path = save_figure(fig, tmp_path / "maps.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

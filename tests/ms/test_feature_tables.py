@@ -68,8 +68,9 @@ def test_unknown_columns_error_lists_found_and_expected(tmp_path):
 def test_bad_cells_and_duplicate_ids_name_the_row(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("id,mz_min,mz_max,rt_min,rt_max\na,1,2,3,4\nb,1,two,3,4\n")
-    with pytest.raises(DataError, match=r"'two' in column 'mz_max' at data row 2 \(line 3"):
+    with pytest.raises(DataError, match=r"value in column 'mz_max' at data row 2 \(line 3") as err:
         read_feature_table(bad)
+    assert "two" not in str(err.value)  # the cell's content is not echoed
     dup = tmp_path / "dup.csv"
     dup.write_text("id,mz_min,mz_max,rt_min,rt_max\na,1,2,3,4\na,1,2,3,4\n")
     with pytest.raises(DataError, match="feature ID 'a' appears more than once"):

@@ -121,3 +121,46 @@ def test_cli_writes_every_output(core_graph, tmp_path):
         str(out),
     )
     assert again.returncode == 2 and "already exists" in again.stderr
+
+
+def _boxes_overlap(a, b) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+def test_network_figure_labels_proteins_by_symbol_without_overlaps(core_graph):
+    from itertools import combinations
+
+    from omicsnet.networks.infer import draw_network
+
+    signals = _signals(core_graph, ["pyr", "pep", "cit", "akg", "succ", "mal__L"])
+    result = infer_network(signals, core_graph, g=None, progress=False)
+    selected = result.node_info.reindex(result.pcsf.selected)
+    proteins = selected[selected["type"] == "protein"]
+    assert len(proteins)  # the forest needs enzymes to join the metabolites
+    fig = draw_network(result)
+    ax = fig.axes[0]
+    texts = [t for t in ax.texts if t.get_text()]
+    shown = {t.get_text() for t in texts}
+    # proteins are labelled with their gene symbol (e.g. pykF), not the b-number
+    assert set(proteins["name"]) & shown
+    assert not set(proteins.index) & shown
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    assert not any(_boxes_overlap(a, b) for a, b in combinations(boxes, 2))
+    # a label budget is a ceiling, and the title says how many nodes went unlabelled
+    small = draw_network(result, max_labels=3)
+    assert len([t for t in small.axes[0].texts if t.get_text()]) == 3
+    assert f"3 of {len(result.pcsf.selected)} nodes labelled" in small.get_suptitle()
+
+
+def test_written_tables_carry_no_float_noise(core_graph, tmp_path):
+    import re
+
+    signals = _signals(core_graph, ["pyr", "pep", "cit"])
+    out = infer_network(signals, core_graph, g=None, progress=False).write(tmp_path / "net")
+    noisy = re.compile(r"\d\.\d{9,}")  # e.g. 0.5034129371341075
+    for name in ("edges.csv", "enrichment.csv", "nodes.csv"):
+        assert not noisy.search((out / name).read_text()), name
+    matches = pd.read_csv(out / "matches.csv")
+    exact = signals.set_index("peak_id").loc[matches["peak_id"], "mz"].to_numpy()
+    assert (matches["mz"].to_numpy() == exact).all()  # the user's m/z as given

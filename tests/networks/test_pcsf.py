@@ -149,7 +149,7 @@ def test_solver_known_answer():
     assert check_solver() is True
     # A - B - C - D with prizes on A and D, plus an expensive shortcut A - D
     edges = edge_table([("A", "B", 1.0), ("B", "C", 1.0), ("C", "D", 1.0), ("A", "D", 10.0)])
-    result = solve_pcsf(edges, {"A": 5.0, "D": 5.0}, w=2.0, g=None)
+    result = solve_pcsf(edges, {"A": 5.0, "D": 5.0}, w=2.0, g=None, solver="fast", improve=False)
     assert result.selected, "pcst_fast returned an empty forest on a known instance"
     assert sorted(result.selected) == ["A", "B", "C", "D"]
     assert sorted(result.hidden) == ["B", "C"]
@@ -198,7 +198,9 @@ def test_objective_equals_brute_force_on_forests():
             edges, prizes, w=w, b=b, g=g, dummy_to=anchors
         )
         optimum = brute_force_optimum(len(names), costs, node_prizes, dummy)
-        result = solve_pcsf(edges, prizes, w=w, b=b, g=g, dummy_mode=anchors)
+        result = solve_pcsf(
+            edges, prizes, w=w, b=b, g=g, dummy_mode=anchors, solver="fast", improve=False
+        )
         assert result.objective == pytest.approx(optimum, abs=1e-9), (trial, edges, prizes)
         costs_by_name = {
             tuple(sorted((names[i], names[j]))): c for (i, j), c in costs.items() if j != dummy
@@ -226,7 +228,9 @@ def test_objective_within_twice_brute_force(rooted, pruning):
         prizes = {x: float(rng.uniform(0.0, 3.0)) for x in nodes if rng.random() < 0.6}
         w = float(rng.choice([0.5, 1.0, 2.0, 4.0]))
         g = [None, 0.0][trial % 2]
-        result = solve_pcsf(edges, prizes, w=w, g=g, rooted=rooted, pruning=pruning)
+        result = solve_pcsf(
+            edges, prizes, w=w, g=g, rooted=rooted, pruning=pruning, solver="fast", improve=False
+        )
         terminals = [x for x in nodes if prizes.get(x, 0.0) > 0]
         names, costs, node_prizes, dummy = augmented_instance(
             edges, prizes, w=w, b=1.0, g=g, dummy_to=terminals

@@ -120,8 +120,9 @@ def test_missing_and_bad_release_files_are_clear_errors(tmp_path, release_dir, m
     lines = text.split("\n")
     lines[2] = lines[2].replace("\t", "\tx", 1)  # first value of TP53 (sample S001)
     (release_dir / "proteomics.cct.gz").write_bytes(gzip.compress("\n".join(lines).encode()))
-    with pytest.raises(DataError, match="non-numeric value 'x.*' for gene 'TP53', sample 'S001'"):
+    with pytest.raises(DataError, match="non-numeric value for gene 'TP53', sample 'S001'") as err:
         read_ucec_release(release_dir)
+    assert "'x" not in str(err.value)  # the cell's content is not echoed
 
 
 def test_load_t2p_from_release_files(release_dir):

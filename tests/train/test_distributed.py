@@ -113,3 +113,20 @@ def test_batch_size_must_divide_among_processes():
 
     with pytest.raises(ConfigError, match="divisible by the number of processes"):
         epoch_batches(10, 5, shuffle=False, seed=0, epoch=0, rank=0, world_size=2)
+
+
+def test_nproc_that_does_not_divide_the_batch_is_one_line_before_launching(tmp_path):
+    (tmp_path / "run.yaml").write_text(
+        "model: {name: mlp, config: {hidden: [8]}}\n"
+        "data: {dataset: synthetic_omics, params: {n_samples: 60, n_genes: 10, n_proteins: 3}}\n"
+        "trainer: {max_epochs: 1, batch_size: 32, progress: false}\n"
+        "output: out\n"
+    )
+    result = run_cli("train", "--config", str(tmp_path / "run.yaml"), "--nproc-per-node", "3")
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines == [
+        "omicsnet: error: trainer.batch_size 32 is not divisible by --nproc-per-node 3: each "
+        "process takes batch_size / N samples per step"
+    ]
+    assert not (tmp_path / "out").exists()

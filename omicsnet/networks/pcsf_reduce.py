@@ -1,0 +1,624 @@
+"""Reduction tests for the prize-collecting Steiner tree problem (PCST).
+
+The exact solver (:mod:`omicsnet.networks.pcsf_exact`) works on the *augmented* instance
+that :func:`omicsnet.networks.pcsf.solve_pcsf` hands to ``pcst_fast``: nodes ``0 … n−1``
+(the dummy root among them), undirected edges with costs ``c ≥ 0``, prizes ``p ≥ 0`` and
+either a root that every solution contains (``rooted``) or none. The objective is
+
+.. math:: \\sum_{e \\in T} c_e + \\sum_{v \\notin T} p_v
+
+over trees ``T`` (forests of at most ``num_clusters`` trees when unrooted). Before the
+MILP sees it, the instance is shrunk by tests that never remove a solution at least as
+good as the best one known (the literature: Uchoa 2006, *Reduction tests for the
+prize-collecting Steiner problem*; Rehfeldt & Koch's SCIP-Jack):
+
+* **degree tests** — a node without prize (not the root) of degree 0 or 1 is never needed
+  (a pruned optimal tree has no prize-less leaf): removed; one of degree 2 is either
+  unused or passed through, so its two edges become one edge whose cost is their sum
+  (kept only when cheaper than a parallel edge). In the rooted problem, nodes that cannot
+  reach the root are removed (their prize is lost in every solution), and a terminal whose
+  only edge costs at least its prize is removed (it could only be a leaf that does not
+  pay for its edge).
+* **bound tests** (rooted problems) — the instance is turned into a Steiner arborescence
+  problem (every terminal ``t`` gets a copy ``t'``, reached from ``t`` at cost 0 or from
+  the root at cost ``p_t``, the prize given up), and Wong's *dual ascent* gives a lower
+  bound ``LB`` with reduced costs ``c̃ ≥ 0``. Any solution that contains node ``v`` costs at
+  least ``LB + d̃(root, v) + d̃(v, terminals)``, and one that uses arc ``(u, v)`` at least
+  ``LB + d̃(root, u) + c̃_uv + d̃(v, terminals)``; a node or edge for which that exceeds the
+  cost of a known solution (``upper_bound``, e.g. ``pcst_fast``'s) is removed. The dual
+  ascent can stop at any time (``time_budget``): a partial one is still a valid bound.
+
+The reduced instance keeps, for each of its edges, the original edges it stands for, so
+solutions map back (:meth:`ReducedInstance.expand`).
+
+Examples
+--------
+>>> import numpy as np
+>>> edges = np.array([[0, 1], [1, 2], [2, 3], [1, 4]])  # 4 is a prize-less leaf
+>>> red = reduce_instance(edges, np.ones(4), np.array([0.0, 3.0, 0.0, 3.0, 0.0]), root=-1)
+>>> red.n_nodes, red.n_edges  # 0 and 4 removed; 2 passed through (edge 1-3 of cost 2)
+(2, 1)
+>>> nodes, chosen = red.expand(np.arange(red.n_edges), original_edges=edges)
+>>> nodes.tolist(), chosen.tolist()
+([1, 2, 3], [1, 2])
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["ReducedInstance", "dual_ascent", "dual_ascent_bound", "reduce_instance"]
+
+#: relative tolerance of the bound tests: a node or edge is removed only when its bound
+#: exceeds the upper bound by more than this (times max(1, |upper bound|))
+BOUND_TOL = 1e-9
+
+
+@dataclass
+class ReducedInstance:
+    """A PCST instance after reductions, with the way back to the original one.
+
+    Attributes
+    ----------
+    nodes
+        Original index of each reduced node (reduced node ``i`` is ``nodes[i]``).
+    edges
+        ``(E', 2)`` reduced node indices.
+    costs, prizes
+        Edge costs and node prizes of the reduced instance.
+    root
+        Reduced index of the root, or ``-1``.
+    offset
+        Constant added to every objective: prizes of removed terminals (lost in every
+        solution that the reductions keep).
+    edge_origin
+        For each reduced edge, the original edge indices it stands for (a chain of
+        prize-less degree-2 nodes becomes one edge).
+    n_original_nodes, n_original_edges
+        Size before the reductions.
+    log
+        What each test removed.
+    lower_bound
+        The dual-ascent lower bound on the original instance (``-inf`` when not run).
+    """
+
+    nodes: np.ndarray
+    edges: np.ndarray
+    costs: np.ndarray
+    prizes: np.ndarray
+    root: int
+    offset: float
+    edge_origin: list[np.ndarray]
+    n_original_nodes: int
+    n_original_edges: int
+    log: dict[str, int] = field(default_factory=dict)
+    lower_bound: float = float("-inf")
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes left."""
+        return len(self.nodes)
+
+    @property
+    def n_edges(self) -> int:
+        """Number of edges left."""
+        return len(self.edges)
+
+    def expand(
+        self,
+        edge_ids: np.ndarray,
+        node_ids: np.ndarray | None = None,
+        original_edges: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Map a reduced solution back to original node and edge indices.
+
+        Parameters
+        ----------
+        edge_ids
+            Reduced edge indices of the solution.
+        node_ids
+            Reduced node indices of the solution (isolated nodes, e.g. the root alone);
+            the endpoints of the edges are added anyway.
+        original_edges
+            The original ``(E, 2)`` edge array, to add the nodes inside merged chains.
+
+        Returns
+        -------
+        (numpy.ndarray, numpy.ndarray)
+            Sorted original node indices and original edge indices.
+        """
+        orig_edges = (
+            np.concatenate([self.edge_origin[int(e)] for e in edge_ids])
+            if len(edge_ids)
+            else np.zeros(0, dtype=np.int64)
+        )
+        orig_edges = np.unique(orig_edges)
+        parts = [np.zeros(0, dtype=np.int64)]
+        if node_ids is not None:
+            parts.append(self.nodes[np.asarray(node_ids, dtype=np.int64)])
+        if original_edges is not None:
+            parts.append(np.asarray(original_edges)[orig_edges].ravel())
+        return np.unique(np.concatenate(parts)), orig_edges
+
+
+def _components_with(n: int, edges: np.ndarray, source: int) -> np.ndarray:
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import breadth_first_order
+
+    if len(edges) == 0:
+        out = np.zeros(n, dtype=bool)
+        out[source] = True
+        return out
+    adj = sp.coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n)).tocsr()
+    order = breadth_first_order(adj, source, directed=False, return_predecessors=False)
+    out = np.zeros(n, dtype=bool)
+    out[order] = True
+    return out
+
+
+class _Graph:
+    """Mutable adjacency (dict of dicts) for the degree tests."""
+
+    def __init__(self, edges: np.ndarray, costs: np.ndarray, n: int) -> None:
+        self.adj: list[dict[int, int]] = [dict() for _ in range(n)]
+        self.cost: dict[int, float] = {}
+        self.origin: dict[int, np.ndarray] = {}
+        self.ends: dict[int, tuple[int, int]] = {}
+        self.next_id = 0
+        for i, ((u, v), c) in enumerate(zip(edges.tolist(), costs.tolist(), strict=True)):
+            self._add(u, v, c, np.array([i], dtype=np.int64))
+
+    def _add(self, u: int, v: int, c: float, origin: np.ndarray) -> None:
+        key = self.next_id
+        self.next_id += 1
+        self.adj[u][v] = key
+        self.adj[v][u] = key
+        self.cost[key] = c
+        self.origin[key] = origin
+        self.ends[key] = (u, v)
+
+    def remove_edge(self, key: int) -> None:
+        u, v = self.ends.pop(key)
+        del self.adj[u][v]
+        del self.adj[v][u]
+        del self.cost[key]
+        del self.origin[key]
+
+    def remove_node(self, v: int) -> None:
+        for key in list(self.adj[v].values()):
+            self.remove_edge(key)
+
+    def merge_through(self, v: int) -> bool:
+        """Replace u - v - w by u - w (cost summed) where cheaper than an edge u - w."""
+        (u, k1), (w, k2) = self.adj[v].items()
+        cost = self.cost[k1] + self.cost[k2]
+        origin = np.concatenate([self.origin[k1], self.origin[k2]])
+        self.remove_edge(k1)
+        self.remove_edge(k2)
+        existing = self.adj[u].get(w)
+        if existing is not None:
+            if self.cost[existing] <= cost:
+                return False
+            self.remove_edge(existing)
+        self._add(u, w, cost, origin)
+        return True
+
+
+def _degree_tests(
+    graph: _Graph, prizes: np.ndarray, alive: np.ndarray, root: int, log: dict[str, int]
+) -> float:
+    """Degree-0/1/2 tests to a fixed point; returns the prize lost by removed terminals."""
+    lost = 0.0
+    stack = [v for v in range(len(prizes)) if alive[v] and len(graph.adj[v]) <= 2]
+    while stack:
+        v = stack.pop()
+        if not alive[v] or v == root:
+            continue
+        degree = len(graph.adj[v])
+        if prizes[v] > 0:
+            if root < 0 or degree > 1:
+                continue
+            if degree == 1:
+                ((u, key),) = graph.adj[v].items()
+                if graph.cost[key] < prizes[v]:
+                    continue
+                stack.append(u)
+            # a terminal of degree 0 (rooted) or a leaf that does not pay for its edge
+            graph.remove_node(v)
+            alive[v] = False
+            lost += float(prizes[v])
+            log["terminals_removed"] = log.get("terminals_removed", 0) + 1
+            continue
+        if degree <= 1:
+            neighbours = list(graph.adj[v])
+            graph.remove_node(v)
+            alive[v] = False
+            log["degree_0_1"] = log.get("degree_0_1", 0) + 1
+            stack.extend(neighbours)
+        elif degree == 2:
+            u, w = list(graph.adj[v])
+            graph.merge_through(v)
+            alive[v] = False
+            log["degree_2"] = log.get("degree_2", 0) + 1
+            stack.extend((u, w))
+    return lost
+
+
+# --------------------------------------------------------------------------------------
+# Dual ascent on the Steiner arborescence transformation (rooted problems)
+# --------------------------------------------------------------------------------------
+
+
+def _sap_arcs(
+    edges: np.ndarray, costs: np.ndarray, prizes: np.ndarray, root: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Arcs of the Steiner arborescence problem equivalent to a rooted PCST.
+
+    Returns tail, head, cost, the original edge of each graph arc (-1 for the added arcs)
+    and the terminal copies (SAP terminals besides the root).
+    """
+    n = len(prizes)
+    u, v = edges[:, 0], edges[:, 1]
+    tail = np.concatenate([u, v])
+    head = np.concatenate([v, u])
+    cost = np.concatenate([costs, costs])
+    edge_of = np.concatenate([np.arange(len(edges)), np.arange(len(edges))])
+    keep = head != root
+    tail, head, cost, edge_of = tail[keep], head[keep], cost[keep], edge_of[keep]
+    terminals = np.flatnonzero((prizes > 0) & (np.arange(n) != root))
+    copies = n + np.arange(len(terminals))
+    tail = np.concatenate([tail, terminals, np.full(len(terminals), root)])
+    head = np.concatenate([head, copies, copies])
+    cost = np.concatenate([cost, np.zeros(len(terminals)), prizes[terminals]])
+    edge_of = np.concatenate([edge_of, np.full(2 * len(terminals), -1)])
+    return tail, head, cost.astype(np.float64), edge_of, copies
+
+
+def dual_ascent(
+    tail: np.ndarray,
+    head: np.ndarray,
+    cost: np.ndarray,
+    n_nodes: int,
+    root: int,
+    terminals: np.ndarray,
+    *,
+    time_budget: float | None = None,
+) -> tuple[float, np.ndarray, bool]:
+    """Wong's dual ascent for the Steiner arborescence problem.
+
+    Repeatedly takes the terminal whose cut (the arcs entering the set of nodes that reach
+    it through zero reduced-cost arcs) has the fewest arcs, and lowers the reduced costs of
+    that cut by their minimum, until the root reaches every terminal.
+
+    Parameters
+    ----------
+    tail, head, cost
+        The arcs (``cost ≥ 0``).
+    n_nodes
+        Number of nodes.
+    root
+        The root.
+    terminals
+        The terminals to connect.
+    time_budget
+        Stop after this many seconds (the bound found so far is valid).
+
+    Returns
+    -------
+    (float, numpy.ndarray, bool)
+        The lower bound, the reduced costs (``≥ 0``), and whether the ascent finished.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> tail, head = np.array([0, 0, 1]), np.array([1, 2, 2])
+    >>> bound, reduced, done = dual_ascent(tail, head, np.array([1.0, 3.0, 1.0]), 3, 0,
+    ...                                    np.array([2]))
+    >>> bound, reduced.tolist(), done
+    (2.0, [0.0, 1.0, 0.0], True)
+    """
+    start = time.perf_counter()
+    red = cost.astype(np.float64).copy()
+    order = np.argsort(head, kind="stable")
+    in_ptr = np.searchsorted(head[order], np.arange(n_nodes + 1))
+    in_tail = tail[order]
+    bound = 0.0
+    member: dict[int, np.ndarray] = {}
+    cuts: dict[int, np.ndarray] = {}
+    heap = [(0, int(t)) for t in terminals]
+    heapq.heapify(heap)
+
+    def extend(inside: np.ndarray, pending: list[np.ndarray], new: list[int]) -> None:
+        """Add ``new`` and every node that reaches them through zero reduced-cost arcs;
+        collect the other arcs entering the set (breadth first, one layer at a time)."""
+        frontier = np.asarray(new, dtype=np.int64)
+        frontier = frontier[~inside[frontier]]
+        inside[frontier] = True
+        while len(frontier):
+            lo, hi = in_ptr[frontier], in_ptr[frontier + 1]
+            lengths = hi - lo
+            total = int(lengths.sum())
+            if total == 0:
+                break
+            positions = np.repeat(lo - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
+            arcs = order[positions]
+            tails = in_tail[positions]
+            free = ~inside[tails]
+            arcs, tails = arcs[free], tails[free]
+            zero = red[arcs] <= 0.0
+            pending.append(arcs[~zero])
+            frontier = np.unique(tails[zero])
+            inside[frontier] = True
+
+    finished = True
+    while heap:
+        if time_budget is not None and time.perf_counter() - start > time_budget:
+            finished = False
+            break
+        _, k = heapq.heappop(heap)
+        inside = member.get(k)
+        if inside is None:
+            inside = np.zeros(n_nodes, dtype=bool)
+            member[k] = inside
+            pending: list[np.ndarray] = []
+            extend(inside, pending, [k])
+            arcs = np.concatenate(pending) if pending else np.zeros(0, dtype=np.int64)
+        else:
+            arcs = cuts[k]
+        while not inside[root]:
+            arcs = arcs[~inside[tail[arcs]]]
+            zero = red[arcs] <= 0.0
+            if not zero.any():
+                break
+            pending = [arcs[~zero]]
+            extend(inside, pending, np.unique(tail[arcs[zero]]).tolist())
+            arcs = np.concatenate(pending)
+        if inside[root] or len(arcs) == 0:
+            member.pop(k)
+            cuts.pop(k, None)
+            continue
+        reduced = red[arcs]
+        delta = float(reduced.min())
+        bound += delta
+        reduced = reduced - delta
+        hit = reduced <= 1e-12 * max(1.0, delta)
+        reduced[hit] = 0.0
+        red[arcs] = reduced
+        pending = [arcs[~hit]]
+        extend(inside, pending, np.unique(tail[arcs[hit]]).tolist())
+        cuts[k] = np.concatenate(pending)
+        if inside[root]:
+            member.pop(k)
+            cuts.pop(k, None)
+        else:
+            heapq.heappush(heap, (len(cuts[k]), k))
+    return bound, red, finished
+
+
+def dual_ascent_bound(
+    edges: np.ndarray,
+    costs: np.ndarray,
+    prizes: np.ndarray,
+    root: int,
+    *,
+    time_budget: float | None = None,
+) -> float:
+    """A lower bound on a rooted PCST instance's optimum by dual ascent.
+
+    Parameters
+    ----------
+    edges, costs, prizes
+        The instance.
+    root
+        The root (``≥ 0``).
+    time_budget
+        Seconds allowed (the bound reached by then is valid).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> # root 0 - 1 (cost 1) - 2 (prize 3): the optimum 0-1-2 costs 2, the bound is tight
+    >>> dual_ascent_bound(np.array([[0, 1], [1, 2]]), np.array([1.0, 1.0]),
+    ...                   np.array([0.0, 0.0, 3.0]), 0)
+    2.0
+    """
+    prizes = np.asarray(prizes, dtype=np.float64)
+    tail, head, cost, _, copies = _sap_arcs(
+        np.asarray(edges, dtype=np.int64).reshape(-1, 2),
+        np.asarray(costs, dtype=np.float64),
+        prizes,
+        root,
+    )
+    bound, _, _ = dual_ascent(
+        tail, head, cost, len(prizes) + len(copies), root, copies, time_budget=time_budget
+    )
+    return float(bound)
+
+
+def _bound_tests(
+    edges: np.ndarray,
+    costs: np.ndarray,
+    prizes: np.ndarray,
+    root: int,
+    upper_bound: float,
+    time_budget: float | None,
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Nodes and edges that may be in a solution of cost <= upper_bound, and the bound."""
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import dijkstra
+
+    n = len(prizes)
+    tail, head, cost, edge_of, copies = _sap_arcs(edges, costs, prizes, root)
+    n_sap = n + len(copies)
+    bound, red, _ = dual_ascent(tail, head, cost, n_sap, root, copies, time_budget=time_budget)
+    matrix = sp.csr_matrix((red, (tail, head)), shape=(n_sap, n_sap))
+    from_root = dijkstra(matrix, indices=root)
+    to_terminal = (
+        dijkstra(matrix.T.tocsr(), indices=copies, min_only=True)
+        if len(copies)
+        else np.full(n_sap, np.inf)
+    )
+    limit = upper_bound + BOUND_TOL * max(1.0, abs(upper_bound))
+    node_ok = bound + from_root[:n] + to_terminal[:n] <= limit
+    node_ok[root] = True
+    arc_ok = bound + from_root[tail] + red + to_terminal[head] <= limit
+    graph_arc = edge_of >= 0
+    edge_ok = np.zeros(len(edges), dtype=bool)
+    edge_ok[edge_of[graph_arc & arc_ok]] = True
+    return node_ok, edge_ok, bound
+
+
+def reduce_instance(
+    edges: np.ndarray,
+    costs: np.ndarray,
+    prizes: np.ndarray,
+    *,
+    root: int,
+    upper_bound: float | None = None,
+    time_budget: float | None = None,
+    rounds: int = 2,
+) -> ReducedInstance:
+    """Shrink a PCST instance by the degree tests and (rooted, with ``upper_bound``) the
+    dual-ascent bound tests.
+
+    Parameters
+    ----------
+    edges
+        ``(E, 2)`` node indices.
+    costs
+        ``(E,)`` edge costs (``≥ 0``).
+    prizes
+        ``(N,)`` node prizes (``≥ 0``).
+    root
+        Root node (``-1``: unrooted; then only the degree tests that keep every
+        single-node tree run).
+    upper_bound
+        Objective of a known solution; enables the bound tests (rooted only). Every
+        solution of cost ``≤ upper_bound`` survives.
+    time_budget
+        Seconds allowed for the dual ascents, all rounds together (``None``: no limit).
+    rounds
+        Rounds of (degree tests, bound tests).
+
+    Returns
+    -------
+    ReducedInstance
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> # root 0; a far node 3 behind an expensive edge cannot pay for itself
+    >>> edges = np.array([[0, 1], [1, 2], [2, 3], [0, 2]])
+    >>> red = reduce_instance(edges, np.array([1.0, 1.0, 9.0, 1.0]),
+    ...                       np.array([0.0, 2.0, 2.0, 1.0]), root=0, upper_bound=3.0)
+    >>> sorted(red.nodes.tolist()), red.offset
+    ([0, 1, 2], 1.0)
+    """
+    edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+    costs = np.asarray(costs, dtype=np.float64)
+    prizes = np.asarray(prizes, dtype=np.float64)
+    n = len(prizes)
+    log: dict[str, int] = {}
+    alive = np.ones(n, dtype=bool)
+    offset = 0.0
+    if root >= 0:
+        reach = _components_with(n, edges, root)
+        if not reach.all():
+            offset += float(prizes[~reach].sum())
+            log["unreachable"] = int((~reach).sum())
+            alive &= reach
+            keep = reach[edges[:, 0]] & reach[edges[:, 1]]
+            edges_in, costs_in, ids = edges[keep], costs[keep], np.flatnonzero(keep)
+        else:
+            edges_in, costs_in, ids = edges, costs, np.arange(len(edges))
+    else:
+        edges_in, costs_in, ids = edges, costs, np.arange(len(edges))
+    graph = _Graph(edges_in, costs_in, n)
+    for key in graph.origin:  # map to original edge ids
+        graph.origin[key] = ids[graph.origin[key]]
+    lower_bound = float("-inf")
+    started = time.perf_counter()
+    for round_ in range(max(1, rounds)):
+        offset += _degree_tests(graph, prizes, alive, root, log)
+        if root < 0 or upper_bound is None or round_ == rounds:
+            break
+        keys = list(graph.ends)
+        if not keys:
+            break
+        cur_edges = np.array([graph.ends[k] for k in keys], dtype=np.int64)
+        cur_costs = np.array([graph.cost[k] for k in keys])
+        cur_prizes = np.where(alive, prizes, 0.0)
+        start = time.perf_counter()
+        budget = None
+        if time_budget is not None:
+            budget = time_budget - (start - started)
+            if budget <= 0:
+                break
+        node_ok, edge_ok, bound = _bound_tests(
+            cur_edges, cur_costs, cur_prizes, root, upper_bound - offset, budget
+        )
+        lower_bound = max(lower_bound, bound + offset)
+        logger.debug(
+            "dual ascent bound %.6g (upper %.6g) in %.2f s",
+            bound + offset,
+            upper_bound,
+            time.perf_counter() - start,
+        )
+        removed_edges = 0
+        for key, ok in zip(keys, edge_ok.tolist(), strict=True):
+            if not ok:
+                graph.remove_edge(key)
+                removed_edges += 1
+        dead = np.flatnonzero(alive & ~node_ok)
+        for v in dead.tolist():
+            graph.remove_node(v)
+            alive[v] = False
+            offset += float(prizes[v])
+        log["bound_edges"] = log.get("bound_edges", 0) + removed_edges
+        log["bound_nodes"] = log.get("bound_nodes", 0) + len(dead)
+        if not removed_edges and not len(dead):
+            break
+        if round_ == rounds - 1:
+            offset += _degree_tests(graph, prizes, alive, root, log)
+    nodes = np.flatnonzero(alive)
+    if root >= 0:
+        # drop what the removals cut off from the root
+        keys = list(graph.ends)
+        cur = np.array([graph.ends[k] for k in keys], dtype=np.int64).reshape(-1, 2)
+        reach = _components_with(n, cur, root) & alive
+        for v in np.flatnonzero(alive & ~reach).tolist():
+            graph.remove_node(v)
+            alive[v] = False
+            offset += float(prizes[v])
+            log["unreachable"] = log.get("unreachable", 0) + 1
+        nodes = np.flatnonzero(alive)
+    position = np.full(n, -1, dtype=np.int64)
+    position[nodes] = np.arange(len(nodes))
+    keys = list(graph.ends)
+    red_edges = np.array(
+        [(position[graph.ends[k][0]], position[graph.ends[k][1]]) for k in keys], dtype=np.int64
+    ).reshape(-1, 2)
+    return ReducedInstance(
+        nodes=nodes,
+        edges=red_edges,
+        costs=np.array([graph.cost[k] for k in keys], dtype=np.float64),
+        prizes=prizes[nodes].copy(),
+        root=int(position[root]) if root >= 0 else -1,
+        offset=offset,
+        edge_origin=[graph.origin[k] for k in keys],
+        n_original_nodes=n,
+        n_original_edges=len(edges),
+        log=log,
+        lower_bound=lower_bound,
+    )
