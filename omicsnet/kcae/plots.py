@@ -19,9 +19,18 @@ import numpy as np
 import pandas as pd
 
 from omicsnet.train.metrics import pearson_r
-from omicsnet.utils.plotting import pyplot, save_figure
+from omicsnet.utils.numbers import format_number
+from omicsnet.utils.plotting import (
+    colorbar,
+    label_axes,
+    pyplot,
+    readable_ticks,
+    save_figure,
+    styled,
+)
 
 
+@styled
 def plot_predicted_vs_measured(
     measured: pd.Series,
     predicted: pd.Series,
@@ -54,8 +63,7 @@ def plot_predicted_vs_measured(
     ids = [i for i in measured.index if i in predicted.index]
     y = measured.loc[ids].to_numpy(float)
     p = predicted.loc[ids].to_numpy(float)
-    quantity = quantity if quantity is not None else str(measured.name or "")
-    suffix = f" ({unit})" if unit else ""
+    quantity = quantity if quantity is not None else str(measured.name or "value")
     fig, ax = plt.subplots(figsize=(6.8 if studies is not None else 4.8, 4.4))
     if studies is not None:
         labels = studies.loc[ids].astype(str)
@@ -79,13 +87,14 @@ def plot_predicted_vs_measured(
     finite = np.concatenate([y, p])
     low, high = float(np.nanmin(finite)), float(np.nanmax(finite))
     ax.plot([low, high], [low, high], color="grey", lw=1, ls="--", label="_y = x")
-    ax.set_xlabel(f"measured {quantity}{suffix}".strip())
-    ax.set_ylabel(f"predicted {quantity}{suffix}".strip())
-    ax.set_title(title or f"PCC {pearson_r(y, p):.2f}, n={len(y)}", fontsize=9)
+    label_axes(ax, x=(f"measured {quantity}", unit), y=(f"predicted {quantity}", unit))
+    readable_ticks(ax, x=6, y=6)
+    ax.set_title(title or f"PCC {format_number(pearson_r(y, p), 2)}, n={len(y)}", fontsize=9)
     fig.tight_layout()
     return save_figure(fig, path, dpi=120)
 
 
+@styled
 def plot_node_activity(
     activity: pd.DataFrame,
     path: str | os.PathLike[str],
@@ -149,7 +158,8 @@ def plot_node_activity(
     image = ax.imshow(values.T, aspect="auto", cmap="RdBu_r", vmin=-limit, vmax=limit,
                       interpolation="nearest")  # fmt: skip
     ax.set_yticks(range(len(chosen)), names, fontsize=6)
-    fig.colorbar(image, ax=ax, fraction=0.025, pad=0.01, label="activity (z-score per node)")
+    colorbar(image, ax, "node activity (z-score per node over the samples shown)",
+             fraction=0.025, pad=0.01)  # fmt: skip
     if groups is not None:
         codes, uniques = pd.factorize(order)
         starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
@@ -158,15 +168,17 @@ def plot_node_activity(
             ax.axvline(start - 0.5, color="black", lw=0.4)
         ax.set_xticks((starts + ends - 1) / 2, [str(uniques[c]) for c in codes[starts]],
                       rotation=60, ha="right", fontsize=5.5)  # fmt: skip
-        ax.set_xlabel("samples, grouped by study")
+        label_axes(ax, x=f"samples ({len(order)}), grouped by study")
     else:
         ax.set_xticks([])
-        ax.set_xlabel("samples")
+        label_axes(ax, x=f"samples ({len(frame)})")
+    label_axes(ax, y="latent node (reaction / protein / free)")
     ax.set_title(title or "node activity", fontsize=9)
     fig.tight_layout()
     return save_figure(fig, path, dpi=130)
 
 
+@styled
 def plot_phenotype_pcc(pcc: pd.Series, path: str | os.PathLike[str], *, title: str = "") -> Path:
     """Horizontal bars of the PCC of each phenotype (sorted)."""
     plt = pyplot()
@@ -175,7 +187,8 @@ def plot_phenotype_pcc(pcc: pd.Series, path: str | os.PathLike[str], *, title: s
     ax.barh(range(len(values)), values.to_numpy(), color="#4477aa")
     ax.set_yticks(range(len(values)), [str(i) for i in values.index], fontsize=7)
     ax.axvline(0, color="black", lw=0.8)
-    ax.set_xlabel("Pearson r (predicted vs measured)")
+    label_axes(ax, x="Pearson r, predicted vs measured")
+    readable_ticks(ax, x=6, y=None)
     ax.set_title(title or "per-phenotype PCC", fontsize=9)
     fig.tight_layout()
     return save_figure(fig, path, dpi=120)
