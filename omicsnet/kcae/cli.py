@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from omicsnet.utils.cli import CommandGroups
 
@@ -183,11 +182,13 @@ def cmd_kcae_pretrain(args: argparse.Namespace) -> int:
         overwrite=args.overwrite,
         progress=not args.quiet,
     )
+    from omicsnet.utils.numbers import format_number as num
+
     print(summary["gene_match"])
     print(
         f"pretrained on {summary['samples']} samples ({summary['parameters']} parameters): "
-        f"loss {summary['final_loss']:.4g}, reconstruction PCC "
-        f"{summary['reconstruction_pcc']:.3f}; model in {args.out}"
+        f"loss {num(summary['final_loss'])}, reconstruction PCC "
+        f"{num(summary['reconstruction_pcc'])}; model in {args.out}"
     )
     return 0
 
@@ -221,11 +222,14 @@ def cmd_kcae_finetune(args: argparse.Namespace) -> int:
         overwrite=args.overwrite,
         progress=not args.quiet,
     )
+    from omicsnet.utils.numbers import format_number as num
+
     print(summary["gene_match"])
     for column, metrics in summary["training_fit"].items():
         print(
-            f"{column} -> {summary['targets'][column]}: training PCC {metrics['pooled_pcc']:.3f}, "
-            f"{metrics['within_20pct']:.0%} within 20 % ({int(metrics['n'])} samples)"
+            f"{column} -> {summary['targets'][column]}: training PCC "
+            f"{num(metrics['pooled_pcc'])}, {num(100 * metrics['within_20pct'], 2)} % within "
+            f"20 % ({int(metrics['n'])} samples)"
         )
     print(f"fine-tuned ({summary['from']} -> finetuned); model in {args.out}")
     return 0
@@ -250,7 +254,11 @@ def cmd_kcae_predict(args: argparse.Namespace) -> int:
         f"{summary['out']}"
     )
     if "pcc" in summary:
-        print("PCC per measured phenotype: " + json.dumps(summary["pcc"]))
+        from omicsnet.utils.numbers import format_number
+
+        print("PCC per measured phenotype: " + ", ".join(
+            f"{name} {format_number(value)}" for name, value in summary["pcc"].items()
+        ))  # fmt: skip
     if "plots" in summary:
         print(f"plots in {summary['plots']}")
     return 0
@@ -284,13 +292,16 @@ def cmd_kcae_guided(args: argparse.Namespace) -> int:
         overwrite=args.overwrite,
         progress=not args.quiet,
     )
+    from omicsnet.utils.numbers import format_number as num
+
     off = summary["off_graph"].get("decoder_share", summary["off_graph"].get("encoder.0_share"))
     print(
         f"kgae on {summary['samples']} samples ({summary['labelled']} labelled), "
         f"{summary['genes']} genes ({summary['genes_in_programs']} in gene programs), "
         f"{summary['knowledge_nodes']} knowledge + {summary['free_nodes']} free nodes, heads "
-        f"{summary['heads'] or 'none'}: loss {summary['final_loss']:.4g}, "
-        f"{off:.1%} of the knowledge nodes' weight off the graph; model in {args.out}"
+        f"{summary['heads'] or 'none'}: loss {num(summary['final_loss'])}, "
+        f"{num(100 * off, 2)} % of the knowledge nodes' |weight| off the graph; model in "
+        f"{args.out}"
     )
     return 0
 
@@ -311,9 +322,11 @@ def cmd_kcae_explain(args: argparse.Namespace) -> int:
         top=args.top,
         overwrite=args.overwrite,
     )
+    from omicsnet.utils.numbers import format_number
+
     print(summary["gene_match"])
     for row in summary["top_nodes"]:
-        print(f"{row['share']:.1%}  {row['label']}")
+        print(f"{format_number(100 * row['share'], 2):>6} %  {row['label']}")
     print(
         f"{summary['samples']} samples explained; tables and node_activity.png in {summary['out']}"
     )

@@ -207,6 +207,7 @@ def run_explain(
     from omicsnet.kcae.guided_train import latent_activity, predict_heads
     from omicsnet.kcae.interpret import node_attributions, node_labels
     from omicsnet.kcae.plots import plot_node_activity
+    from omicsnet.utils.io import write_csv
     from omicsnet.utils.output import atomic_directory
 
     check_output_dir(out, overwrite=overwrite)
@@ -239,11 +240,11 @@ def run_explain(
         nodes = None
         title = f"node activity: the {min(top, model.n_latent)} most variable nodes"
     with atomic_directory(out, overwrite=overwrite, command="omicsnet kcae explain") as tmp:
-        activity.to_csv(tmp / "node_activity.csv")
+        write_csv(activity, tmp / "node_activity.csv", index=True)
         if heads:
-            predict_heads(model, x)[heads].to_csv(tmp / "predictions.csv")
+            write_csv(predict_heads(model, x)[heads], tmp / "predictions.csv", index=True)
         for head, t in tables.items():
-            t.to_csv(tmp / f"attributions_{_safe(head)}.csv", index=False)
+            write_csv(t, tmp / f"attributions_{_safe(head)}.csv")
         plot_node_activity(activity, tmp / "node_activity.png", labels=labels, groups=groups,
                            nodes=nodes, top=top, title=title)  # fmt: skip
     return {

@@ -779,7 +779,7 @@ def run_predict(
     """
     from omicsnet.data.tables import read_table
     from omicsnet.kcae.compendium import read_compendium
-    from omicsnet.utils.io import atomic_write_text
+    from omicsnet.utils.io import write_csv
     from omicsnet.utils.output import check_output_file
 
     out_path = check_output_file(out, overwrite=overwrite)  # before any work
@@ -795,7 +795,7 @@ def run_predict(
         frame, model.input_features, scaler=scaler, id_map=read_id_map(id_map)
     )
     predicted = predict_phenotypes(model, x)
-    atomic_write_text(out_path, predicted.to_csv(), overwrite=overwrite)
+    write_csv(predicted, out_path, index=True, overwrite=overwrite)
     summary: dict[str, Any] = {
         "samples": len(predicted),
         "phenotypes": predicted.shape[1],

@@ -237,6 +237,7 @@ def test_cli_guided_and_explain(graph, tmp_path, one_torch_thread, capsys):
     assert main(args) == 0
     printed = capsys.readouterr().out
     assert "30 labelled" in printed and "13 knowledge + 16 free nodes" in printed
+    assert " % of the knowledge nodes' |weight| off the graph" in printed  # format_number
     assert main(args) == 2  # the model folder exists: refused without --overwrite
     assert "--overwrite" in capsys.readouterr().err
     out = tmp_path / "explained"
@@ -244,6 +245,10 @@ def test_cli_guided_and_explain(graph, tmp_path, one_torch_thread, capsys):
                  str(tmp_path / "x.csv"), "--studies", str(tmp_path / "studies.csv"),
                  "--nsamples", "10", "--out", str(out)]) == 0  # fmt: skip
     activity = pd.read_csv(out / "node_activity.csv", index_col=0)
+    # CSV cells rounded to 6 significant digits (utils.io.write_csv), not float noise
+    cells = (out / "node_activity.csv").read_text().splitlines()[1].split(",")[1:]
+    digits = [len(c.split("e")[0].lstrip("-").replace(".", "").lstrip("0")) for c in cells]
+    assert max(digits) <= 6
     assert activity.shape == (40, 13 + 16)
     table = pd.read_csv(out / "attributions_growth_rate.csv")
     assert table["label"].str.contains("Acetate exchange").any()  # labelled with names

@@ -1,4 +1,4 @@
-"""Figures of the kcae family read by a biologist: units, studies, node names, labelled colour bar."""
+"""kcae figures a biologist reads: units, studies, node names, a labelled colour bar."""
 
 from __future__ import annotations
 
