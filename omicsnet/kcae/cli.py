@@ -228,7 +228,7 @@ def cmd_kcae_finetune(args: argparse.Namespace) -> int:
     for column, metrics in summary["training_fit"].items():
         print(
             f"{column} -> {summary['targets'][column]}: training PCC "
-            f"{num(metrics['pooled_pcc'])}, {num(100 * metrics['within_20pct'], 2)} % within "
+            f"{num(metrics['pooled_pcc'])}, {num(100 * metrics['within_20pct'])} % within "
             f"20 % ({int(metrics['n'])} samples)"
         )
     print(f"fine-tuned ({summary['from']} -> finetuned); model in {args.out}")
@@ -300,7 +300,7 @@ def cmd_kcae_guided(args: argparse.Namespace) -> int:
         f"{summary['genes']} genes ({summary['genes_in_programs']} in gene programs), "
         f"{summary['knowledge_nodes']} knowledge + {summary['free_nodes']} free nodes, heads "
         f"{summary['heads'] or 'none'}: loss {num(summary['final_loss'])}, "
-        f"{num(100 * off, 2)} % of the knowledge nodes' |weight| off the graph; model in "
+        f"{num(100 * off)} % of the knowledge nodes' |weight| off the graph; model in "
         f"{args.out}"
     )
     return 0
@@ -326,7 +326,7 @@ def cmd_kcae_explain(args: argparse.Namespace) -> int:
 
     print(summary["gene_match"])
     for row in summary["top_nodes"]:
-        print(f"{format_number(100 * row['share'], 2):>6} %  {row['label']}")
+        print(f"{format_number(100 * row['share']):>6} %  {row['label']}")
     print(
         f"{summary['samples']} samples explained; tables and node_activity.png in {summary['out']}"
     )

@@ -81,7 +81,7 @@ def demo_kcae(out_dir: str | os.PathLike[str], *, quick: bool, progress: bool) -
         f"{len(graph.phenotypes)} phenotypes ({model.n_parameters()} parameters); "
         f"{match.summary()}",
         f"held-out studies {test_studies}: growth PCC {num(metrics['pooled_pcc'], 2)}, "
-        f"{num(100 * metrics['within_20pct'], 2)} % within 20 %, reconstruction PCC "
+        f"{num(100 * metrics['within_20pct'])} % within 20 %, reconstruction PCC "
         f"{num(rec, 2)} (generated data, {num(seconds, 2)} s)",
     ]
     return DemoStep("kcae", lines, ok=ok)
