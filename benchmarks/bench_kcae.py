@@ -106,7 +106,7 @@ METHODS = ("A", "B", "C", "ridge", "random_forest")
 #: the first within ``tolerance`` of the best inner pooled PCC wins).
 GUIDED: dict[str, dict[str, Any]] = {
     # sized a priori for the shared 2-core machine (load 6-10 in December 2026): 2
-    # candidates x 2 inner study folds, 100 reconstruction epochs (not tuned)
+    # candidates x 2 inner study folds, 80 reconstruction epochs (not tuned)
     "full": {
         "candidates": [
             ("8 free nodes, L1 0.5, head on frozen nodes", 8, 0.5, "head"),
@@ -114,8 +114,8 @@ GUIDED: dict[str, dict[str, Any]] = {
         ],
         "inner_folds": 2,
         "tolerance": 0.02,
-        "pretrain_epochs": 100,
-        "epochs": 50,
+        "pretrain_epochs": 80,
+        "epochs": 40,
         "batch": 32,
         "lr": 3e-3,
         "noise_folds": 2,
@@ -879,6 +879,9 @@ def bench_kcae(ctx: BenchContext) -> BenchResult:
             "ecoli_compendium/ (PRECISE-278); this benchmark has no synthetic fallback"
         )
     s = SETTINGS["quick" if ctx.quick else "full"]
+    # one thread: on the shared 2-core machine (load 9-11 in December 2026) two torch
+    # threads made a kgae epoch 15x slower (0.95 s against 14 s, measured the same hour)
+    torch.set_num_threads(1)
     load_start = _load_average()
     started = time.perf_counter()
     graph = load_phenotype_graph("iJO1366", progress=True)
