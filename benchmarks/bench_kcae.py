@@ -105,8 +105,8 @@ METHODS = ("A", "B", "C", "ridge", "random_forest")
 #: inner study CV on each outer fold's training studies (most knowledge-constrained first;
 #: the first within ``tolerance`` of the best inner pooled PCC wins).
 GUIDED: dict[str, dict[str, Any]] = {
-    # sized a priori for the shared 2-core machine (load 6-10 in December 2026): 2
-    # candidates x 2 inner study folds, 80 reconstruction epochs (not tuned)
+    # sized a priori for the shared 2-core machine (load 7-10 in December 2026): 2
+    # candidates x 2 inner study folds, 60 reconstruction epochs, noise on 1 fold (not tuned)
     "full": {
         "candidates": [
             ("8 free nodes, L1 0.5, head on frozen nodes", 8, 0.5, "head"),
@@ -114,11 +114,11 @@ GUIDED: dict[str, dict[str, Any]] = {
         ],
         "inner_folds": 2,
         "tolerance": 0.02,
-        "pretrain_epochs": 80,
-        "epochs": 40,
+        "pretrain_epochs": 60,
+        "epochs": 30,
         "batch": 32,
         "lr": 3e-3,
-        "noise_folds": 2,
+        "noise_folds": 1,
         "noise_levels": [0.25, 0.5, 0.75],
         "shap_nsamples": 200,
     },
