@@ -676,7 +676,7 @@ def interpretation_model(guided: Guided, cv: Any, folder: Path | None) -> dict[s
         plot_node_activity(
             activity, folder / "kgae_node_activity.png", labels=labels,
             groups=guided.runner.studies, nodes=list(top["node"]),
-            title=f"kgae ({name}) on all 21 studies: the 12 nodes that drive growth most "
+            title=f"kgae ({name}) on all 21 studies:\nthe 12 nodes that drive growth most "
             "(mean |SHAP|), samples by study",
         )  # fmt: skip
     return {

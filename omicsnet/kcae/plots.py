@@ -158,7 +158,7 @@ def plot_node_activity(
     image = ax.imshow(values.T, aspect="auto", cmap="RdBu_r", vmin=-limit, vmax=limit,
                       interpolation="nearest")  # fmt: skip
     ax.set_yticks(range(len(chosen)), names, fontsize=6)
-    colorbar(image, ax, "node activity (z-score per node over the samples shown)",
+    colorbar(image, ax, "activity (z-score per node)",
              fraction=0.025, pad=0.01)  # fmt: skip
     if groups is not None:
         codes, uniques = pd.factorize(order)
