@@ -43,6 +43,18 @@ What is measured
    the samples (the same percentage for both) in pretraining, fine-tuning or both; the
    pooled PCC against the clean run on the same folds.
 
+5. **The knowledge-guided autoencoder** (``kgae``, :mod:`omicsnet.kcae.guided`) on the
+   same study folds through :func:`omicsnet.train.cv.cross_validate`, with the whole
+   transcriptome (all 3,923 genes) in and out: its setting chosen in each outer fold by an
+   inner study CV on the training studies only (:func:`omicsnet.kcae.selection.
+   select_by_study_cv`, candidates in :data:`GUIDED`); reconstruction against PCA with as
+   many components as the model has latent nodes and the training-mean floor; growth
+   against ridge and the random forest on all genes and on the 1,350 model genes; its
+   hard-mask limit; the knowledge nodes' share of the growth attribution (SHAP through
+   :mod:`omicsnet.explain`) and of the reconstruction (ablation); the share of their
+   decoder weight off the graph; time per epoch; noise. ``kcae-guided`` runs this part
+   alone.
+
 Training settings are fixed in :data:`SETTINGS` (nothing is tuned on test folds; the
 pretraining learning rate was picked from the training-loss curve of a textbook-graph model
 on the whole compendium). Fine-tuning first fits the biomass node's readout by least
