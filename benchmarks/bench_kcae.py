@@ -43,6 +43,18 @@ What is measured
    the samples (the same percentage for both) in pretraining, fine-tuning or both; the
    pooled PCC against the clean run on the same folds.
 
+5. **The knowledge-guided autoencoder** (``kgae``, :mod:`omicsnet.kcae.guided`) on the
+   same study folds through :func:`omicsnet.train.cv.cross_validate`, with the whole
+   transcriptome (all 3,923 genes) in and out: its setting chosen in each outer fold by an
+   inner study CV on the training studies only (:func:`omicsnet.kcae.selection.
+   select_by_study_cv`, candidates in :data:`GUIDED`); reconstruction against PCA with as
+   many components as the model has latent nodes and the training-mean floor; growth
+   against ridge and the random forest on all genes and on the 1,350 model genes; its
+   hard-mask limit; the knowledge nodes' share of the growth attribution (SHAP through
+   :mod:`omicsnet.explain`) and of the reconstruction (ablation); the share of their
+   decoder weight off the graph; time per epoch; noise. ``kcae-guided`` runs this part
+   alone.
+
 Training settings are fixed in :data:`SETTINGS` (nothing is tuned on test folds; the
 pretraining learning rate was picked from the training-loss curve of a textbook-graph model
 on the whole compendium). Fine-tuning first fits the biomass node's readout by least
@@ -100,6 +112,45 @@ SETTINGS: dict[str, dict[str, Any]] = {
     },
 }
 METHODS = ("A", "B", "C", "ridge", "random_forest")
+
+#: The knowledge-guided autoencoder (kgae): fixed settings and the candidates chosen by
+#: inner study CV on each outer fold's training studies (most knowledge-constrained first;
+#: the first within ``tolerance`` of the best inner pooled PCC wins).
+GUIDED: dict[str, dict[str, Any]] = {
+    # sized a priori for the shared 2-core machine (load 7-10 in December 2026): 2
+    # candidates x 2 inner study folds, 60 reconstruction epochs, noise on 1 fold (not tuned)
+    "full": {
+        "candidates": [
+            ("8 free nodes, L1 0.5, head on frozen nodes", 8, 0.5, "head"),
+            ("16 free nodes, L1 0.1, semi-supervised fine-tuning", 16, 0.1, "pretrain"),
+        ],
+        "inner_folds": 2,
+        "tolerance": 0.02,
+        "pretrain_epochs": 60,
+        "epochs": 30,
+        "batch": 32,
+        "lr": 3e-3,
+        "noise_folds": 1,
+        "noise_levels": [0.25, 0.5, 0.75],
+        "shap_nsamples": 200,
+    },
+    "quick": {
+        "candidates": [
+            ("8 free nodes, L1 0.5, head on frozen nodes", 8, 0.5, "head"),
+            ("16 free nodes, L1 0.1, semi-supervised fine-tuning", 16, 0.1, "pretrain"),
+        ],
+        "inner_folds": 2,
+        "tolerance": 0.02,
+        "pretrain_epochs": 15,
+        "epochs": 10,
+        "batch": 32,
+        "lr": 3e-3,
+        "noise_folds": 1,
+        "noise_levels": [0.5],
+        "shap_nsamples": 50,
+    },
+}
+KGAE = "kgae (knowledge-guided)"
 
 
 def find_data_dir(ctx: BenchContext) -> Path | None:
@@ -197,12 +248,17 @@ class Runner:
         return predict_phenotypes(model, x_test)[self.biomass].to_numpy()
 
     def baselines(
-        self, x: pd.DataFrame, train: list[str], test: list[str], seed: int
+        self,
+        x: pd.DataFrame,
+        train: list[str],
+        test: list[str],
+        seed: int,
+        genes: list[str] | None = None,
     ) -> dict[str, np.ndarray]:
         from sklearn.ensemble import RandomForestRegressor
         from sklearn.linear_model import RidgeCV
 
-        xs = x[self.genes]
+        xs = x[self.genes if genes is None else genes]
         y = self.growth.loc[train]
         ridge = RidgeCV(alphas=np.logspace(-1, 4, 16)).fit(xs.loc[train], y)
         forest = RandomForestRegressor(
@@ -378,6 +434,434 @@ def layer_speed(runner: Runner, repeats: int) -> dict[str, Any]:
     }
 
 
+class Guided:
+    """The knowledge-guided autoencoder on the whole transcriptome, on the same study folds."""
+
+    def __init__(self, runner: Runner, compendium: Any, settings: dict[str, Any]) -> None:
+        from omicsnet.kcae.selection import Candidate
+
+        self.runner = runner
+        self.settings = settings
+        self.raw = compendium.expression.loc[runner.ids].astype(np.float64)
+        self.genes = list(self.raw.columns)
+        self.candidates = [
+            Candidate(n, f, p, fit={"schedule": schedule})
+            for n, f, p, schedule in settings["candidates"]
+        ]
+        self.fit_options = {
+            "pretrain_epochs": settings["pretrain_epochs"],
+            "epochs": settings["epochs"],
+            "batch_size": settings["batch"],
+            "lr": settings["lr"],
+        }
+
+    def build(self, candidate: Any) -> Any:
+        from omicsnet.kcae.guided import kgae_from_graph
+
+        return kgae_from_graph(
+            self.runner.graph, self.genes, n_free=candidate.n_free, heads=[GROWTH],
+            **dict(candidate.config),
+        )  # fmt: skip
+
+    def fit(self, candidate: Any, train: list[str], raw: pd.DataFrame | None = None,
+            seed: int = 0) -> tuple[Any, Any, dict[str, Any]]:  # fmt: skip
+        from omicsnet.kcae.selection import fit_candidate
+
+        labelled = self.runner.growth.loc[[i for i in train if i in self.runner.growth.index]]
+        data = (self.raw if raw is None else raw).loc[train]
+        return fit_candidate(
+            self.build, candidate, data, labelled.to_frame(GROWTH),
+            fit_options=self.fit_options, seed=seed,
+        )  # fmt: skip
+
+    def fold(self, split: Any) -> dict[str, Any]:
+        """Selection on the training studies, final fit, and every measurement of one fold."""
+        from sklearn.decomposition import PCA
+
+        from omicsnet.kcae.compendium import RangeScaler
+        from omicsnet.kcae.guided_train import predict_heads, reconstruction_frame
+        from omicsnet.kcae.interpret import node_attributions, signal_shares
+        from omicsnet.kcae.selection import Candidate, select_by_study_cv
+        from omicsnet.kcae.workflows import row_pearson
+        from omicsnet.train.cv import FoldOutput
+
+        r, s, ids = self.runner, self.settings, self.runner.ids
+        train = [ids[i] for i in split.train]
+        test = [ids[i] for i in split.test]
+        train_y = [i for i in train if i in r.growth.index]
+        test_y = [i for i in test if i in r.growth.index]
+        fold = int(split.name.removeprefix("fold"))
+        chosen, inner = select_by_study_cv(
+            self.build, self.raw.loc[train], r.growth.loc[train_y], r.studies.loc[train],
+            self.candidates, n_folds=s["inner_folds"], tolerance=s["tolerance"],
+            fit_options=self.fit_options, seed=fold,
+        )  # fmt: skip
+        started = time.perf_counter()
+        model, scaler, result = self.fit(chosen, train, seed=fold)
+        seconds = time.perf_counter() - started
+        x_train = scaler.transform(self.raw.loc[train]).astype(np.float32)
+        x_test = scaler.transform(self.raw.loc[test]).astype(np.float32)
+        raw_test = self.raw.loc[test].to_numpy()
+        rec = row_pearson(raw_test, reconstruction_frame(model, x_test).to_numpy())
+        growth = predict_heads(model, x_test.loc[test_y])[GROWTH]
+        attributions = node_attributions(
+            model, x_test.loc[test_y], x_train, nsamples=s["shap_nsamples"], seed=fold
+        )
+        shares = signal_shares(model, x_test, attributions)
+        hard = Candidate(
+            "hard mask", chosen.n_free, 0.0, config={"hard_mask": True}, fit=chosen.fit
+        )
+        model_hard, scaler_hard, _ = self.fit(hard, train, seed=fold)
+        x_test_hard = scaler_hard.transform(self.raw.loc[test]).astype(np.float32)
+        rec_hard = row_pearson(raw_test, reconstruction_frame(model_hard, x_test_hard).to_numpy())
+        growth_hard = predict_heads(model_hard, x_test_hard.loc[test_y])[GROWTH]
+        attr_hard = node_attributions(
+            model_hard, x_test_hard.loc[test_y], scaler_hard.transform(self.raw.loc[train]),
+            nsamples=s["shap_nsamples"], seed=fold,
+        )  # fmt: skip
+        shares_hard = signal_shares(model_hard, x_test_hard, attr_hard)
+        # reconstruction baselines on the same (all) genes: PCA with as many components as
+        # the model has latent nodes, and the training-mean profile (the floor)
+        k = min(model.n_latent, len(train) - 1)
+        pca = PCA(n_components=k, random_state=0).fit(self.raw.loc[train].to_numpy())
+        rec_pca = row_pearson(raw_test, pca.inverse_transform(pca.transform(raw_test)))
+        mean = self.raw.loc[train].to_numpy().mean(0)
+        rec_mean = row_pearson(raw_test, np.broadcast_to(mean, raw_test.shape))
+        metabolic = [self.genes.index(g) for g in r.genes]
+        rec_mean_metabolic = row_pearson(
+            raw_test[:, metabolic], np.broadcast_to(mean[metabolic], (len(test), len(metabolic)))
+        )
+        # growth baselines on all genes (per-gene max-abs scaling fitted on training samples)
+        x_max = RangeScaler("maxabs").fit(self.raw.loc[train]).transform(self.raw)
+        base = r.baselines(x_max, train_y, test_y, fold, genes=self.genes)
+        noise = {}
+        if fold < s["noise_folds"]:
+            sd = self.raw.loc[train].std(axis=0).fillna(0.0)
+            for level in s["noise_levels"]:
+                noisy = add_noise(self.raw.loc[train], level, level, sd, seed=300 + fold)
+                m, sc, _ = self.fit(chosen, train, raw=noisy, seed=fold)
+                clean = sc.transform(self.raw.loc[test_y]).astype(np.float32)
+                noise[level] = predict_heads(m, clean)[GROWTH].to_numpy()
+        epoch = result["history"].loc[result["history"]["stage"] == "pretrain", "seconds"]
+        info = {
+            "chosen": chosen.name,
+            "n_latent": model.n_latent,
+            "parameters": sum(p.numel() for p in model.parameters()),
+            "epoch_seconds": float(epoch.iloc[1:].median()) if len(epoch) > 1 else float("nan"),
+            "fit_seconds": seconds,
+            **{f"off_graph_{k}": v for k, v in result["off_graph"].items()},
+            **shares,
+            **{f"hard_{k}": v for k, v in shares_hard.items()},
+        }
+        top = attributions.head(10)
+        return {
+            "outputs": {
+                KGAE: FoldOutput(
+                    growth.to_numpy(), {"reconstruction_r": float(np.nanmean(rec))}, info
+                ),
+                "kgae, hard mask": FoldOutput(
+                    growth_hard.to_numpy(), {"reconstruction_r": float(np.nanmean(rec_hard))}
+                ),
+                f"PCA, {k} components": FoldOutput(
+                    None, {"reconstruction_r": float(np.nanmean(rec_pca))}, {"components": k}
+                ),
+                "training mean": FoldOutput(
+                    None,
+                    {
+                        "reconstruction_r": float(np.nanmean(rec_mean)),
+                        "reconstruction_r_metabolic": float(np.nanmean(rec_mean_metabolic)),
+                    },
+                ),
+                "ridge, all genes": FoldOutput(base["ridge"]),
+                "random_forest, all genes": FoldOutput(base["random_forest"]),
+            },
+            "test_y": test_y,
+            "inner": inner.assign(fold=fold),
+            "top_nodes": top.assign(fold=fold),
+            "noise": noise,
+            "reconstruction": {"kgae": rec, "hard": rec_hard, "pca": rec_pca, "mean": rec_mean},
+        }
+
+
+def run_guided(guided: Guided) -> dict[str, Any]:
+    """The kgae, its hard-mask limit, PCA, the training mean, ridge and RF on all genes:
+    the outer study folds through :func:`omicsnet.train.cv.cross_validate`."""
+    from omicsnet.kcae.compendium import study_folds
+    from omicsnet.train.cv import Split, cross_validate
+
+    r = guided.runner
+    folds = study_folds(r.studies, r.settings["folds"], seed=0)  # the same folds as above
+    splits = [Split(f"fold{k}", tr, te) for k, (tr, te) in enumerate(folds)]
+    labelled = list(r.growth.index)
+    predictions: dict[str, pd.Series] = {}
+    noise: dict[float, pd.Series] = {}
+    extras: dict[str, list[Any]] = {"inner": [], "top_nodes": [], "noise_ids": []}
+    reconstruction: dict[str, list[np.ndarray]] = {}
+    components: list[int] = []
+
+    def fit_predict(split: Any) -> dict[str, Any]:
+        started = time.perf_counter()
+        out = guided.fold(split)
+        test_y = out["test_y"]
+        for name, fold_output in out["outputs"].items():
+            if fold_output.predictions is not None:
+                series = predictions.setdefault(name, pd.Series(np.nan, index=labelled))
+                series.loc[test_y] = fold_output.predictions
+                fold_output.metrics = {
+                    **fold_output.metrics,
+                    **_fold_growth(r, series.loc[test_y]),
+                }
+            if name.startswith("PCA"):
+                components.append(int(fold_output.info["components"]))
+        for level, values in out["noise"].items():
+            noise.setdefault(level, pd.Series(np.nan, index=labelled)).loc[test_y] = values
+        if out["noise"]:
+            extras["noise_ids"].extend(test_y)
+        for key, values in out["reconstruction"].items():
+            reconstruction.setdefault(key, []).append(values)
+        extras["inner"].append(out["inner"])
+        extras["top_nodes"].append(out["top_nodes"])
+        logger.info(
+            "kgae %s (%s) in %.0f s: reconstruction r %.3f, growth PCC %.3f",
+            split.name, out["outputs"][KGAE].info["chosen"], time.perf_counter() - started,
+            out["outputs"][KGAE].metrics["reconstruction_r"],
+            out["outputs"][KGAE].metrics.get("growth_pcc", float("nan")),
+        )  # fmt: skip
+        # one PCA name for every fold: its size is reported in the table
+        return {("PCA, same latent size" if n.startswith("PCA") else n): o
+                for n, o in out["outputs"].items()}  # fmt: skip
+
+    cv = cross_validate(splits, fit_predict, n_samples=len(r.ids), sample_ids=r.ids,
+                        progress=True, desc="kgae study folds")  # fmt: skip
+    return {
+        "cv": cv,
+        "predictions": predictions,
+        "noise": noise,
+        "noise_ids": extras["noise_ids"],
+        "inner": pd.concat(extras["inner"], ignore_index=True),
+        "top_nodes": pd.concat(extras["top_nodes"], ignore_index=True),
+        "pca_components": components,
+        "reconstruction": {
+            k: float(np.nanmean(np.concatenate(v))) for k, v in reconstruction.items()
+        },
+        "genes": guided.genes,
+    }
+
+
+def _fold_growth(runner: Runner, predicted: pd.Series) -> dict[str, float]:
+    from omicsnet.train.metrics import pearson_r
+
+    measured = runner.growth.loc[predicted.index].to_numpy()
+    return {"growth_pcc": pearson_r(measured, predicted.to_numpy())}
+
+
+def interpretation_model(guided: Guided, cv: Any, folder: Path | None) -> dict[str, Any]:
+    """A kgae fitted on all 21 studies with the setting chosen most often (for the figures
+    and the node table only; nothing here is scored)."""
+    from omicsnet.kcae.guided_train import latent_activity
+    from omicsnet.kcae.interpret import gene_program, node_attributions, node_labels
+
+    chosen_names = cv.table.loc[cv.table["model"] == KGAE, "chosen"].tolist()
+    name = max(set(chosen_names), key=chosen_names.count)
+    candidate = next(c for c in guided.candidates if c.name == name)
+    ids = guided.runner.ids
+    model, scaler, _ = guided.fit(candidate, ids, seed=0)
+    x = scaler.transform(guided.raw).astype(np.float32)
+    labelled = list(guided.runner.growth.index)
+    table = node_attributions(model, x.loc[labelled], x, nsamples=guided.settings["shap_nsamples"])
+    labels = node_labels(model, guided.runner.graph)
+    table["label"] = table["node"].map(labels)
+    top = table.head(12)
+    programs = {}
+    for node in top["node"][:3]:
+        if not node.startswith("free_"):
+            program = gene_program(model, node, top=8)
+            programs[node] = {
+                "share_in_program": program.attrs["share_in_program"],
+                "top_genes": [guided.runner.graph.label("gene", g) if g in set(
+                    guided.runner.graph.genes) else g for g in program["gene"]],
+            }  # fmt: skip
+    if folder is not None:
+        from omicsnet.kcae.plots import plot_node_activity
+
+        activity = latent_activity(model, x)
+        plot_node_activity(
+            activity, folder / "kgae_node_activity.png", labels=labels,
+            groups=guided.runner.studies, nodes=list(top["node"]),
+            title=f"kgae ({name}) on all 21 studies:\nthe 12 nodes that drive growth most "
+            "(mean |SHAP|), samples by study",
+        )  # fmt: skip
+    return {
+        "setting": name,
+        "top_nodes": top[["node", "label", "kind", "share"]].to_dict("records"),
+        "programs": programs,
+        "knowledge_share_of_growth_attribution": float(
+            table.loc[table["kind"] != "free", "share"].sum()
+        ),
+    }
+
+
+def guided_rows(
+    runner: Runner,
+    kgae: dict[str, Any],
+    metrics_1350: dict[str, dict[str, float]],
+    epoch_seconds: dict[str, list[float]],
+    s: dict[str, Any],
+    gs: dict[str, Any],
+) -> list[BenchRow]:
+    """Rows of the kgae: reconstruction vs PCA of the same size and the floor, growth vs the
+    best baseline, the knowledge nodes' shares, weight off the graph, speed, noise."""
+    cv = kgae["cv"]
+    table = cv.table
+    summary = cv.summary(["reconstruction_r", "growth_pcc", "reconstruction_r_metabolic"])
+    own = table[table["model"] == KGAE]
+    n_folds = len(cv.splits)
+    rec = kgae["reconstruction"]
+    sizes = sorted(set(int(v) for v in own["n_latent"]))
+    size = f"{sizes[0]}" if len(sizes) == 1 else f"{sizes[0]}-{sizes[-1]}"
+    chosen = ", ".join(f"{c} x{n}" for c, n in own["chosen"].value_counts().items())
+    n_all = len(kgae["genes"])
+
+    def folds_note(model: str, metric: str) -> str:
+        return (f"over folds: mean {summary.loc[model, metric + '_mean']:.3f}, median "
+                f"{summary.loc[model, metric + '_median']:.3f}")  # fmt: skip
+
+    rows = []
+    case = f"reconstruction r, held-out studies ({n_folds} study folds, {n_all} genes)"
+    pca_name = f"PCA, same latent size ({size} components)"
+    for cand, key, model in (
+        (f"{KGAE}, {size} latent nodes", "kgae", KGAE),
+        ("kgae, hard mask (the soft mask's limit)", "hard", "kgae, hard mask"),
+        ("training-mean profile (the floor)", "mean", "training mean"),
+    ):
+        rows.append(BenchRow(
+            case=case, candidate=cand, baseline=pca_name, candidate_value=rec[key],
+            baseline_value=rec["pca"], unit="r", target=">= 1" if key == "kgae" else "",
+            notes=f"{folds_note(model, 'reconstruction_r')}; PCA "
+            f"{folds_note('PCA, same latent size', 'reconstruction_r')}"
+            + (f"; chosen by inner study CV: {chosen}" if key == "kgae" else "")
+            + (f"; on the {len(runner.genes)} model genes: "
+               f"{summary.loc['training mean', 'reconstruction_r_metabolic_mean']:.3f} "
+               "(fold mean)" if key == "mean" else ""),
+        ))  # fmt: skip
+    growth = {m: _metrics(runner, p) for m, p in kgae["predictions"].items()}
+    candidates_base = {
+        "ridge (1350 model genes)": metrics_1350["ridge"],
+        "random_forest (1350 model genes)": metrics_1350["random_forest"],
+        "ridge (all genes)": growth["ridge, all genes"],
+        "random_forest (all genes)": growth["random_forest, all genes"],
+    }
+    best = max(candidates_base, key=lambda k: candidates_base[k]["pooled_pcc"])
+    n = int(growth[KGAE]["n"])
+    for model, label in (
+        (KGAE, f"{KGAE}, whole transcriptome"),
+        ("kgae, hard mask", "kgae, hard mask"),
+        ("ridge, all genes", f"ridge, all {n_all} genes"),
+        ("random_forest, all genes", f"random_forest, all {n_all} genes"),
+    ):
+        m = growth[model]
+        rows.append(BenchRow(
+            case=f"growth rate, {n_folds} study folds ({n} samples): pooled PCC",
+            candidate=label, baseline=f"best baseline, same folds ({best})",
+            candidate_value=m["pooled_pcc"], baseline_value=candidates_base[best]["pooled_pcc"],
+            unit="r", target=">= 1" if model == KGAE else "",
+            notes=f"median within-study PCC {m['median_within_study_pcc']:.3f}, "
+            f"{m['within_20pct']:.1%} within 20 %, MAE {m['mae']:.3f} 1/h; "
+            f"fold PCC {folds_note(model, 'growth_pcc')}",
+        ))  # fmt: skip
+    share_k = float(own["prediction_knowledge_share"].mean())
+    rec_k = float(own["reconstruction_knowledge_share"].mean())
+    node_share = float(np.mean([
+        (m - f) / m for m, f in zip(own["n_latent"], [_free(c, gs) for c in own["chosen"]],
+                                    strict=True)
+    ]))  # fmt: skip
+    for cand, value, what in (
+        ("kgae: share of the growth attribution (mean |SHAP|) on knowledge nodes", share_k,
+         "prediction"),
+        ("kgae: share of the reconstruction (ablation) carried by knowledge nodes", rec_k,
+         "reconstruction"),
+    ):  # fmt: skip
+        rows.append(BenchRow(
+            case=f"knowledge nodes' share of the signal, held-out studies ({what})",
+            candidate=cand, baseline="knowledge nodes' share of the latent nodes",
+            candidate_value=value, baseline_value=node_share, unit="share",
+            target="value >= 0.5",
+            notes=f"hard mask: {float(own[f'hard_{what}_knowledge_share'].mean()):.3f}; "
+            "mean over folds",
+        ))  # fmt: skip
+    off = float(own["off_graph_decoder_share"].mean())
+    positions = _off_positions(runner, kgae["genes"])
+    rows.append(BenchRow(
+        case="weight of the knowledge nodes off the graph (linear decoder, after training)",
+        candidate="kgae: share of |weight| off the graph",
+        baseline="share of the knowledge nodes' weights that are off the graph",
+        candidate_value=off, baseline_value=positions, unit="share",
+        notes="mean |w| on the graph / off it: "
+        f"{float(own['off_graph_decoder_ratio'].mean()):.0f}x; "
+        f"off-graph weights not 0: {float(own['off_graph_decoder_nonzero'].mean()):.1%}; encoder "
+        f"off-graph share {float(own['off_graph_encoder.0_share'].mean()):.3f}; mean over folds",
+    ))  # fmt: skip
+    c_epoch = float(np.median(epoch_seconds["C"])) if epoch_seconds.get("C") else float("nan")
+    rows.append(BenchRow(
+        case="reconstruction epoch on a fold's training studies (about 220 samples), batch 32",
+        candidate=f"{KGAE} ({n_all} genes in and out)",
+        baseline=f"kcae C pretraining ({len(runner.graph.genes)} genes)",
+        candidate_value=float(own["epoch_seconds"].median()), baseline_value=c_epoch, unit="s",
+        notes=f"parameters kgae {int(own['parameters'].median()):,}; fit "
+        f"{float(own['fit_seconds'].median()):.0f} s per model ({gs['pretrain_epochs']} "
+        f"reconstruction + {gs['epochs']} head epochs); "
+        f"median over folds",
+    ))  # fmt: skip
+    if kgae["noise"]:
+        ids = kgae["noise_ids"]
+        clean = _metrics(runner, kgae["predictions"][KGAE].loc[ids])["pooled_pcc"]
+        for level, series in kgae["noise"].items():
+            value = _metrics(runner, series.loc[ids])["pooled_pcc"]
+            pct = f"{round(level * 100)}%"
+            rows.append(BenchRow(
+                case=f"noise sd {pct} of each gene's sd on {pct} of samples, in training",
+                candidate="kgae, noisy",
+                baseline=f"kgae, clean ({gs['noise_folds']} folds, {len(ids)} samples)",
+                candidate_value=value, baseline_value=clean, unit="r",
+                notes=f"PCC change {value - clean:+.3f}",
+            ))  # fmt: skip
+    return rows
+
+
+def _free(chosen: str, gs: dict[str, Any]) -> int:
+    return next(c[1] for c in gs["candidates"] if c[0] == chosen)
+
+
+def _off_positions(runner: Runner, genes: list[str]) -> float:
+    """Share of the knowledge nodes' decoder weights that lie off their gene programs."""
+    from omicsnet.kcae.guided import knowledge_programs
+
+    names, _, (src, _) = knowledge_programs(runner.graph, genes)
+    return 1.0 - len(src) / (len(names) * len(genes))
+
+
+def guided_details(
+    runner: Runner, kgae: dict[str, Any], gs: dict[str, Any], interpretation: dict[str, Any]
+) -> dict[str, Any]:
+    cv = kgae["cv"]
+    table = cv.table.copy()
+    return {
+        "settings": {k: v for k, v in gs.items()},
+        "rule": "inner study CV (group k-fold of the training studies); candidates most "
+        "knowledge-constrained first; the first within tolerance of the best inner pooled "
+        "growth PCC is chosen",
+        "per_fold": table.to_dict("records"),
+        "summary": cv.summary().reset_index().to_dict("records"),
+        "inner_cv": kgae["inner"].to_dict("records"),
+        "top_nodes_per_fold": kgae["top_nodes"][["fold", "node", "kind", "share", "rank"]]
+        .head(50)
+        .to_dict("records"),
+        "reconstruction_mean_r": kgae["reconstruction"],
+        "growth_metrics": {m: _metrics(runner, p) for m, p in kgae["predictions"].items()},
+        "interpretation_all_studies": interpretation,
+    }
+
+
 def _metrics(runner: Runner, predictions: pd.Series) -> dict[str, float]:
     from omicsnet.kcae.workflows import phenotype_metrics
 
@@ -407,10 +891,14 @@ def bench_kcae(ctx: BenchContext) -> BenchResult:
             "ecoli_compendium/ (PRECISE-278); this benchmark has no synthetic fallback"
         )
     s = SETTINGS["quick" if ctx.quick else "full"]
+    # one thread: on the shared 2-core machine (load 9-11 in December 2026) two torch
+    # threads made a kgae epoch 15x slower (0.95 s against 14 s, measured the same hour)
+    torch.set_num_threads(1)
     load_start = _load_average()
     started = time.perf_counter()
     graph = load_phenotype_graph("iJO1366", progress=True)
-    runner = Runner(graph, load_precise278(data_dir), s)
+    compendium = load_precise278(data_dir)
+    runner = Runner(graph, compendium, s)
     logger.info("%s; %s", graph, runner.match.summary())
     n_pheno = len(graph.phenotypes)
 
@@ -430,6 +918,13 @@ def bench_kcae(ctx: BenchContext) -> BenchResult:
         }
     layer = layer_speed(runner, repeats=5 if ctx.quick else 20)
     t3 = time.perf_counter()
+    gs = GUIDED["quick" if ctx.quick else "full"]
+    guided = Guided(runner, compendium, gs)
+    kgae = run_guided(guided)
+    t4 = time.perf_counter()
+    folder = Path(ctx.workdir) if ctx.workdir is not None else None
+    interpretation = interpretation_model(guided, kgae["cv"], folder)
+    t5 = time.perf_counter()
 
     metrics = {m: _metrics(runner, p) for m, p in folds["predictions"].items()}
     loso_metrics = {m: _metrics(runner, p) for m, p in loso.items()}
@@ -538,6 +1033,7 @@ def bench_kcae(ctx: BenchContext) -> BenchResult:
                 notes=f"PCC change {value - clean:+.3f}",
             )
         )
+    rows.extend(guided_rows(runner, kgae, metrics, folds["epoch_seconds"], s, gs))
     details = {
         "graph": {
             "name": graph.name,
@@ -565,12 +1061,17 @@ def bench_kcae(ctx: BenchContext) -> BenchResult:
             "folds": round(t1 - t0, 1),
             "loso_baselines": round(t2 - t1, 1),
             "speed": round(t3 - t2, 1),
+            "kgae_folds": round(t4 - t3, 1),
+            "kgae_interpretation": round(t5 - t4, 1),
         },
+        "kgae": guided_details(runner, kgae, gs, interpretation),
         "load_average_start": load_start,
         "load_average_end": _load_average(),
     }
-    if ctx.workdir is not None:
-        _plots(runner, folds["predictions"], metrics, Path(ctx.workdir))
+    if folder is not None:
+        _plots(runner, {**folds["predictions"], **kgae["predictions"]},
+               {**metrics, **{m: _metrics(runner, p) for m, p in kgae["predictions"].items()}},
+               folder)  # fmt: skip
     return BenchResult(rows, details)
 
 
@@ -579,14 +1080,103 @@ def _plots(
 ) -> None:
     from omicsnet.kcae.plots import plot_phenotype_pcc, plot_predicted_vs_measured
 
-    for method in ("C", "random_forest"):
+    files = {
+        "C": "growth_C",
+        "random_forest": "growth_random_forest",
+        KGAE: "growth_kgae",
+        "random_forest, all genes": "growth_random_forest_all_genes",
+    }
+    for method, stem in files.items():
+        if method not in predictions:
+            continue
         pred = predictions[method].dropna()
         plot_predicted_vs_measured(
-            runner.growth.loc[pred.index].rename("growth rate (1/h)"),
+            runner.growth.loc[pred.index],
             pred,
-            folder / f"growth_{method}.png",
+            folder / f"{stem}.png",
             studies=runner.studies,
-            title=f"{method}: held-out studies, pooled PCC {metrics[method]['pooled_pcc']:.2f}",
+            quantity="growth rate",
+            unit="1/h",
+            title=f"{method}\nheld-out studies only (n={len(pred)}), "
+            f"pooled PCC {metrics[method]['pooled_pcc']:.2f}",
         )
     pcc = pd.Series({m: v["pooled_pcc"] for m, v in metrics.items()})
     plot_phenotype_pcc(pcc, folder / "growth_pcc_by_method.png", title="growth rate: pooled PCC")
+
+
+def baselines_1350(runner: Runner) -> dict[str, pd.Series]:
+    """Ridge and the random forest on the 1,350 model genes, on the study folds of
+    :func:`run_folds` with the same per-fold max-abs scaling (their predictions only)."""
+    from omicsnet.kcae.compendium import RangeScaler, study_folds
+
+    labelled = list(runner.growth.index)
+    predictions = {m: pd.Series(np.nan, index=labelled) for m in ("ridge", "random_forest")}
+    folds = study_folds(runner.studies, runner.settings["folds"], seed=0)
+    for fold, (train_idx, test_idx) in enumerate(folds):
+        train = [runner.ids[i] for i in train_idx]
+        test = [runner.ids[i] for i in test_idx]
+        train_y = [i for i in train if i in runner.growth.index]
+        test_y = [i for i in test if i in runner.growth.index]
+        scaler = RangeScaler("maxabs").fit(runner.x_all.loc[train])
+        x = scaler.transform(runner.x_all).astype(np.float32)
+        for name, values in runner.baselines(x, train_y, test_y, fold).items():
+            predictions[name].loc[test_y] = values
+    return predictions
+
+
+@register_benchmark(
+    "kcae-guided",
+    "kgae (knowledge-guided autoencoder) on iJO1366 + PRECISE-278, the kcae study folds: "
+    "reconstruction vs PCA of equal size, growth vs ridge / random forest",
+    suites=("science",),
+    noise={"r": "value ±0.03", "s": "ratio ±15%"},
+)
+def bench_kcae_guided(ctx: BenchContext) -> BenchResult:
+    """The knowledge-guided part of ``kcae`` alone (the DeepMetabolism strategies are not
+    rerun; C's epoch time is measured on the whole compendium for the speed row)."""
+    import torch
+
+    from omicsnet.errors import DataNotFoundError
+    from omicsnet.kcae.compendium import load_precise278
+    from omicsnet.knowledge.phenotype_graph import load_phenotype_graph
+
+    data_dir = find_data_dir(ctx)
+    if data_dir is None:
+        raise DataNotFoundError(
+            f"{COMPENDIUM} not found: set OMICSNET_DATA or pass --data-dir to the folder with "
+            "ecoli_compendium/ (PRECISE-278); this benchmark has no synthetic fallback"
+        )
+    s = SETTINGS["quick" if ctx.quick else "full"]
+    torch.set_num_threads(1)  # see bench_kcae
+    load_start = _load_average()
+    started = time.perf_counter()
+    graph = load_phenotype_graph("iJO1366", progress=True)
+    compendium = load_precise278(data_dir)
+    runner = Runner(graph, compendium, s)
+    base = baselines_1350(runner)
+    metrics = {m: _metrics(runner, p) for m, p in base.items()}
+    x_all = runner.x_all / runner.x_all.abs().max().replace(0, 1.0)
+    history = runner.pretrain(
+        runner.model("C", seed=0), x_all.astype(np.float32), 0, s["speed_epochs"]
+    ).history
+    epoch_c = history["seconds"].tolist()[1:]
+    gs = GUIDED["quick" if ctx.quick else "full"]
+    guided = Guided(runner, compendium, gs)
+    kgae = run_guided(guided)
+    folder = Path(ctx.workdir) if ctx.workdir is not None else None
+    interpretation = interpretation_model(guided, kgae["cv"], folder)
+    rows = guided_rows(runner, kgae, metrics, {"C": epoch_c}, s, gs)
+    details = {
+        "graph": {"name": graph.name, "checksum": graph.checksum},
+        "gene_match": runner.match.summary(),
+        "growth_metrics_1350_genes": metrics,
+        "kgae": guided_details(runner, kgae, gs, interpretation),
+        "seconds": {"total": round(time.perf_counter() - started, 1)},
+        "load_average_start": load_start,
+        "load_average_end": _load_average(),
+    }
+    if folder is not None:
+        _plots(runner, {**base, **kgae["predictions"]},
+               {**metrics, **{m: _metrics(runner, p) for m, p in kgae["predictions"].items()}},
+               folder)  # fmt: skip
+    return BenchResult(rows, details)

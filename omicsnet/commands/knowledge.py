@@ -14,8 +14,10 @@ def add_commands(groups: CommandGroups) -> None:
         help="build a gene/protein/reaction/metabolite/phenotype graph artefact (FBA screen)",
         description="Build the typed graph of a cobra model, run the knockout essentiality "
         "screen and write a versioned artefact (manifest.json + data.json.gz) to "
-        "OUT/<model>[-<params key>]. Default OUT: knowledge/phenotype_graphs of a source "
-        "checkout, else the user cache.",
+        "OUT/<model>[-<params key>]. Default OUT: the user's artefact cache "
+        "($OMICSNET_CACHE/knowledge/phenotype_graphs or ~/.cache/omicsnet/knowledge/"
+        "phenotype_graphs), where load_phenotype_graph finds it; never the installed package "
+        "or a source checkout.",
     )
     build.add_argument(
         "--model",
@@ -45,7 +47,11 @@ def add_commands(groups: CommandGroups) -> None:
     build.add_argument(
         "--no-prune", action="store_true", help="solve every knockout (slower, same result)"
     )
-    build.add_argument("--out", help="folder holding artefact folders")
+    build.add_argument(
+        "--out",
+        help="folder holding artefact folders (default: the user's artefact cache; pass "
+        "knowledge/phenotype_graphs to update a checkout's committed artefacts)",
+    )
     build.add_argument("--overwrite", action="store_true", help="replace an existing artefact")
     build.set_defaults(func=cmd_knowledge_build)
 
@@ -94,50 +100,30 @@ def _rates(text: str | None, option: str) -> dict[str, float] | None:
 
 def cmd_knowledge_build(args: argparse.Namespace) -> int:
     import time
-    from pathlib import Path
 
-    from omicsnet.knowledge import artefacts as art
-    from omicsnet.knowledge.phenotype_graph import (
-        FOLDER,
-        artefact_folder_name,
-        build_phenotype_graph,
-        graph_params,
-        resolve_model,
-    )
-    from omicsnet.utils.output import check_output_dir
+    from omicsnet.knowledge.phenotype_graph import build_artefact
 
-    if args.out is not None:
-        root = Path(args.out)
-    else:
-        repo = art.repo_knowledge_dir()
-        root = (repo if repo is not None else art.user_knowledge_dir()) / FOLDER
     fixed = (
         "default" if args.fixed_uptake == "default" else _rates(args.fixed_uptake, "--fixed-uptake")
     )
-    model, name = resolve_model(args.model)
-    options = {
-        "phenotypes": args.phenotypes,
-        "knockout": args.knockout,
-        "threshold": args.threshold,
-        "medium": _rates(args.medium, "--medium"),
-        "fixed_uptake": fixed,
-    }
-    folder = root / artefact_folder_name(name, graph_params(name, **options))
-    check_output_dir(folder, overwrite=args.overwrite)  # before the (long) screen
     start = time.perf_counter()
-    graph = build_phenotype_graph(
-        model,
-        name=name,
+    graph, folder = build_artefact(
+        args.model,
+        args.out,
+        phenotypes=args.phenotypes,
+        knockout=args.knockout,
+        threshold=args.threshold,
+        medium=_rates(args.medium, "--medium"),
+        fixed_uptake=fixed,
         workers=args.workers,
         prune=not args.no_prune,
         progress=not args.quiet,
-        **options,
+        overwrite=args.overwrite,
     )
-    graph.save(folder, overwrite=args.overwrite)
     counts = graph.num_nodes()
     size = sum(p.stat().st_size for p in folder.iterdir())
     print(
-        f"{name}: {counts['gene']} genes, {counts['protein']} proteins, "
+        f"{graph.name}: {counts['gene']} genes, {counts['protein']} proteins, "
         f"{counts['reaction']} reactions, {counts['metabolite']} metabolites, "
         f"{counts['phenotype']} phenotypes ({len(graph.dropped_phenotypes)} dropped: no flux); "
         f"{graph.num_edges()['protein_phenotype']} protein-phenotype edges; "

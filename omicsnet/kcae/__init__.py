@@ -7,7 +7,7 @@ pretraining on a transcriptome compendium, supervised fine-tuning on phenotypes.
 from omicsnet.families import FamilySpec
 
 SPEC = FamilySpec(
-    models=("omicsnet.kcae.model",),
+    models=("omicsnet.kcae.model", "omicsnet.kcae.guided"),
     commands="omicsnet.kcae.cli",
     command_groups={"kcae": "knowledge-constrained autoencoders (DeepMetabolism)"},
     demo="omicsnet.kcae.demo:demo_kcae",

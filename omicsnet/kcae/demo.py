@@ -19,7 +19,8 @@ from omicsnet.kcae.workflows import (
     reconstruction_pcc,
     save_kcae,
 )
-from omicsnet.utils.io import atomic_write_text
+from omicsnet.utils.io import write_csv
+from omicsnet.utils.numbers import format_number as num
 
 
 def demo_kcae(out_dir: str | os.PathLike[str], *, quick: bool, progress: bool) -> DemoStep:
@@ -62,13 +63,16 @@ def demo_kcae(out_dir: str | os.PathLike[str], *, quick: bool, progress: bool) -
     measured = comp.phenotypes.loc[test_ids, "growth_rate"]
     metrics = phenotype_metrics(measured, predicted[biomass], comp.studies.loc[test_ids])
     rec = float(reconstruction_pcc(model, x.loc[test_ids]).mean())
-    atomic_write_text(out / "kcae_predictions.csv", predicted.to_csv(), overwrite=True)
+    write_csv(predicted, out / "kcae_predictions.csv", index=True)
     save_kcae(model, out / "kcae_model", scaler=scaler, stage="finetuned", overwrite=True)
     plot_predicted_vs_measured(
-        measured.rename("growth rate"),
+        measured,
         predicted[biomass],
         out / "kcae_growth.png",
         studies=comp.studies,
+        quantity="growth rate",
+        unit="1/h",
+        title=f"held-out studies {', '.join(test_studies)} (generated data)",
     )
     seconds = time.perf_counter() - started
     ok = bool(np.isfinite(metrics["pooled_pcc"]) and len(pre.history) and len(fine.history))
@@ -76,9 +80,9 @@ def demo_kcae(out_dir: str | os.PathLike[str], *, quick: bool, progress: bool) -
         f"kcae on {graph.name}: {len(graph.genes)} genes -> {len(graph.proteins)} proteins -> "
         f"{len(graph.phenotypes)} phenotypes ({model.n_parameters()} parameters); "
         f"{match.summary()}",
-        f"held-out studies {test_studies}: growth PCC {metrics['pooled_pcc']:.2f}, "
-        f"{metrics['within_20pct']:.0%} within 20 %, reconstruction PCC {rec:.2f} "
-        f"(generated data, {seconds:.1f} s)",
+        f"held-out studies {test_studies}: growth PCC {num(metrics['pooled_pcc'], 2)}, "
+        f"{num(100 * metrics['within_20pct'])} % within 20 %, reconstruction PCC "
+        f"{num(rec, 2)} (generated data, {num(seconds, 2)} s)",
     ]
     return DemoStep("kcae", lines, ok=ok)
 

@@ -779,7 +779,7 @@ def run_predict(
     """
     from omicsnet.data.tables import read_table
     from omicsnet.kcae.compendium import read_compendium
-    from omicsnet.utils.io import atomic_write_text
+    from omicsnet.utils.io import write_csv
     from omicsnet.utils.output import check_output_file
 
     out_path = check_output_file(out, overwrite=overwrite)  # before any work
@@ -795,7 +795,7 @@ def run_predict(
         frame, model.input_features, scaler=scaler, id_map=read_id_map(id_map)
     )
     predicted = predict_phenotypes(model, x)
-    atomic_write_text(out_path, predicted.to_csv(), overwrite=overwrite)
+    write_csv(predicted, out_path, index=True, overwrite=overwrite)
     summary: dict[str, Any] = {
         "samples": len(predicted),
         "phenotypes": predicted.shape[1],
@@ -817,12 +817,15 @@ def run_predict(
 
             command = "omicsnet kcae predict"
             with atomic_directory(plots, overwrite=overwrite, command=command) as tmp:
-                for column in renamed.columns:
+                for original, column in zip(truth.columns, renamed.columns, strict=True):
                     values = renamed[column].dropna()
+                    growth = original in GROWTH_ALIASES  # the biomass node: a growth rate
                     plot_predicted_vs_measured(
                         values.rename(column),
                         predicted[column],
                         tmp / f"predicted_vs_measured_{column}.png",
+                        quantity="growth rate" if growth else column,
+                        unit="1/h" if growth else None,
                     )
                 plot_phenotype_pcc(pcc, tmp / "phenotype_pcc.png")
             summary["plots"] = str(plots)

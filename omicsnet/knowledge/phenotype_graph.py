@@ -100,8 +100,14 @@ SCHEMA_VERSION = 1
 #: The builder and its version; bump the version whenever the built graph would change.
 RECIPE: dict[str, Any] = {
     "function": "omicsnet.knowledge.phenotype_graph.build_phenotype_graph",
-    "version": 2,  # 2: knockouts of forced reactions no longer prune others
+    # 2: knockouts of forced reactions no longer prune others; 3: every phenotype screened
+    # from the same solver state (results independent of workers), node names stored
+    "version": 3,
 }
+#: Decimals of the edge values (essentiality ratios, stoichiometric coefficients) that
+#: :attr:`PhenotypeGraph.checksum` sees: differences below 1e-4 (solver tolerance) do not
+#: change it.
+CHECKSUM_DECIMALS = 4
 NODE_TYPES = ("gene", "protein", "reaction", "metabolite", "phenotype")
 #: Edge name → (source type, relation, destination type), as in torch_geometric.
 EDGE_TYPES: dict[str, tuple[str, str, str]] = {
@@ -316,6 +322,10 @@ class PhenotypeGraph:
     provenance
         How and when it was built (versions, screen time, LP counts); not part of
         :attr:`checksum`.
+    names
+        Readable names from the model: ``{"gene": {id: name}, "reaction": {id: name}}``
+        (gene symbols such as ``thrA``, reaction names such as ``Acetate exchange``), for
+        labels (:meth:`label`); not part of :attr:`checksum`.
     """
 
     name: str
@@ -331,6 +341,7 @@ class PhenotypeGraph:
     wild_type: dict[str, float] = field(default_factory=dict)
     dropped_phenotypes: dict[str, float] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
+    names: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         sizes = self.num_nodes()
@@ -383,22 +394,71 @@ class PhenotypeGraph:
 
     @property
     def checksum(self) -> str:
-        """SHA-256 over node ids, edges, edge attributes, recipe, parameters and model checksum.
+        """SHA-256 of what a model wired from the graph depends on: the structure (node ids
+        of every type, every edge list) and the edge values rounded to
+        :data:`CHECKSUM_DECIMALS` decimals.
 
-        Models wired from the graph store it, so a changed graph is detected on load.
+        Models wired from the graph store it, so a changed graph is detected on load
+        (``omicsnet.load(path, expected_knowledge_checksum=...)``). How the graph was made
+        (recipe version, parameters, input model checksum, LP counts, times, node names)
+        is recorded in the artefact's manifest but is not part of the checksum: two
+        builds that give the same graph give the same checksum. Rounding makes noise at
+        the 6th decimal of a ratio invisible except at a rounding boundary; the screen
+        itself gives identical ratios whatever the number of workers (see
+        :func:`omicsnet.knowledge.essentiality.reset_solver_state`).
+
+        Examples
+        --------
+        >>> g = PhenotypeGraph("toy", ["g1"], ["g1"], ["r"], [], ["r"],
+        ...     {"gene_protein": [[0], [0]], "protein_phenotype": [[0], [0]],
+        ...      "reaction_phenotype": [[0], [0]]},
+        ...     edge_attrs={"reaction_phenotype": {"ratio": [0.921231]}})
+        >>> noisy = PhenotypeGraph(**{**g.__dict__,
+        ...     "edge_attrs": {"reaction_phenotype": {"ratio": np.array([0.921233])}}})
+        >>> noisy.checksum == g.checksum
+        True
         """
         payload = {
-            "recipe": RECIPE,
-            "params": self.params,
-            "model": self.model_checksum,
             "nodes": {t: self.nodes(t) for t in NODE_TYPES},
             "edges": {k: v.tolist() for k, v in sorted(self.edges.items())},
             "edge_attrs": {
-                k: {a: _json_floats(v) for a, v in sorted(attrs.items())}
+                k: {a: _rounded(v, CHECKSUM_DECIMALS) for a, v in sorted(attrs.items())}
                 for k, attrs in sorted(self.edge_attrs.items())
             },
         }
         return art.sha256_text(art.canonical_json(payload))
+
+    def label(self, node_type: str, node_id: str, *, width: int = 40) -> str:
+        """A readable label of a node for figures and tables.
+
+        Phenotypes and reactions: ``id (reaction name)``; proteins: the gene symbols of
+        the complex's subunits joined by ``+`` (``atpA+atpB+...``); genes: ``symbol
+        (id)``. Falls back to the id where the model gave no name; long labels are cut
+        to ``width`` characters.
+
+        Examples
+        --------
+        >>> g = PhenotypeGraph("toy", ["b1", "b2"], ["b1+b2"], ["EX_ac_e"], [], ["EX_ac_e"],
+        ...     {"gene_protein": [[0, 1], [0, 0]], "protein_phenotype": [[0], [0]]},
+        ...     names={"gene": {"b1": "ackA", "b2": "pta"},
+        ...            "reaction": {"EX_ac_e": "Acetate exchange"}})
+        >>> g.label("phenotype", "EX_ac_e"), g.label("protein", "b1+b2"), g.label("gene", "b2")
+        ('EX_ac_e (Acetate exchange)', 'ackA+pta', 'pta (b2)')
+        """
+        genes = self.names.get("gene", {})
+        reactions = self.names.get("reaction", {})
+        if node_type in ("phenotype", "reaction"):
+            name = reactions.get(node_id, "")
+            text = f"{node_id} ({name})" if name and name != node_id else node_id
+        elif node_type == "protein":
+            text = "+".join(genes.get(g, "") or g for g in node_id.split("+"))
+        elif node_type == "gene":
+            name = genes.get(node_id, "")
+            text = f"{name} ({node_id})" if name and name != node_id else node_id
+        else:
+            self.nodes(node_type)  # raises for unknown types
+            text = node_id
+        return text if len(text) <= width else text[: width - 1] + "…"
 
     def nodes(self, node_type: str) -> list[str]:
         """Node ids of one type.
@@ -593,6 +653,7 @@ class PhenotypeGraph:
             },
             "wild_type": self.wild_type,
             "dropped_phenotypes": {k: _json_float(v) for k, v in self.dropped_phenotypes.items()},
+            "names": self.names,
         }
         manifest = {
             "schema": SCHEMA,
@@ -642,8 +703,12 @@ class PhenotypeGraph:
                     for k, v in data.get("dropped_phenotypes", {}).items()
                 },
                 provenance=manifest.get("provenance", {}),
+                names={
+                    str(t): {str(k): str(v) for k, v in ids.items()}
+                    for t, ids in (data.get("names") or {}).items()
+                },
             )
-        except (KeyError, TypeError, ValueError) as err:
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
             raise DataError(f"knowledge artefact {folder} is malformed: {err!r}") from err
         if graph.checksum != manifest.get("graph_checksum"):
             raise DataError(
@@ -658,6 +723,12 @@ def _json_float(value: float) -> float | None:
 
 def _json_floats(values: np.ndarray) -> list[float | None]:
     return [_json_float(v) for v in np.asarray(values, dtype=float).tolist()]
+
+
+def _rounded(values: np.ndarray, decimals: int) -> list[float | None]:
+    """Values rounded to ``decimals`` (``-0.0`` as ``0.0``; NaN as ``None``) for checksums."""
+    rounded = np.round(np.asarray(values, dtype=float), decimals) + 0.0
+    return _json_floats(rounded)
 
 
 def _from_json_floats(values: list[float | None]) -> np.ndarray:
@@ -873,6 +944,10 @@ def build_phenotype_graph(
         model_checksum=checksum,
         wild_type={p: float(screen.wild_type[p]) for p in kept},
         dropped_phenotypes=dropped,
+        names={
+            "gene": {g.id: str(g.name) for g in model.genes if g.name and g.name != g.id},
+            "reaction": {r.id: str(r.name) for r in model.reactions if r.name and r.name != r.id},
+        },
         provenance={
             "built": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "omicsnet_version": __version__,
@@ -892,6 +967,81 @@ def build_phenotype_graph(
         graph.provenance["screen_lps"],
     )
     return graph
+
+
+def build_artefact(
+    source: Any,
+    out: str | os.PathLike[str] | None = None,
+    *,
+    phenotypes: list[str] | tuple[str, ...] | None = None,
+    knockout: str = "reaction",
+    threshold: float = 0.95,
+    medium: dict[str, float] | None = None,
+    fixed_uptake: dict[str, float] | str | None = "default",
+    workers: int = 1,
+    prune: bool = True,
+    progress: bool = True,
+    name: str | None = None,
+    overwrite: bool = False,
+) -> tuple[PhenotypeGraph, Path]:
+    """Build a phenotype graph and write it as a versioned artefact (``omicsnet knowledge build``).
+
+    Parameters
+    ----------
+    source
+        A :class:`cobra.Model` object, a bundled model name or a model file.
+    out
+        Folder holding artefact folders; the artefact goes to
+        ``out/<name>[-<params key>]``. Default: the user's artefact cache
+        (``$OMICSNET_CACHE/knowledge/phenotype_graphs`` or
+        ``~/.cache/omicsnet/knowledge/phenotype_graphs``), where
+        :func:`load_phenotype_graph` finds it; never the installed package or a source
+        checkout (to update the artefacts committed in a checkout, pass
+        ``out="knowledge/phenotype_graphs"``).
+    phenotypes, knockout, threshold, medium, fixed_uptake, workers, prune, progress, name
+        As :func:`build_phenotype_graph`.
+    overwrite
+        Replace an artefact omicsnet wrote before (a folder of other files is refused).
+
+    Returns
+    -------
+    (PhenotypeGraph, Path)
+        The graph and the artefact folder.
+
+    Raises
+    ------
+    OutputExistsError
+        The artefact folder exists and ``overwrite`` is false (checked before the screen).
+
+    Examples
+    --------
+    >>> import cobra, tempfile
+    >>> model = cobra.io.load_model("textbook")
+    >>> model.reactions.ACALD.bounds = (0.0, 0.0)      # a user's edited model object
+    >>> g, folder = build_artefact(model, tempfile.mkdtemp(), phenotypes=["Biomass_Ecoli_core"],
+    ...                            progress=False)
+    >>> folder.name.startswith("e_coli_core-"), PhenotypeGraph.load(folder).checksum == g.checksum
+    (True, True)
+    """
+    from omicsnet.utils.output import check_output_dir
+
+    model, default_name = resolve_model(source)
+    name = name or default_name
+    options: dict[str, Any] = {
+        "phenotypes": phenotypes,
+        "knockout": knockout,
+        "threshold": threshold,
+        "medium": medium,
+        "fixed_uptake": fixed_uptake,
+    }
+    root = Path(out) if out is not None else art.user_knowledge_dir() / FOLDER
+    folder = root / artefact_folder_name(name, graph_params(name, **options))
+    check_output_dir(folder, overwrite=overwrite)  # before the (long) screen
+    graph = build_phenotype_graph(
+        model, name=name, workers=workers, prune=prune, progress=progress, **options
+    )
+    graph.save(folder, overwrite=overwrite)
+    return graph, folder
 
 
 def _pairs(pairs: list[tuple[int, int]] | list[tuple[int, ...]]) -> np.ndarray:
@@ -956,7 +1106,7 @@ def load_phenotype_graph(
     checksum all equal the wanted ones; each mismatch is logged with its reason and the
     next location is tried (see :func:`artefact_locations`). When none matches the graph
     is built with :func:`build_phenotype_graph` and, with ``cache=True``, written to the
-    user cache (never into the source checkout: ``omicsnet knowledge build`` does that).
+    user cache (never into the source checkout).
 
     Parameters
     ----------
