@@ -478,8 +478,7 @@ def read_container(path: str | os.PathLike[str]) -> Any:
     if element:
         raise ConfigError(f"{path}: name the whole file here, without '::{element}'")
     kind = container_kind(file)
-    with _open(file):
-        pass  # the checks: the file exists and is HDF5
+    _open(file).close()  # one-line errors for a missing or non-HDF5 file, before anndata
     try:
         if kind == "h5ad":
             return _anndata().read_h5ad(file)

@@ -7,7 +7,7 @@ from torch import Tensor, nn
 from omicsnet.errors import ConfigError
 from omicsnet.models.base import OmicsModel
 from omicsnet.models.registry import register_model
-from omicsnet.nn.activations import make_activation
+from omicsnet.nn.dense import hidden_layers
 
 TASKS = ("regression", "classification", "binary")
 
@@ -62,16 +62,7 @@ class MLP(OmicsModel):
             raise ConfigError(f"mlp dropout must be in [0, 1), got {dropout}")
         self.task = task
         self.n_inputs, self.n_outputs = int(in_features), int(out_features)
-        layers: list[nn.Module] = []
-        width = self.n_inputs
-        for size in hidden:
-            layers.append(nn.Linear(width, int(size)))
-            if batch_norm:
-                layers.append(nn.BatchNorm1d(int(size)))
-            layers.append(make_activation(activation))
-            if dropout > 0:
-                layers.append(nn.Dropout(dropout))
-            width = int(size)
+        layers, width = hidden_layers(self.n_inputs, hidden, activation, dropout, batch_norm)
         layers.append(nn.Linear(width, self.n_outputs))
         self.net = nn.Sequential(*layers)
 

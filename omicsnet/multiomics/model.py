@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+import abc
 from typing import Any
 
 import torch
@@ -28,7 +29,7 @@ from torch import Tensor, nn
 from omicsnet.errors import ConfigError, DataError
 from omicsnet.models.base import OmicsModel
 from omicsnet.models.registry import register_model
-from omicsnet.nn.activations import make_activation
+from omicsnet.nn.dense import hidden_layers
 
 TASKS = ("classification", "regression", "binary")
 _DEFAULT_OMICS = (("omics1", 12), ("omics2", 8))
@@ -52,19 +53,11 @@ def _check_blocks(omics: Any) -> list[tuple[str, int]]:
 def _stack(
     width: int, hidden: Any, activation: str, dropout: float, batch_norm: bool
 ) -> tuple[nn.Sequential, int]:
-    layers: list[nn.Module] = []
-    for size in hidden:
-        layers.append(nn.Linear(width, int(size)))
-        if batch_norm:
-            layers.append(nn.BatchNorm1d(int(size)))
-        layers.append(make_activation(activation))
-        if dropout > 0:
-            layers.append(nn.Dropout(dropout))
-        width = int(size)
+    layers, width = hidden_layers(width, hidden, activation, dropout, batch_norm)
     return nn.Sequential(*layers), width
 
 
-class _Fusion(OmicsModel):
+class _Fusion(OmicsModel, abc.ABC):
     """What both fusion models share: blocks, task, input checks."""
 
     def _setup(
@@ -95,8 +88,9 @@ class _Fusion(OmicsModel):
         """The input's omics blocks, in order."""
         return list(torch.split(x, [w for _, w in self.blocks], dim=1))
 
-    def latent(self, x: Tensor) -> Tensor:  # pragma: no cover - defined by subclasses
-        raise NotImplementedError
+    @abc.abstractmethod
+    def latent(self, x: Tensor) -> Tensor:
+        """The latent code of ``x`` (each fusion model defines its own)."""
 
     def forward(self, x: Tensor) -> Tensor:
         return self.head(self.latent(x))
