@@ -664,12 +664,8 @@ def rt_mismatch(rt: np.ndarray, params: BinningParams) -> str | None:
     if rt.size == 0:
         return None
     lo, hi = float(rt.min()), float(rt.max())
-    if params.rt_mode == "nearest":
-        grid = params.rt_grid()
-        start, end = float(grid[0]), float(grid[-1])
-    else:
-        edges = params.rt_edges()
-        start, end = float(edges[0]), float(edges[-1])
+    grid = params.rt_grid() if params.rt_mode == "nearest" else params.rt_edges()
+    start, end = float(grid[0]), float(grid[-1])
     span = f"({start:.3f} to {end:.3f} min)"
     if hi > lo:
         inside = max(0.0, min(hi, end) - max(lo, start))
@@ -681,7 +677,6 @@ def rt_mismatch(rt: np.ndarray, params: BinningParams) -> str | None:
             f"scans at {lo:.3f} to {hi:.3f} min lie {outside_share:.0%} outside the RT grid {span}"
         ).replace("%", " %")
     if params.rt_mode == "nearest" and params.max_rt_gap is None:
-        grid = params.rt_grid()
         beyond = float(np.mean((grid < lo - params.rt_step) | (grid > hi + params.rt_step)))
         if beyond > RT_MISMATCH_SHARE:
             return (
