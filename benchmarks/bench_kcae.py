@@ -338,18 +338,14 @@ def run_folds(runner: Runner, store: Path | None = None) -> dict[str, Any]:
             extras["reconstruction"][f"pca_{k}"] = _pca_pcc(runner, train, test, k)
         pretrained_c = copy.deepcopy(model_c)
         if test_y and train_y:
-            predictions["C"] = runner.finetune_predict(
-                model_c, x.loc[train_y], x.loc[test_y], fold
-            )
+            predictions["C"] = runner.finetune_predict(model_c, x.loc[train_y], x.loc[test_y], fold)
             predictions["B"] = runner.finetune_predict(
                 runner.model("B", seed=fold), x.loc[train_y], x.loc[test_y], fold
             )
             model_a = runner.model("A", seed=fold)
             result = runner.pretrain(model_a, x.loc[train], seed=fold)
             extras["epoch_seconds"]["A"] = result.history["seconds"].tolist()[1:]
-            predictions["A"] = runner.finetune_predict(
-                model_a, x.loc[train_y], x.loc[test_y], fold
-            )
+            predictions["A"] = runner.finetune_predict(model_a, x.loc[train_y], x.loc[test_y], fold)
             predictions.update(runner.baselines(x, train_y, test_y, fold))
         if test_y and train_y and fold < s["noise_folds"]:
             sd = x.loc[train].std(axis=0).fillna(0.0)

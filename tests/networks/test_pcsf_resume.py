@@ -173,3 +173,29 @@ def test_the_units_hold_each_reruns_selection(tmp_path):
     for name in ("A", "B", "C", "D"):
         assert counted[graph.index_of([name])[0]] / 3 == nodes.loc[name, "robustness"]
     assert Path(tmp_path / "r" / "units.json").is_file()
+
+
+def test_reruns_on_ray_are_stored_by_this_process_and_resume_locally(tmp_path, monkeypatch):
+    """Units come back from the Ray workers and are written here; a local run resumes them."""
+    import importlib.util
+
+    if importlib.util.find_spec("ray") is None:
+        pytest.skip("the Ray backend needs ray: pip install 'omicsnet[ray]'")
+    from omicsnet.utils.executors import Backend
+
+    edges = pd.DataFrame(
+        [(f"n{i}", f"n{(i * 7 + 3) % 40}", 0.3 + (i % 5) / 10) for i in range(40)]
+        + [(f"n{i}", f"n{i + 1}", 0.5) for i in range(39)],
+        columns=["source", "target", "cost"],
+    )
+    prizes = {"n0": 3.0, "n17": 3.0, "n33": 2.0}
+    kwargs = dict(w=4.0, g=None, robustness=3, specificity=3, noise=0.3, seed=1, progress=False)
+    on_ray = solve_pcsf(edges, prizes, backend=Backend("ray", workers=2, threads=1),
+                        store=tmp_path / "reruns", **kwargs)  # fmt: skip
+    assert len(list((tmp_path / "reruns").glob("unit_*.npz"))) == 6
+    (tmp_path / "reruns" / "unit_000004.npz").unlink()
+    calls = _count_reruns(monkeypatch)
+    local = solve_pcsf(edges, prizes, workers=1, store=tmp_path / "reruns", **kwargs)
+    assert calls == ["specificity"]
+    pd.testing.assert_frame_equal(local.nodes, on_ray.nodes)
+    pd.testing.assert_frame_equal(local.edges, on_ray.edges)
