@@ -55,7 +55,11 @@ def unit_folder(
     if not part or Path(part).name != part or part.startswith("."):
         raise ValueError(f"a unit part is a plain folder name, got {part!r}")
     folder = Path(workdir) / UNITS / part
-    UnitStore.open(folder, {"part": part, "quick": bool(quick), **dict(settings)})
+    UnitStore.open(
+        folder,
+        {"part": part, "quick": bool(quick), **dict(settings)},
+        remedy="run it without --resume to start it again",
+    )
     return folder
 
 

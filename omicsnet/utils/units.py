@@ -130,11 +130,18 @@ class UnitStore:
     digest: str
 
     @classmethod
-    def open(cls, folder: str | os.PathLike[str], settings: Mapping[str, Any]) -> UnitStore:
+    def open(
+        cls,
+        folder: str | os.PathLike[str],
+        settings: Mapping[str, Any],
+        *,
+        remedy: str = "start again with --overwrite, or choose another output folder",
+    ) -> UnitStore:
         """Open (create) the store of the run with ``settings`` at ``folder``.
 
         A folder that already holds units of the same settings is taken as it is (its
-        units are read back); one of other settings is refused.
+        units are read back); one of other settings is refused, with ``remedy`` as the
+        end of the message.
 
         Raises
         ------
@@ -154,8 +161,7 @@ class UnitStore:
                 )
                 shown = ", ".join(changed[:6]) + (", ..." if len(changed) > 6 else "")
                 raise ConfigError(
-                    f"{path} holds units of another run (different {shown or 'settings'}); "
-                    "start again with --overwrite, or choose another output folder"
+                    f"{path} holds units of another run (different {shown or 'settings'}); {remedy}"
                 )
         else:
             if path.is_dir() and any(p.name.startswith("unit_") for p in path.iterdir()):
