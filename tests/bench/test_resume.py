@@ -120,3 +120,30 @@ def test_without_resume_a_benchmark_starts_again(toy, tmp_path, monkeypatch):
     with pytest.raises(ConfigError, match=r"another run \(different noise\); run it without"):
         run_benchmark("toy-folds", bench_dir=toy, out_dir=out, builtin=False, resume=True)
     assert (stale / "units.json").is_file()
+
+
+@pytest.mark.slow
+@pytest.mark.data
+@pytest.mark.timeout(1800)
+def test_the_kcae_benchmark_resumes_on_real_data(shared_data, tmp_path):
+    """``bench run kcae --quick`` killed after its first kgae fold, then ``--resume``: the
+    finished folds (all DeepMetabolism folds, one kgae fold and its inner folds) are read
+    back, and every row but the timings equals an uninterrupted run (about 6 min)."""
+    args = ["bench", "run", "kcae", "--quick", "--data-dir", str(shared_data)]
+    killed, whole = tmp_path / "killed", tmp_path / "whole"
+    units = killed / "kcae" / "units"
+    _kill_after([*args, "--out", str(killed)], units / "kgae-folds" / "split_000" / "split.json",
+                timeout=1800)  # fmt: skip
+    stored = sorted(p.parent.name for p in units.rglob("split.json"))
+    assert len(stored) >= 4  # 3 DeepMetabolism folds, 1 kgae fold (+ its inner folds)
+    resumed = run_cli(*args, "--out", str(killed), "--resume")
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert resumed.stderr.count("read back") >= 4
+    assert not units.exists()
+    assert run_cli(*args, "--out", str(whole)).returncode == 0
+    rows = [json.loads((f / "kcae" / "results.json").read_text())["rows"] for f in (killed, whole)]
+    for a, b in zip(*rows, strict=True):
+        if a["unit"] != "s":  # timings differ from run to run
+            assert (a["case"], a["candidate_value"], a["baseline_value"]) == (
+                b["case"], b["candidate_value"], b["baseline_value"],
+            )  # fmt: skip
