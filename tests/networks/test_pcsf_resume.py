@@ -8,12 +8,9 @@ refused in one line.
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +20,8 @@ import pytest
 from omicsnet.errors import ConfigError
 from omicsnet.networks import pcsf as pcsf_module
 from omicsnet.networks.pcsf import prepare_graph, solve_pcsf
+
+from ..hostile.helpers import kill_group, wait_until
 
 ROBUSTNESS, SPECIFICITY = 12, 12
 
@@ -82,17 +81,10 @@ def test_a_killed_randomisation_resumes_without_redoing_finished_reruns(tmp_path
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    deadline = time.monotonic() + 300
     try:
-        while not list(store.glob("unit_*.npz")):
-            if process.poll() is not None:
-                pytest.fail(f"the run ended (status {process.returncode}) before its first rerun")
-            if time.monotonic() > deadline:
-                pytest.fail("no rerun was stored")
-            time.sleep(0.01)
+        wait_until(lambda: any(store.glob("unit_*.npz")) or process.poll() is not None, 300, 0.01)
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
+        kill_group(process.pid)
         process.wait()
     done_before = len(list(store.glob("unit_*.npz")))
     total = ROBUSTNESS + SPECIFICITY
