@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from omicsnet.utils.cli import CommandGroups
 from omicsnet.utils.executors import add_backend_arguments
@@ -69,7 +70,6 @@ def add_commands(groups: CommandGroups) -> None:
 def cmd_network_infer(args: argparse.Namespace) -> int:
     import contextlib
     import shutil
-    from pathlib import Path
 
     from omicsnet.knowledge.interactome import read_bioplex, read_interactome
     from omicsnet.knowledge.metabolic_graph import load_cobra_graph, load_human_gem
@@ -83,7 +83,7 @@ def cmd_network_infer(args: argparse.Namespace) -> int:
     check_output_dir(out, overwrite=args.overwrite)  # before any work
     # each finished rerun is kept beside the output (written whole at the end) until then
     reruns = out.with_name(f"{out.name}.reruns")
-    randomised = args.robustness + args.specificity > 0
+    randomised = args.robustness > 0 or args.specificity > 0
     if randomised:
         check_output_dir(reruns, overwrite=args.overwrite, resume=args.resume)
     signals = read_signals(args.signals)
@@ -98,6 +98,8 @@ def cmd_network_infer(args: argparse.Namespace) -> int:
         graph = graph.add_interactome(ppi)
     adducts = [a.strip() for a in args.adducts.split(",")] if args.adducts else None
     with contextlib.ExitStack() as stack:
+        if randomised:  # a run that fails before its first rerun leaves nothing to resume
+            stack.callback(_drop_if_empty, reruns)
         store = None
         if randomised:
             store = stack.enter_context(
@@ -157,3 +159,11 @@ def cmd_network_infer(args: argparse.Namespace) -> int:
         "matches.csv, unmatched.csv, network.png, summary.json)"
     )
     return 0
+
+
+def _drop_if_empty(reruns: Path) -> None:
+    """Remove the rerun store when it holds no rerun (an error before the first one)."""
+    import shutil
+
+    if reruns.is_dir() and not any(reruns.glob("unit_*.npz")):
+        shutil.rmtree(reruns, ignore_errors=True)

@@ -77,3 +77,10 @@ def test_reruns_of_another_seed_are_refused(inputs, tmp_path):
     assert refused.returncode == 2
     assert "another run (different seed)" in refused.stderr
     assert len(refused.stderr.strip().splitlines()[-1]) < 300
+
+
+def test_a_run_that_fails_before_its_first_rerun_leaves_no_store(inputs, tmp_path):
+    out = tmp_path / "net"
+    failed = _run([*inputs, "--min-score", "2", "--out", str(out)])  # no signal scores 2
+    assert failed.returncode == 2 and "no signal has a score" in failed.stderr
+    assert not (tmp_path / "net.reruns").exists() and not out.exists()
