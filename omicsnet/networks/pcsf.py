@@ -864,6 +864,17 @@ def _default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+def _indices_within(values: Any, size: int) -> bool:
+    """Whether ``values`` is a 1-D integer array of distinct positions below ``size``."""
+    return (
+        isinstance(values, np.ndarray)
+        and values.ndim == 1
+        and np.issubdtype(values.dtype, np.integer)
+        and (len(values) == 0 or (values.min() >= 0 and values.max() < size))
+        and len(np.unique(values)) == len(values)
+    )
+
+
 def _run_replicates(
     replicator: _Replicator,
     tasks: list[tuple[str, np.random.SeedSequence]],
@@ -881,10 +892,15 @@ def _run_replicates(
 
     results: list[tuple[str, np.ndarray, np.ndarray] | None] = [None] * len(tasks)
     if store is not None:
+        sizes = {"nodes": len(replicator.prizes), "edges": len(replicator.edges)}
         for i, (kind, _) in enumerate(tasks):
             unit = store.read(i)
-            if unit is not None:
-                results[i] = (kind, unit["nodes"], unit["edges"])
+            if unit is None:
+                continue
+            if not all(_indices_within(unit.get(key), size) for key, size in sizes.items()):
+                logger.warning("rerun %d in %s is damaged: it is run again", i, store.folder)
+                continue
+            results[i] = (kind, unit["nodes"], unit["edges"])
         done = sum(r is not None for r in results)
         if done:
             logger.info(

@@ -191,3 +191,17 @@ def test_reruns_on_ray_are_stored_by_this_process_and_resume_locally(tmp_path, m
     assert calls == ["specificity"]
     pd.testing.assert_frame_equal(local.nodes, on_ray.nodes)
     pd.testing.assert_frame_equal(local.edges, on_ray.edges)
+
+
+def test_a_damaged_rerun_is_run_again(tmp_path, monkeypatch):
+    edges = pd.DataFrame(
+        {"source": ["A", "B", "C", "X"], "target": ["B", "C", "D", "Y"], "cost": [0.5] * 4}
+    )
+    prizes = {"A": 5.0, "D": 5.0, "X": 3.0}
+    kwargs = dict(w=2.0, g=None, robustness=3, seed=0, workers=1, progress=False)
+    first = solve_pcsf(edges, prizes, store=tmp_path / "r", **kwargs)
+    np.savez(tmp_path / "r" / "unit_000001.npz", nodes=np.array([99]), edges=np.array([0]))
+    calls = _count_reruns(monkeypatch)
+    again = solve_pcsf(edges, prizes, store=tmp_path / "r", **kwargs)
+    assert calls == ["robustness"]
+    pd.testing.assert_frame_equal(again.nodes, first.nodes)
