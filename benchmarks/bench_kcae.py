@@ -291,59 +291,63 @@ def _pca_pcc(runner: Runner, train: list[str], test: list[str], k: int) -> np.nd
     return row_pearson(raw.loc[test].to_numpy(), back)
 
 
-def run_folds(runner: Runner) -> dict[str, Any]:
-    """Parts 1, 2 and 4 over the study folds (one pretraining of C per fold serves all)."""
+def run_folds(runner: Runner, store: Path | None = None) -> dict[str, Any]:
+    """Parts 1, 2 and 4 over the study folds (one pretraining of C per fold serves all).
+
+    The folds go through :func:`omicsnet.train.cv.cross_validate`; with ``store`` (a
+    unit folder of the benchmark) each finished fold is kept there, and a resumed run
+    reads it back. Each fold's predictions are those of its labelled held-out samples;
+    what else a fold measures travels with strategy C's output as ``fold_extras``."""
     from omicsnet.kcae.compendium import RangeScaler, study_folds
+    from omicsnet.train.cv import FoldOutput, Split, cross_validate
 
     s = runner.settings
     n_pheno = len(runner.graph.phenotypes)
     pca_keys = sorted({n_pheno, 10, 50, 110})
-    rec: dict[str, list[np.ndarray]] = {"kcae_C": [], **{f"pca_{k}": [] for k in pca_keys}}
     labelled = list(runner.growth.index)
-    predictions = {m: pd.Series(np.nan, index=labelled) for m in METHODS}
     noise_configs = [("clean", 0.0)] + [
         (phase, level) for level in s["noise_levels"] for phase in ("pretrain", "finetune", "both")
     ]
-    noisy_predictions: dict[tuple[str, float], pd.Series] = {}
-    noise_ids: list[str] = []
-    epoch_seconds: dict[str, list[float]] = {"A": [], "C": []}
     folds = study_folds(runner.studies, s["folds"], seed=0)
-    for fold, (train_idx, test_idx) in enumerate(folds):
+    splits = [Split(f"fold{k}", tr, te) for k, (tr, te) in enumerate(folds)]
+
+    def fit_predict(split: Any) -> dict[str, FoldOutput]:
+        fold = int(split.name.removeprefix("fold"))
         started = time.perf_counter()
-        train = [runner.ids[i] for i in train_idx]
-        test = [runner.ids[i] for i in test_idx]
+        train = [runner.ids[i] for i in split.train]
+        test = [runner.ids[i] for i in split.test]
         train_y = [i for i in train if i in runner.growth.index]
         test_y = [i for i in test if i in runner.growth.index]
         scaler = RangeScaler("maxabs").fit(runner.x_all.loc[train])
         x = scaler.transform(runner.x_all).astype(np.float32)
+        extras: dict[str, Any] = {
+            "test_y": test_y,
+            "reconstruction": {},
+            "epoch_seconds": {"A": [], "C": []},
+            "noise": {},
+        }
+        predictions = {m: np.full(len(test_y), np.nan) for m in METHODS}
 
         # C: pretrain on the training studies -> reconstruction of the held-out studies
         model_c = runner.model("C", seed=fold)
         result = runner.pretrain(model_c, x.loc[train], seed=fold)
-        epoch_seconds["C"].extend(result.history["seconds"].tolist()[1:])
-        rec["kcae_C"].append(_reconstruction_pcc(runner, model_c, x.loc[test], scaler))
+        extras["epoch_seconds"]["C"] = result.history["seconds"].tolist()[1:]
+        rec_c = _reconstruction_pcc(runner, model_c, x.loc[test], scaler)
+        extras["reconstruction"]["kcae_C"] = rec_c
         for k in pca_keys:
-            rec[f"pca_{k}"].append(_pca_pcc(runner, train, test, k))
+            extras["reconstruction"][f"pca_{k}"] = _pca_pcc(runner, train, test, k)
         pretrained_c = copy.deepcopy(model_c)
-        if not test_y or not train_y:
-            continue
-        predictions["C"].loc[test_y] = runner.finetune_predict(
-            model_c, x.loc[train_y], x.loc[test_y], fold
-        )
-        predictions["B"].loc[test_y] = runner.finetune_predict(
-            runner.model("B", seed=fold), x.loc[train_y], x.loc[test_y], fold
-        )
-        model_a = runner.model("A", seed=fold)
-        result = runner.pretrain(model_a, x.loc[train], seed=fold)
-        epoch_seconds["A"].extend(result.history["seconds"].tolist()[1:])
-        predictions["A"].loc[test_y] = runner.finetune_predict(
-            model_a, x.loc[train_y], x.loc[test_y], fold
-        )
-        for name, values in runner.baselines(x, train_y, test_y, fold).items():
-            predictions[name].loc[test_y] = values
-
-        if fold < s["noise_folds"]:
-            noise_ids.extend(test_y)
+        if test_y and train_y:
+            predictions["C"] = runner.finetune_predict(model_c, x.loc[train_y], x.loc[test_y], fold)
+            predictions["B"] = runner.finetune_predict(
+                runner.model("B", seed=fold), x.loc[train_y], x.loc[test_y], fold
+            )
+            model_a = runner.model("A", seed=fold)
+            result = runner.pretrain(model_a, x.loc[train], seed=fold)
+            extras["epoch_seconds"]["A"] = result.history["seconds"].tolist()[1:]
+            predictions["A"] = runner.finetune_predict(model_a, x.loc[train_y], x.loc[test_y], fold)
+            predictions.update(runner.baselines(x, train_y, test_y, fold))
+        if test_y and train_y and fold < s["noise_folds"]:
             sd = x.loc[train].std(axis=0).fillna(0.0)
             noisy_pretrained = {}
             for level in s["noise_levels"]:
@@ -356,16 +360,13 @@ def run_folds(runner: Runner) -> dict[str, Any]:
                 if phase in ("finetune", "both"):
                     x_fine = add_noise(x_fine, level, level, sd, seed=200 + fold)
                 if phase == "clean":
-                    values = predictions["C"].loc[test_y].to_numpy()
+                    values = predictions["C"]
                 else:
                     start = pretrained_c if phase == "finetune" else noisy_pretrained[level]
                     values = runner.finetune_predict(
                         copy.deepcopy(start), x_fine, x.loc[test_y], fold
                     )
-                series = noisy_predictions.setdefault(
-                    (phase, level), pd.Series(np.nan, index=labelled)
-                )
-                series.loc[test_y] = values
+                extras["noise"][_noise_key(phase, level)] = values
         logger.info(
             "fold %d/%d (%d held-out samples, %d labelled) in %.0f s; reconstruction r %.3f",
             fold + 1,
@@ -373,17 +374,101 @@ def run_folds(runner: Runner) -> dict[str, Any]:
             len(test),
             len(test_y),
             time.perf_counter() - started,
-            float(np.nanmean(rec["kcae_C"][-1])),
+            float(np.nanmean(rec_c)),
         )
+        out = {m: FoldOutput(np.asarray(v, dtype=np.float64)) for m, v in predictions.items()}
+        out["C"].info = {"fold_extras": _plain_extras(extras)}
+        return out
+
+    cv = cross_validate(
+        splits, fit_predict, n_samples=len(runner.ids), progress=True,
+        desc="kcae study folds", store=store,
+    )  # fmt: skip
+    rec: dict[str, list[np.ndarray]] = {"kcae_C": [], **{f"pca_{k}": [] for k in pca_keys}}
+    predictions_all = {m: pd.Series(np.nan, index=labelled) for m in METHODS}
+    noisy_predictions: dict[tuple[str, float], pd.Series] = {}
+    noise_ids: list[str] = []
+    epoch_seconds: dict[str, list[float]] = {"A": [], "C": []}
+    extras_of = _fold_extras(cv, "C")
+    for k, split in enumerate(cv.splits):
+        extras = extras_of[split.name]
+        test_y = extras["test_y"]
+        for m in METHODS:
+            predictions_all[m].loc[test_y] = np.asarray(cv.predictions[m][k], dtype=float)
+        for key, values in extras["reconstruction"].items():
+            rec[key].append(np.asarray(values, dtype=float))
+        for strategy in ("A", "C"):
+            epoch_seconds[strategy].extend(extras["epoch_seconds"][strategy])
+        if extras["noise"]:
+            noise_ids.extend(test_y)
+            for phase, level in noise_configs:
+                series = noisy_predictions.setdefault(
+                    (phase, level), pd.Series(np.nan, index=labelled)
+                )
+                series.loc[test_y] = np.asarray(extras["noise"][_noise_key(phase, level)])
     return {
         "folds": len(folds),
         "fold_studies": [sorted(set(runner.studies.iloc[t])) for _, t in folds],
         "reconstruction": {k: float(np.nanmean(np.concatenate(v))) for k, v in rec.items()},
-        "predictions": predictions,
+        "predictions": predictions_all,
         "noise_predictions": noisy_predictions,
         "noise_ids": noise_ids,
         "epoch_seconds": epoch_seconds,
     }
+
+
+def _unit_settings(runner: Runner, s: dict[str, Any], gs: dict[str, Any]) -> dict[str, Any]:
+    """What the stored folds depend on: settings, this file, the graph and the data."""
+    from omicsnet.utils.units import fingerprint
+
+    return {
+        "settings": s,
+        "guided": gs,
+        "source": fingerprint(Path(__file__).read_bytes()),
+        "graph": str(runner.graph.checksum),
+        "data": fingerprint(runner.x_all, runner.growth, runner.studies),
+    }
+
+
+def _noise_key(phase: str, level: float) -> str:
+    return f"{phase}@{float(level)!r}"
+
+
+def _plain_extras(extras: Any) -> Any:
+    """A fold's side results as JSON-plain values (lists of floats, tables as records).
+
+    The CV store keeps them as JSON; a fold computed now goes through the same
+    conversion, so that a resumed run and an uninterrupted one give the same numbers."""
+    import json
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, pd.DataFrame):
+            return {"__table__": plain(value.to_dict(orient="split"))}
+        if isinstance(value, (np.ndarray, pd.Series)):
+            return np.asarray(value).tolist()
+        if isinstance(value, np.generic):
+            return value.item()
+        if isinstance(value, dict):
+            return {str(k): plain(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        return value
+
+    return json.loads(json.dumps(plain(extras)))
+
+
+def _table(value: dict[str, Any]) -> pd.DataFrame:
+    """A table stored by :func:`_plain_extras`."""
+    data = value["__table__"]
+    return pd.DataFrame(data["data"], index=data["index"], columns=data["columns"])
+
+
+def _fold_extras(cv: Any, model: str) -> dict[str, dict[str, Any]]:
+    """Each split's ``fold_extras`` (carried by ``model``), removed from the CV table."""
+    rows = cv.table[cv.table["model"] == model]
+    extras = dict(zip(rows["split"], rows["fold_extras"], strict=True))
+    cv.table = cv.table.drop(columns=["fold_extras"])
+    return extras
 
 
 def loso_baselines(runner: Runner) -> dict[str, pd.Series]:
@@ -437,10 +522,17 @@ def layer_speed(runner: Runner, repeats: int) -> dict[str, Any]:
 class Guided:
     """The knowledge-guided autoencoder on the whole transcriptome, on the same study folds."""
 
-    def __init__(self, runner: Runner, compendium: Any, settings: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        runner: Runner,
+        compendium: Any,
+        settings: dict[str, Any],
+        inner_store: Path | None = None,
+    ) -> None:
         from omicsnet.kcae.selection import Candidate
 
         self.runner = runner
+        self.inner_store = inner_store  # a unit folder: one inner-CV store per outer fold
         self.settings = settings
         self.raw = compendium.expression.loc[runner.ids].astype(np.float64)
         self.genes = list(self.raw.columns)
@@ -495,6 +587,7 @@ class Guided:
             self.build, self.raw.loc[train], r.growth.loc[train_y], r.studies.loc[train],
             self.candidates, n_folds=s["inner_folds"], tolerance=s["tolerance"],
             fit_options=self.fit_options, seed=fold,
+            store=None if self.inner_store is None else self.inner_store / split.name,
         )  # fmt: skip
         started = time.perf_counter()
         model, scaler, result = self.fit(chosen, train, seed=fold)
@@ -583,9 +676,10 @@ class Guided:
         }
 
 
-def run_guided(guided: Guided) -> dict[str, Any]:
+def run_guided(guided: Guided, store: Path | None = None) -> dict[str, Any]:
     """The kgae, its hard-mask limit, PCA, the training mean, ridge and RF on all genes:
-    the outer study folds through :func:`omicsnet.train.cv.cross_validate`."""
+    the outer study folds through :func:`omicsnet.train.cv.cross_validate` (with
+    ``store``, each finished fold is kept there and read back by a resumed run)."""
     from omicsnet.kcae.compendium import study_folds
     from omicsnet.train.cv import Split, cross_validate
 
@@ -593,34 +687,29 @@ def run_guided(guided: Guided) -> dict[str, Any]:
     folds = study_folds(r.studies, r.settings["folds"], seed=0)  # the same folds as above
     splits = [Split(f"fold{k}", tr, te) for k, (tr, te) in enumerate(folds)]
     labelled = list(r.growth.index)
-    predictions: dict[str, pd.Series] = {}
-    noise: dict[float, pd.Series] = {}
-    extras: dict[str, list[Any]] = {"inner": [], "top_nodes": [], "noise_ids": []}
-    reconstruction: dict[str, list[np.ndarray]] = {}
-    components: list[int] = []
 
     def fit_predict(split: Any) -> dict[str, Any]:
         started = time.perf_counter()
         out = guided.fold(split)
         test_y = out["test_y"]
-        for name, fold_output in out["outputs"].items():
+        for fold_output in out["outputs"].values():
             if fold_output.predictions is not None:
-                series = predictions.setdefault(name, pd.Series(np.nan, index=labelled))
-                series.loc[test_y] = fold_output.predictions
-                fold_output.metrics = {
-                    **fold_output.metrics,
-                    **_fold_growth(r, series.loc[test_y]),
+                predicted = pd.Series(
+                    np.asarray(fold_output.predictions, dtype=float), index=test_y
+                )
+                fold_output.metrics = {**fold_output.metrics, **_fold_growth(r, predicted)}
+        out["outputs"][KGAE].info = {
+            **out["outputs"][KGAE].info,
+            "fold_extras": _plain_extras(
+                {
+                    "test_y": test_y,
+                    "noise": {repr(float(level)): v for level, v in out["noise"].items()},
+                    "reconstruction": out["reconstruction"],
+                    "inner": out["inner"],
+                    "top_nodes": out["top_nodes"],
                 }
-            if name.startswith("PCA"):
-                components.append(int(fold_output.info["components"]))
-        for level, values in out["noise"].items():
-            noise.setdefault(level, pd.Series(np.nan, index=labelled)).loc[test_y] = values
-        if out["noise"]:
-            extras["noise_ids"].extend(test_y)
-        for key, values in out["reconstruction"].items():
-            reconstruction.setdefault(key, []).append(values)
-        extras["inner"].append(out["inner"])
-        extras["top_nodes"].append(out["top_nodes"])
+            ),
+        }
         logger.info(
             "kgae %s (%s) in %.0f s: reconstruction r %.3f, growth PCC %.3f",
             split.name, out["outputs"][KGAE].info["chosen"], time.perf_counter() - started,
@@ -632,7 +721,29 @@ def run_guided(guided: Guided) -> dict[str, Any]:
                 for n, o in out["outputs"].items()}  # fmt: skip
 
     cv = cross_validate(splits, fit_predict, n_samples=len(r.ids), sample_ids=r.ids,
-                        progress=True, desc="kgae study folds")  # fmt: skip
+                        progress=True, desc="kgae study folds", store=store)  # fmt: skip
+    predictions: dict[str, pd.Series] = {}
+    noise: dict[float, pd.Series] = {}
+    extras: dict[str, list[Any]] = {"inner": [], "top_nodes": [], "noise_ids": []}
+    reconstruction: dict[str, list[np.ndarray]] = {}
+    extras_of = _fold_extras(cv, KGAE)
+    for k, split in enumerate(cv.splits):
+        fold = extras_of[split.name]
+        test_y = fold["test_y"]
+        for name in cv.models:
+            values = cv.predictions[name][k]
+            if values is not None:
+                series = predictions.setdefault(name, pd.Series(np.nan, index=labelled))
+                series.loc[test_y] = np.asarray(values, dtype=float)
+        for level, values in fold["noise"].items():
+            noise.setdefault(float(level), pd.Series(np.nan, index=labelled)).loc[test_y] = values
+        if fold["noise"]:
+            extras["noise_ids"].extend(test_y)
+        for key, values in fold["reconstruction"].items():
+            reconstruction.setdefault(key, []).append(np.asarray(values, dtype=float))
+        extras["inner"].append(_table(fold["inner"]))
+        extras["top_nodes"].append(_table(fold["top_nodes"]))
+    pca = cv.table[cv.table["model"] == "PCA, same latent size"]
     return {
         "cv": cv,
         "predictions": predictions,
@@ -640,7 +751,7 @@ def run_guided(guided: Guided) -> dict[str, Any]:
         "noise_ids": extras["noise_ids"],
         "inner": pd.concat(extras["inner"], ignore_index=True),
         "top_nodes": pd.concat(extras["top_nodes"], ignore_index=True),
-        "pca_components": components,
+        "pca_components": [int(c) for c in pca["components"]],
         "reconstruction": {
             k: float(np.nanmean(np.concatenate(v))) for k, v in reconstruction.items()
         },
@@ -902,8 +1013,11 @@ def bench_kcae(ctx: BenchContext) -> BenchResult:
     logger.info("%s; %s", graph, runner.match.summary())
     n_pheno = len(graph.phenotypes)
 
+    gs = GUIDED["quick" if ctx.quick else "full"]
+    units = _unit_settings(runner, s, gs)  # a resumed run reuses folds of these only
+
     t0 = time.perf_counter()
-    folds = run_folds(runner)
+    folds = run_folds(runner, store=ctx.units("kcae-folds", units))
     t1 = time.perf_counter()
     loso = loso_baselines(runner)
     t2 = time.perf_counter()
@@ -918,9 +1032,8 @@ def bench_kcae(ctx: BenchContext) -> BenchResult:
         }
     layer = layer_speed(runner, repeats=5 if ctx.quick else 20)
     t3 = time.perf_counter()
-    gs = GUIDED["quick" if ctx.quick else "full"]
-    guided = Guided(runner, compendium, gs)
-    kgae = run_guided(guided)
+    guided = Guided(runner, compendium, gs, inner_store=ctx.units("kgae-inner", units))
+    kgae = run_guided(guided, store=ctx.units("kgae-folds", units))
     t4 = time.perf_counter()
     folder = Path(ctx.workdir) if ctx.workdir is not None else None
     interpretation = interpretation_model(guided, kgae["cv"], folder)
@@ -1161,8 +1274,9 @@ def bench_kcae_guided(ctx: BenchContext) -> BenchResult:
     ).history
     epoch_c = history["seconds"].tolist()[1:]
     gs = GUIDED["quick" if ctx.quick else "full"]
-    guided = Guided(runner, compendium, gs)
-    kgae = run_guided(guided)
+    units = _unit_settings(runner, s, gs)  # a resumed run reuses folds of these only
+    guided = Guided(runner, compendium, gs, inner_store=ctx.units("kgae-inner", units))
+    kgae = run_guided(guided, store=ctx.units("kgae-folds", units))
     folder = Path(ctx.workdir) if ctx.workdir is not None else None
     interpretation = interpretation_model(guided, kgae["cv"], folder)
     rows = guided_rows(runner, kgae, metrics, {"C": epoch_c}, s, gs)

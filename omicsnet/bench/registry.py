@@ -73,6 +73,17 @@ class BenchContext:
     data_dir: Path | None = None
     workdir: Path | None = None
     repeats: int = 5
+    resume: bool = False
+
+    def units(self, part: str, settings: Mapping[str, Any]) -> Path | None:
+        """Folder that keeps ``part``'s finished units (``store=`` of ``cross_validate``).
+
+        ``None`` without an output folder. Settings that differ from the stored ones are
+        refused (see :mod:`omicsnet.bench.units`).
+        """
+        from omicsnet.bench.units import unit_folder
+
+        return unit_folder(self.workdir, part, settings, quick=self.quick)
 
 
 _TARGET = re.compile(r"^(value)?\s*(<=|>=|<|>)\s*([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)$")
@@ -575,16 +586,26 @@ def run_entry(
     *,
     quick: bool = False,
     data_dir: PathLike | None = None,
+    resume: bool = False,
 ) -> tuple[BenchResult, str]:
     """Run one registered benchmark and write ``results.json``/``results.md`` to ``target``.
 
     ``target`` must be a folder omicsnet may write (see :func:`claim_folder`). Nothing is
-    written when the benchmark raises.
+    written when the benchmark raises. With ``resume``, the units an earlier, killed run
+    kept there (:meth:`BenchContext.units`) are read back instead of computed again;
+    without it they are removed first. They are removed once the results are written.
     """
+    from omicsnet.bench.units import clear_units
     from omicsnet.utils.paths import get_data_dir
 
+    if not resume:
+        clear_units(target, reason="a new run; --resume continues an unfinished one")
     ctx = BenchContext(
-        quick=quick, data_dir=get_data_dir(data_dir), workdir=target, repeats=2 if quick else 5
+        quick=quick,
+        data_dir=get_data_dir(data_dir),
+        workdir=target,
+        repeats=2 if quick else 5,
+        resume=resume,
     )
     load_start = load_average()
     if load_start and load_start[0] > BUSY_LOAD:
@@ -618,6 +639,7 @@ def run_entry(
     markdown = render_markdown(entry.name, entry.description, result, info)
     atomic_write_text(target / "results.json", json.dumps(payload, indent=2, default=str))
     atomic_write_text(target / "results.md", markdown)
+    clear_units(target, reason="the results are written")
     return result, markdown
 
 
@@ -657,6 +679,7 @@ def run_benchmark(
     data_dir: PathLike | None = None,
     bench_dir: PathLike | Iterable[PathLike] | None = None,
     builtin: bool = True,
+    resume: bool = False,
 ) -> tuple[BenchResult, Path, str]:
     """Run benchmark ``name`` and write ``results.json`` and ``results.md``.
 
@@ -676,6 +699,8 @@ def run_benchmark(
         Folders of ``bench_*.py`` files added to the built-in suites.
     builtin
         Include the built-in suites.
+    resume
+        Continue a killed run in the same folder, reusing its finished units.
 
     Returns
     -------
@@ -687,7 +712,7 @@ def run_benchmark(
     else:
         target = claim_folder(DEFAULT_RUN_ROOT, root=True) / name
     target.mkdir(exist_ok=True)
-    result, markdown = run_entry(entry, target, quick=quick, data_dir=data_dir)
+    result, markdown = run_entry(entry, target, quick=quick, data_dir=data_dir, resume=resume)
     return result, target, markdown
 
 

@@ -98,7 +98,13 @@ def _run_one(spec: dict[str, Any]) -> Outcome:
     target = Path(spec["target"])
     try:
         entry = get_benchmark(spec["name"], spec["bench_dirs"], builtin=spec["builtin"])
-        run_entry(entry, target, quick=spec["quick"], data_dir=spec["data_dir"])
+        run_entry(
+            entry,
+            target,
+            quick=spec["quick"],
+            data_dir=spec["data_dir"],
+            resume=bool(spec.get("resume", False)),
+        )
         status, error = OK, ""
     except DataNotFoundError as err:
         status, error = SKIPPED, format_error(err)
@@ -158,6 +164,7 @@ def run_benchmarks(
     builtin: bool = True,
     isolate: bool = True,
     echo: Callable[[str], None] | None = None,
+    resume: bool = False,
 ) -> list[Outcome]:
     """Run ``entries`` one after the other; go on past failures; rewrite ``SUMMARY.md``.
 
@@ -178,6 +185,9 @@ def run_benchmarks(
         Run each benchmark in its own process.
     echo
         Called with one progress line per benchmark (default: the module's logger).
+    resume
+        Continue killed benchmarks in the same folders: the finished units they kept
+        (cross-validation folds, see :mod:`omicsnet.bench.units`) are read back.
 
     Returns
     -------
@@ -207,6 +217,7 @@ def run_benchmarks(
             "data_dir": None if data_dir is None else str(data_dir),
             "bench_dirs": dirs,
             "builtin": builtin,
+            "resume": resume,
             "log_level": logging.getLogger().getEffectiveLevel(),
         }
         outcome = _run_isolated(spec) if isolate else _run_one(spec)

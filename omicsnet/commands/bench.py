@@ -44,6 +44,13 @@ def add_commands(groups: CommandGroups) -> None:
         action="store_true",
         help="run in this process instead of one process per benchmark (for debugging)",
     )
+    bench_run.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue killed benchmarks in the same results folder, reusing the folds "
+        "they finished (benchmarks that keep units, e.g. kcae); refused when a benchmark's "
+        "settings changed",
+    )
     bench_run.set_defaults(func=cmd_bench_run)
 
     bench_compare = groups.action(
@@ -142,6 +149,7 @@ def cmd_bench_run(args: argparse.Namespace) -> int:
         bench_dirs=args.bench_dir,
         isolate=not args.in_process,
         echo=lambda line: print(line, flush=True),
+        resume=args.resume,
     )
     if not args.names:  # a file that could not be imported is a failed benchmark
         outcomes += broken_files(args.bench_dir)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from omicsnet.utils.cli import CommandGroups
 from omicsnet.utils.executors import add_backend_arguments
@@ -57,22 +58,34 @@ def add_commands(groups: CommandGroups) -> None:
     add_backend_arguments(infer, units="robustness/specificity reruns")
     infer.add_argument("--data-dir", help="data directory (default: $OMICSNET_DATA)")
     infer.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    infer.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue a killed run with randomisations, keeping its finished reruns "
+        "(kept in OUT.reruns/ until the output is written)",
+    )
     infer.set_defaults(func=cmd_network_infer)
 
 
 def cmd_network_infer(args: argparse.Namespace) -> int:
-    from pathlib import Path
+    import contextlib
+    import shutil
 
     from omicsnet.knowledge.interactome import read_bioplex, read_interactome
     from omicsnet.knowledge.metabolic_graph import load_cobra_graph, load_human_gem
     from omicsnet.networks.enrichment import read_gmt
     from omicsnet.networks.infer import infer_network, read_signals
     from omicsnet.utils.executors import backend_from_args
-    from omicsnet.utils.output import check_output_dir
+    from omicsnet.utils.output import check_output_dir, output_dir
 
     backend = backend_from_args(args)
     out = Path(args.out)
     check_output_dir(out, overwrite=args.overwrite)  # before any work
+    # each finished rerun is kept beside the output (written whole at the end) until then
+    reruns = out.with_name(f"{out.name}.reruns")
+    randomised = args.robustness > 0 or args.specificity > 0
+    if randomised:
+        check_output_dir(reruns, overwrite=args.overwrite, resume=args.resume)
     signals = read_signals(args.signals)
     if args.model == "human-gem":
         graph = load_human_gem(args.data_dir)
@@ -84,27 +97,43 @@ def cmd_network_infer(args: argparse.Namespace) -> int:
         )
         graph = graph.add_interactome(ppi)
     adducts = [a.strip() for a in args.adducts.split(",")] if args.adducts else None
-    result = infer_network(
-        signals,
-        graph,
-        mode=args.mode,
-        adducts=adducts,
-        tol=args.tol,
-        unit=args.unit,
-        min_score=args.min_score,
-        w=args.w,
-        b=args.b,
-        g=args.g,
-        robustness=args.robustness,
-        specificity=args.specificity,
-        seed=args.seed,
-        gene_sets=read_gmt(args.gmt) if args.gmt else None,
-        progress=not args.quiet,
-        solver=args.solver,
-        time_limit=args.time_limit,
-        backend=backend if backend.name == "ray" else None,
-    )
+    with contextlib.ExitStack() as stack:
+        if randomised:  # a run that fails before its first rerun leaves nothing to resume
+            stack.callback(_drop_if_empty, reruns)
+        store = None
+        if randomised:
+            store = stack.enter_context(
+                output_dir(
+                    reruns,
+                    overwrite=args.overwrite,
+                    resume=args.resume,
+                    command="omicsnet network infer (reruns so far)",
+                )
+            )
+        result = infer_network(
+            signals,
+            graph,
+            mode=args.mode,
+            adducts=adducts,
+            tol=args.tol,
+            unit=args.unit,
+            min_score=args.min_score,
+            w=args.w,
+            b=args.b,
+            g=args.g,
+            robustness=args.robustness,
+            specificity=args.specificity,
+            seed=args.seed,
+            gene_sets=read_gmt(args.gmt) if args.gmt else None,
+            progress=not args.quiet,
+            solver=args.solver,
+            time_limit=args.time_limit,
+            backend=backend if backend.name == "ray" else None,
+            store=store,
+        )
     result.write(out, overwrite=args.overwrite)
+    if randomised:
+        shutil.rmtree(reruns)  # omicsnet's own folder; the output holds the results now
     summary = result.summary()
     n_signals = summary["signals_matched"] + summary["signals_unmatched"]
     print(
@@ -130,3 +159,11 @@ def cmd_network_infer(args: argparse.Namespace) -> int:
         "matches.csv, unmatched.csv, network.png, summary.json)"
     )
     return 0
+
+
+def _drop_if_empty(reruns: Path) -> None:
+    """Remove the rerun store when it holds no rerun (an error before the first one)."""
+    import shutil
+
+    if reruns.is_dir() and not any(reruns.glob("unit_*.npz")):
+        shutil.rmtree(reruns, ignore_errors=True)

@@ -28,6 +28,7 @@ Examples
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -137,6 +138,7 @@ def select_by_study_cv(
     fit_options: Mapping[str, Any] | None = None,
     seed: int = 0,
     progress: bool = False,
+    store: str | os.PathLike[str] | None = None,
 ) -> tuple[Candidate, pd.DataFrame]:
     """Choose a candidate by inner cross-validation over whole training studies.
 
@@ -160,6 +162,12 @@ def select_by_study_cv(
         As :func:`fit_candidate`.
     progress
         Progress bar over the inner folds.
+    store
+        Folder that keeps each finished inner fold (``store=`` of
+        :func:`omicsnet.train.cv.cross_validate`): a killed selection, run again with the
+        same folder, reads the finished folds back and gives the same table. The folder
+        records fingerprints of the data, the candidates and the options; a selection
+        with others is refused (:class:`~omicsnet.errors.ConfigError`).
 
     Returns
     -------
@@ -167,7 +175,7 @@ def select_by_study_cv(
         One row per candidate: pooled PCC of the inner held-out labelled samples, mean
         per-sample reconstruction r of all inner held-out samples, ``chosen``.
     """
-    from omicsnet.train.cv import cross_validate, group_kfold
+    from omicsnet.train.cv import FoldOutput, cross_validate, group_kfold
 
     if not candidates:
         raise ConfigError("select_by_study_cv needs at least one candidate")
@@ -181,9 +189,23 @@ def select_by_study_cv(
     target = target.dropna()
     head = str(target.name or "target")
     splits = group_kfold(labels.to_numpy(), n_folds)
-    reconstruction: dict[str, list[np.ndarray]] = {c.name: [] for c in candidates}
+    if store is not None:
+        from omicsnet.utils.units import UnitStore, fingerprint
 
-    def fit_predict(split: Any) -> dict[str, np.ndarray]:
+        UnitStore.open(
+            store,
+            {
+                "what": "inner study CV",
+                "data": fingerprint(expression, target, labels),
+                "candidates": fingerprint([repr(c) for c in candidates]),
+                "options": fingerprint(sorted((fit_options or {}).items(), key=str)),
+                "n_folds": int(n_folds),
+                "scaling": scaling,
+                "seed": int(seed),
+            },
+        )
+
+    def fit_predict(split: Any) -> dict[str, FoldOutput]:
         train = [ids[i] for i in split.train]
         test = [ids[i] for i in split.test]
         labelled = target.loc[[i for i in train if i in target.index]].to_frame(head)
@@ -195,19 +217,23 @@ def select_by_study_cv(
             )  # fmt: skip
             x_test = scaler.transform(expression.loc[test]).astype(np.float32)
             rec = reconstruction_frame(model, x_test).to_numpy()
-            reconstruction[candidate.name].append(row_pearson(x_test.to_numpy(), rec))
-            out[candidate.name] = predict_heads(model, x_test).iloc[:, 0].to_numpy()
+            out[candidate.name] = FoldOutput(
+                predict_heads(model, x_test).iloc[:, 0].to_numpy(),
+                # per-sample r as plain floats: stored as they are with the fold
+                info={"reconstruction_rows": row_pearson(x_test.to_numpy(), rec).tolist()},
+            )
         return out
 
     cv = cross_validate(
         splits, fit_predict, n_samples=len(ids), sample_ids=ids, progress=progress,
-        desc="inner study CV",
+        desc="inner study CV", store=store,
     )  # fmt: skip
     measured = np.array([target.get(i, np.nan) for i in ids], dtype=float)
     known = np.isfinite(measured)
     rows = []
     for candidate in candidates:
         predicted = cv.out_of_fold(candidate.name)
+        rows_r = cv.table.loc[cv.table["model"] == candidate.name, "reconstruction_rows"]
         rows.append(
             {
                 "candidate": candidate.name,
@@ -216,7 +242,7 @@ def select_by_study_cv(
                 "penalty_kind": candidate.penalty_kind,
                 "pooled_pcc": pearson_r(measured[known], predicted[known]),
                 "reconstruction_r": float(
-                    np.nanmean(np.concatenate(reconstruction[candidate.name]))
+                    np.nanmean(np.concatenate([np.asarray(r, dtype=float) for r in rows_r]))
                 ),
             }
         )

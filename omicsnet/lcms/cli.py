@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
+from pathlib import Path
 
 from omicsnet.lcms import cli_explain, cli_study
 from omicsnet.lcms.cli_args import (
@@ -16,6 +18,7 @@ from omicsnet.utils.cli import CommandGroups
 from omicsnet.utils.executors import add_backend_arguments
 
 EXIT_USER_ERROR = 2
+logger = logging.getLogger(__name__)
 
 
 def add_commands(groups: CommandGroups) -> None:
@@ -29,6 +32,12 @@ def add_commands(groups: CommandGroups) -> None:
     add_binning_arguments(convert, default_preset="deepmsprofiler")
     convert.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     convert.add_argument("--overwrite", action="store_true", help="replace existing .npz files")
+    convert.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue a killed batch: keep the .npz files it finished (same input file, same "
+        "binning) and convert only the others",
+    )
     add_backend_arguments(convert, units="file conversions")
     convert.set_defaults(func=cmd_lcms_convert)
 
@@ -106,14 +115,30 @@ def cmd_lcms_convert(args: argparse.Namespace) -> int:
     backend = backend_from_args(args, workers=args.workers)
     params = binning_from_args(args)
     out = check_output_dir(args.out, resume=True)  # adding runs to an earlier conversion is fine
+    if args.resume and args.overwrite:
+        raise ConfigError("--resume keeps finished files and --overwrite replaces them: give one")
     targets: dict[str, Path] = {}
+    finished: list[str] = []
     for name in args.files:
         target = out / f"{Path(name).name.removesuffix('.gz')}.npz"  # run.mzML -> run.mzML.npz
         if target in targets.values():
             raise ConfigError(f"two input files would both be written to {target}; rename one")
         if target.exists() and not args.overwrite:
-            raise OutputExistsError(f"{target} already exists; add --overwrite to replace it")
+            if args.resume and _converted_from(target, Path(name), params):
+                finished.append(name)  # written whole (atomically) by an earlier run
+                continue
+            raise OutputExistsError(
+                f"{target} already exists; add --resume to keep the files a killed batch "
+                "finished, or --overwrite to replace it"
+            )
         targets[name] = target
+    if finished:
+        logger.info(
+            "%d of %d file(s) already converted in %s: kept (--resume)",
+            len(finished),
+            len(args.files),
+            out,
+        )
     with output_dir(out, resume=True, command="omicsnet lcms convert"):
         result = convert_files(
             list(targets),
@@ -126,9 +151,10 @@ def cmd_lcms_convert(args: argparse.Namespace) -> int:
             keep_matrices=False,  # each matrix is saved as soon as it is ready
             on_converted=lambda path, matrix: matrix.save(targets[path], overwrite=args.overwrite),
         )
+    kept = f"{len(finished)} kept from the earlier run, " if finished else ""
     print(
-        f"{result.n_converted} converted, {result.n_cached} from cache, {result.n_failed} failed;"
-        f" matrices in {args.out}"
+        f"{kept}{result.n_converted} converted, {result.n_cached} from cache, "
+        f"{result.n_failed} failed; matrices in {args.out}"
     )
     for _, reason in result.failures:
         print(f"failed: {reason}", file=sys.stderr)
@@ -178,6 +204,26 @@ def cmd_lcms_train(args: argparse.Namespace) -> int:
         )
     print(f"written to {args.out}")
     return 0
+
+
+def _converted_from(target: Path, source: Path, params: object) -> bool:
+    """Whether ``target`` is ``source`` converted with ``params`` (else a one-line error)."""
+    from omicsnet.errors import ConfigError
+    from omicsnet.ms.binning import LCMSMatrix, resolve_params
+    from omicsnet.utils.io import sha256_file
+
+    matrix = LCMSMatrix.load(target)  # DataError naming the file when it is not a matrix
+    if matrix.params != resolve_params(params):  # type: ignore[arg-type]
+        raise ConfigError(
+            f"{target} was converted with other binning settings; add --overwrite to convert "
+            "it again with these"
+        )
+    if source.is_file() and matrix.sha256 != sha256_file(source):
+        raise ConfigError(
+            f"{target} was converted from another version of {source.name}; add --overwrite "
+            "to convert it again"
+        )
+    return True
 
 
 def cmd_lcms_predict(args: argparse.Namespace) -> int:

@@ -208,6 +208,7 @@ def infer_network(
     solver: str = "auto",
     time_limit: float = 60.0,
     backend: Any = None,
+    store: str | os.PathLike[str] | None = None,
 ) -> NetworkInference:
     """Match signals, solve the prize-collecting Steiner forest and test enrichment.
 
@@ -237,6 +238,9 @@ def infer_network(
     backend
         Where the robustness/specificity reruns run: ``None``/``"local"`` (worker
         processes) or ``"ray"`` (see :func:`omicsnet.networks.pcsf.solve_pcsf`).
+    store
+        Folder that keeps each finished rerun so that a killed run can resume (see
+        :func:`omicsnet.networks.pcsf.solve_pcsf`).
 
     Returns
     -------
@@ -285,6 +289,7 @@ def infer_network(
         solver=solver,
         time_limit=time_limit,
         backend=backend,
+        store=store,
     )
     info_columns = [
         c for c in ("type", "name", "formula", "kegg", "hmdb", "chebi") if c in graph.nodes

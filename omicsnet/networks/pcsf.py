@@ -864,45 +864,92 @@ def _default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+def _indices_within(values: Any, size: int) -> bool:
+    """Whether ``values`` is a 1-D integer array of distinct positions below ``size``."""
+    return (
+        isinstance(values, np.ndarray)
+        and values.ndim == 1
+        and np.issubdtype(values.dtype, np.integer)
+        and (len(values) == 0 or (values.min() >= 0 and values.max() < size))
+        and len(np.unique(values)) == len(values)
+    )
+
+
 def _run_replicates(
     replicator: _Replicator,
     tasks: list[tuple[str, np.random.SeedSequence]],
     workers: int,
     progress: bool,
     backend: Any = None,
+    store: Any = None,
 ) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """Run the reruns; with a :class:`~omicsnet.utils.units.UnitStore`, keep each one.
+
+    Reruns already in ``store`` are read back instead of being run again; every rerun
+    that finishes is written there at once, by this process, whichever backend ran it.
+    """
     from tqdm.auto import tqdm
 
     results: list[tuple[str, np.ndarray, np.ndarray] | None] = [None] * len(tasks)
-    bar = tqdm(total=len(tasks), desc="PCSF randomisations", unit="run", disable=not progress)
+    if store is not None:
+        sizes = {"nodes": len(replicator.prizes), "edges": len(replicator.edges)}
+        for i, (kind, _) in enumerate(tasks):
+            unit = store.read(i)
+            if unit is None:
+                continue
+            if not all(_indices_within(unit.get(key), size) for key, size in sizes.items()):
+                logger.warning("rerun %d in %s is damaged: it is run again", i, store.folder)
+                continue
+            results[i] = (kind, unit["nodes"], unit["edges"])
+        done = sum(r is not None for r in results)
+        if done:
+            logger.info(
+                "PCSF randomisations: %d of %d reruns read back from %s",
+                done,
+                len(tasks),
+                store.folder,
+            )
+    todo = [i for i, r in enumerate(results) if r is None]
+    bar = tqdm(
+        total=len(tasks),
+        initial=len(tasks) - len(todo),
+        desc="PCSF randomisations",
+        unit="run",
+        disable=not progress,
+    )
+
+    def finish(i: int, nodes: np.ndarray, chosen: np.ndarray) -> None:
+        nodes = np.asarray(nodes, dtype=np.int64)
+        chosen = np.asarray(chosen, dtype=np.int64)
+        if store is not None:
+            store.write(i, nodes=nodes, edges=chosen)
+        results[i] = (tasks[i][0], nodes, chosen)
+        bar.update(1)
+
     try:
         if backend is not None and backend.name == "ray":
             from omicsnet.utils.executors import UnitExecutor
 
             # the replicator travels once to each Ray worker; each rerun has its own seed
             with UnitExecutor(backend, desc="PCSF randomisations") as executor:
-                for i, (nodes, chosen) in executor.run(replicator.run, tasks):
-                    results[i] = (tasks[i][0], nodes, chosen)
-                    bar.update(1)
-        elif workers <= 1:
-            for i, (kind, seed) in enumerate(tasks):
-                nodes, chosen = replicator.run(kind, seed)
-                results[i] = (kind, nodes, chosen)
-                bar.update(1)
+                units = [tasks[i] for i in todo]
+                for position, (nodes, chosen) in executor.run(replicator.run, units):
+                    finish(todo[position], nodes, chosen)
+        elif workers <= 1 or len(todo) <= 1:
+            for i in todo:
+                finish(i, *replicator.run(*tasks[i]))
         else:
             from omicsnet.utils.workers import WorkerPool  # workers stop with this process
 
             with WorkerPool(
-                max_workers=workers, initializer=_init_worker, initargs=(replicator,)
+                max_workers=min(workers, len(todo)),
+                initializer=_init_worker,
+                initargs=(replicator,),
             ) as pool:
-                futures = [
-                    pool.submit(_run_in_worker, i, kind, seed)
-                    for i, (kind, seed) in enumerate(tasks)
-                ]
+                futures = [pool.submit(_run_in_worker, i, *tasks[i]) for i in todo]
                 for future in as_completed(futures):
-                    i, kind, nodes, chosen = future.result()
-                    results[i] = (kind, nodes, chosen)
-                    bar.update(1)
+                    i, _, nodes, chosen = future.result()
+                    finish(i, nodes, chosen)
     finally:
         bar.close()
     return [r for r in results if r is not None]
@@ -1081,6 +1128,7 @@ def solve_pcsf(
     time_limit: float = 60.0,
     mip_gap: float = 0.0,
     improve: bool = True,
+    store: str | os.PathLike[str] | None = None,
 ) -> PCSFResult:
     """Find a prize-collecting Steiner forest (OmicsIntegrator2 formulation).
 
@@ -1153,6 +1201,14 @@ def solve_pcsf(
         Run the never-worse local-improvement pass
         (:func:`omicsnet.networks.pcsf_improve.improve_forest`) after every
         ``pcst_fast`` call, randomisation reruns included.
+    store
+        Folder of finished reruns (created): each rerun's selected nodes and edges are
+        written there as soon as it finishes, and reruns already there are read back
+        instead of being run again, so that a killed run goes on where it stopped and
+        ends with the same tables as an uninterrupted one. The folder records the
+        settings the reruns depend on and fingerprints of the graph and the prizes; a
+        run with other settings, inputs, counts or seed is refused (ConfigError). Needs
+        an integer ``seed``. The caller removes the folder when it no longer needs it.
 
     Returns
     -------
@@ -1185,6 +1241,18 @@ def solve_pcsf(
     ...                     workers=1, progress=False)
     >>> float(reruns.nodes.set_index("node").loc["A", "robustness"])
     1.0
+
+    Keep the reruns in a folder as they finish (a killed run, started again with the
+    same folder, reads them back):
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "reruns"
+    >>> kept = solve_pcsf(edges, prizes, w=2.0, g=None, robustness=4, specificity=4,
+    ...                   workers=1, progress=False, store=folder)
+    >>> len(list(folder.glob("unit_*.npz")))
+    8
+    >>> kept.nodes.equals(reruns.nodes)
+    True
     """
     check_solver()
     if not isinstance(graph, PreparedGraph):
@@ -1307,7 +1375,10 @@ def solve_pcsf(
             from omicsnet.utils.executors import Backend
 
             run_on = Backend.parse(backend, workers=n_workers)
-        outputs = _run_replicates(replicator, tasks, n_workers, progress, run_on)
+        unit_store = None
+        if store is not None:
+            unit_store = _rerun_store(store, graph, replicator, robustness, specificity, seed)
+        outputs = _run_replicates(replicator, tasks, n_workers, progress, run_on, unit_store)
         robust_nodes = np.zeros(graph.n_nodes, dtype=np.int64)
         spec_nodes = np.zeros(graph.n_nodes, dtype=np.int64)
         robust_edges = np.zeros(graph.n_edges, dtype=np.int64)
@@ -1388,6 +1459,47 @@ def solve_pcsf(
         solver=report.solver,
         solve_info=report.info,
     )
+
+
+def _rerun_store(
+    folder: str | os.PathLike[str],
+    graph: PreparedGraph,
+    replicator: _Replicator,
+    robustness: int,
+    specificity: int,
+    seed: int | None,
+) -> Any:
+    """The :class:`~omicsnet.utils.units.UnitStore` of these reruns (see ``store``)."""
+    from omicsnet.utils.units import UnitStore, fingerprint
+
+    if seed is None or isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ConfigError(
+            f"store= keeps reruns to resume them and needs an integer seed, got {seed!r}"
+        )
+    opts = replicator.opts
+    settings = {
+        "what": "PCSF randomisations",
+        "graph": fingerprint(graph.nodes.to_numpy(dtype=str), graph.edges),
+        "costs": fingerprint(replicator.costs),
+        "prizes": fingerprint(replicator.prizes),
+        "w": opts.w,
+        "b": opts.b,
+        "g": opts.g,
+        "dummy_mode": opts.dummy_mode,
+        "dummy_nodes": None if opts.dummy_nodes is None else fingerprint(opts.dummy_nodes),
+        "rooted": opts.rooted,
+        "num_clusters": opts.num_clusters,
+        "pruning": opts.pruning,
+        "negative_prizes": opts.negative_prizes,
+        "improve": opts.improve,
+        "noise": replicator.noise,
+        "noise_kind": replicator.noise_kind,
+        "specificity_mode": replicator.specificity_mode,
+        "robustness": int(robustness),
+        "specificity": int(specificity),
+        "seed": int(seed),
+    }
+    return UnitStore.open(folder, settings)
 
 
 # --------------------------------------------------------------------------------------
