@@ -826,10 +826,11 @@ class _Replicator:
             instance = _build_instance(self.edges, self.costs, self.random_prizes(rng), self.opts)
         base = None
         if self.opts.improve:
-            # the augmented edges are the same in every rerun: build their sparse
-            # structure once per process and only swap the numbers
+            # the graph's edges are the same in every rerun, but the dummy root's edges
+            # follow the prizes (specificity reruns move them): reuse the sparse
+            # structure only when every edge is the same, and only swap the numbers
             base = self._forest_cache.get("base")
-            if base is None or len(base.edges) != len(instance.edges):
+            if base is None or not np.array_equal(base.edges, instance.edges):
                 from omicsnet.networks.pcsf_improve import ForestGraph
 
                 base = ForestGraph.build(

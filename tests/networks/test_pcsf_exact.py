@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 
 import networkx as nx
@@ -246,3 +247,34 @@ def test_randomisation_reruns_use_the_improvement_pass():
     assert plain.nodes.set_index("node").loc["B", "robustness"] == 1.0
     assert "B" not in set(improved.nodes["node"])  # never selected, in no rerun
     assert improved.nodes.set_index("node").loc["A", "robustness"] == 1.0
+
+
+def test_specificity_reruns_improve_on_their_own_dummy_edges(monkeypatch, caplog):
+    # specificity reruns move the prizes, so the dummy root's edges differ from rerun to
+    # rerun: the improvement pass must see each rerun's own graph (a cached sparse graph of
+    # another rerun made it skip every forest as "not a valid forest")
+    from omicsnet.networks import pcsf as pcsf_module
+
+    rng = np.random.default_rng(3)
+    n = 300
+    source = rng.integers(0, n, 1200)
+    target = (source + 1 + rng.integers(0, n - 1, 1200)) % n
+    edges = pd.DataFrame(
+        {"source": [f"n{i}" for i in source], "target": [f"n{i}" for i in target],
+         "cost": rng.uniform(0.2, 1.0, 1200)}
+    )  # fmt: skip
+    holders, values = rng.choice(n, 20, replace=False), rng.uniform(1, 4, 20)
+    prizes = {f"n{i}": float(p) for i, p in zip(holders, values, strict=True)}
+    kwargs = dict(w=3.0, g=None, solver="fast", specificity=6, seed=1, workers=1, progress=False)
+    with caplog.at_level(logging.WARNING, logger="omicsnet.networks.pcsf_improve"):
+        cached = solve_pcsf(edges, prizes, **kwargs)
+    assert "not a valid forest" not in caplog.text
+    original = pcsf_module._Replicator.run
+
+    def fresh(self, kind, seed):
+        self._forest_cache.clear()  # every rerun builds its graph from scratch
+        return original(self, kind, seed)
+
+    monkeypatch.setattr(pcsf_module._Replicator, "run", fresh)
+    rebuilt = solve_pcsf(edges, prizes, **kwargs)
+    pd.testing.assert_frame_equal(cached.nodes, rebuilt.nodes)
