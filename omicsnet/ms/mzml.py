@@ -98,6 +98,19 @@ except ImportError:  # pragma: no cover - depends on the installation
 
 logger = logging.getLogger(__name__)
 
+
+def _strict_b64decode(text: bytes) -> bytes:
+    """Base64 as ``_run_loop`` decodes it: strictly (pybase64) or as binascii does."""
+    if _fast_b64decode is not None:
+        return _fast_b64decode(text, validate=True)
+    return binascii.a2b_base64(text)
+
+
+if _fast_b64decode is not None:  # the same, without a Python call per text
+    import functools
+
+    _strict_b64decode = functools.partial(_fast_b64decode, validate=True)
+
 READERS = ("auto", "fast", "pyteomics", "pymzdata")
 """Accepted values of ``reader=``."""
 
@@ -979,6 +992,115 @@ def _attribute(buf: bytes, needle: bytes, lo: int, hi: int) -> bytes | None:
     return None
 
 
+_Kind = tuple[str, "np.dtype | None", bool]  # what an array's cvParams say (_array_kind)
+
+# One spectrum of the usual shape, as the careful walk reads it without a fallback: the
+# start tag (its first whitespace-preceded id and defaultArrayLength, as `_attribute` finds
+# them), a header without "!", and exactly two <binaryDataArray>s whose start tags carry
+# only encodedLength/dataProcessingRef, cvParams without "!" and a plain <binary> text;
+# then the whitespace up to the next spectrum. Possessive quantifiers: no backtracking.
+# Groups: 1 id, 2 default array length, 3 header, 4/5 and 6/7 cvParams/base64 per array.
+_ARRAY_PATTERN = (
+    rb"<binaryDataArray(?:[ \t\r\n]++(?:encodedLength|dataProcessingRef)=\"[\w.:\-]*+\")*+"
+    rb"[ \t\r\n]*+>"
+    rb"([^<!]*+(?:<(?!binary|/binaryDataArray>)[^<!]*+)*+)"
+    rb"<binary>([^<]*+)</binary>[^<]*+</binaryDataArray>[^<]*+"
+)
+_RE_BATCH_SPECTRUM = re.compile(
+    rb"<spectrum(?=[ \t\r\n>/])"
+    rb"(?=(?>[^>]*?\sid=\")([^\">]*+)\")"
+    rb"(?=(?>[^>]*?\sdefaultArrayLength=\")(\d++)\")"
+    rb"[^>]*+(?<!/)>"
+    rb"([^<!]*+(?:<(?!binaryDataArrayList|/spectrum>)[^<!]*+)*+)"
+    rb"<binaryDataArrayList[^>]*+>[^<]*+"
+    + _ARRAY_PATTERN
+    + _ARRAY_PATTERN
+    + rb"</binaryDataArrayList>[^<]*+</spectrum>\s*+"
+)
+# a cvParam's first whitespace-preceded value (and unitAccession), as `_attribute` reads
+# them between the tag's "<" and the first ">" after the accession
+_RE_CV_VALUE = re.compile(rb'<cvParam(?>[^>]*?\svalue=")([^">]*+)"')
+_RE_CV_TIME = re.compile(
+    rb'<cvParam(?=(?>[^>]*?\svalue=")([^">]*+)")(?=(?>[^>]*?\sunitAccession=")([^">]*+)")'
+)
+
+
+def _decode_column(texts: list[bytes], kind: _Kind, lengths: list[int]) -> list[bytes] | None:
+    """Decode arrays of one kind (``_run_loop``'s rules), up to the first it would refuse.
+
+    Returns ``None`` when a zlib stream is larger than :data:`_SMALL_DEFLATE` (those are
+    inflated with a cap, in document order, by :func:`_decode_in_order`).
+    """
+    _, dtype, zlib_on = kind
+    assert dtype is not None
+    b64 = _strict_b64decode
+    try:
+        raws = list(map(b64, texts))
+    except ValueError:  # binascii.Error too: stop before the first text refused
+        raws = []
+        for text in texts:
+            try:
+                raws.append(b64(text))
+            except ValueError:
+                break
+    if zlib_on and raws:
+        if max(map(len, raws)) > _SMALL_DEFLATE:
+            return None
+        try:
+            raws = list(map(zlib.decompress if all(raws) else _inflate_or_empty, raws))
+        except zlib.error:
+            out = []
+            for raw in raws:
+                try:
+                    out.append(_inflate_or_empty(raw))
+                except zlib.error:
+                    break
+            raws = out
+    got = np.fromiter(map(len, raws), dtype=np.int64, count=len(raws))
+    expected = np.asarray(lengths[: len(raws)], dtype=np.int64) * dtype.itemsize
+    wrong = np.flatnonzero(got != expected)
+    return raws[: wrong[0]] if len(wrong) else raws
+
+
+def _inflate_or_empty(raw: bytes) -> bytes:
+    return zlib.decompress(raw) if raw else raw
+
+
+def _decode_in_order(
+    path: Path,
+    ids: list[str],
+    lengths: list[int],
+    columns: tuple[list[bytes], list[bytes]],
+    kinds: tuple[list[_Kind], list[_Kind]],
+    decoded: list[list[bytes]],
+) -> int:
+    """Decode array by array in document order as ``_run_loop`` does (big zlib streams
+    inflated with a cap, raising where it raises); fill ``decoded``; return how many
+    spectra were decoded whole before the first array it would leave to the careful walk.
+    """
+    b64 = _strict_b64decode
+    for i, length in enumerate(lengths):
+        for column, column_kinds, out in zip(columns, kinds, decoded, strict=True):
+            kind, dtype, zlib_on = column_kinds[i]
+            assert dtype is not None
+            try:
+                raw = b64(column[i])
+            except ValueError:
+                return i
+            if zlib_on and raw:
+                if len(raw) > _SMALL_DEFLATE:
+                    raw = _inflate(raw, length * dtype.itemsize, path, ids[i], kind)
+                else:
+                    try:
+                        raw = zlib.decompress(raw)
+                    except zlib.error:
+                        return i
+            if len(raw) != length * dtype.itemsize:
+                return i
+            out.append(raw)
+    return len(lengths)
+
+
 class _MzMLScanner(_BlockScanner):
     """mzML ``<spectrum>`` elements, read in place.
 
@@ -1003,6 +1125,217 @@ class _MzMLScanner(_BlockScanner):
     def _run_fast(self, buf: bytes, pos: int) -> int:
         """Read the ordinary spectra that follow one another from ``pos`` (whitespace only
         between them); return where the first other one (or the end of ``buf``) starts.
+
+        Spectra of the usual shape are read in batches by :meth:`_run_batch` (one
+        regular-expression match per spectrum, arrays decoded together); a spectrum it
+        does not take is read by :meth:`_run_loop`, which then hands back to the batch.
+        Whatever neither takes is left to :meth:`_parse_careful` (the caller).
+        """
+        n = len(buf)
+        while True:
+            pos = self._run_batch(buf, pos)
+            if not (
+                pos + 9 < n
+                and buf.startswith(b"<spectrum", pos)
+                and buf[pos + 9] in _START_SEP_CODES
+            ):
+                return pos  # not a spectrum (the list ends, a comment, ...): the caller decides
+            after = self._run_loop(buf, pos, once=True)
+            if after == pos:
+                return pos
+            pos = after
+
+    def _run_batch(self, buf: bytes, pos: int) -> int:
+        """Read the spectra of the usual shape that follow one another from ``pos``; return
+        where the first other one (or the end of ``buf``) starts.
+
+        One anchored match of :data:`_RE_BATCH_SPECTRUM` per spectrum finds its ID,
+        default array length, header and two arrays (cvParams and base64 text); the MS
+        level and start time are read from the header as :meth:`_header` reads them; then
+        the arrays of all those spectra are decoded together (:meth:`_decode_batch`). The
+        pattern only takes what the careful walk reads without a fallback (no ``!``, no
+        ``<binary/>``, no attribute but ``encodedLength``/``dataProcessingRef`` on an
+        array, ...) and every value the careful walk would refuse or read another way
+        (a non-digit level, an unknown unit, an unseen kind of array, ...) stops the batch
+        before that spectrum, so that :meth:`_run_loop` or the careful walk reads it.
+        """
+        match = _RE_BATCH_SPECTRUM.match
+        find = buf.find
+        rfind = buf.rfind
+        level_tag = _RE_CV_VALUE.match
+        time_tag = _RE_CV_TIME.match
+        ws = _WS_CODES
+        units = _TIME_UNITS_BYTES
+        kinds = self.arrays.kinds
+        levels = self.collector.levels
+        counts = self.collector.level_counts
+        hazard = find(b"referenceableParamGroupRef", pos)  # careful reads no spectrum with it
+        if hazard < 0:
+            hazard = len(buf)
+        # per kept spectrum: its start, id, level, time, length, and both arrays
+        starts: list[int] = []
+        ids: list[str] = []
+        kept_levels: list[int] = []
+        rts: list[float] = []
+        lengths: list[int] = []
+        texts1: list[bytes] = []
+        texts2: list[bytes] = []
+        kinds1: list[_Kind] = []
+        kinds2: list[_Kind] = []
+        seen: list[int] = []  # levels of the spectra read (kept or not), in order
+        seen_kept: list[int] = []  # for each, how many kept spectra came before it and itself
+        body1_last = body2_last = None
+        known1 = known2 = None
+        start = pos
+        while True:
+            m = match(buf, pos)
+            if m is None or m.end() > hazard:
+                break
+            lo, hi = m.span(3)
+            # the MS level, as _header reads it
+            k = find(_NEEDLE_MS_LEVEL, lo, hi)
+            if k < 0 or buf[k - 1] not in ws:
+                break
+            tag = level_tag(buf, rfind(b"<", 0, k))
+            if tag is None:
+                break
+            level_text = tag.group(1)
+            if not level_text.isdigit():
+                break
+            level = int(level_text)
+            if levels is None or level in levels:
+                k = find(_NEEDLE_START_TIME, lo, hi)
+                if k < 0 or buf[k - 1] not in ws:
+                    break
+                tag = time_tag(buf, rfind(b"<", 0, k))
+                if tag is None:
+                    break
+                time_text, unit = tag.group(1, 2)
+                rule = units.get(unit)
+                if rule is None:
+                    break
+                try:
+                    rt = float(time_text)
+                except ValueError:
+                    break
+                raw_id, length_text, body1, text1, body2, text2 = m.group(1, 2, 4, 5, 6, 7)
+                if body1 != body1_last:
+                    known1 = kinds.get(body1)
+                    body1_last = body1
+                if body2 != body2_last:
+                    known2 = kinds.get(body2)
+                    body2_last = body2
+                if (
+                    known1 is None
+                    or known2 is None
+                    or known1[1] is None
+                    or known2[1] is None
+                    or known1[0] == known2[0]
+                ):
+                    break  # unseen kinds (careful learns them), or not one m/z + one intensity
+                try:
+                    spectrum_id = raw_id.decode("utf-8")
+                except UnicodeDecodeError:
+                    break
+                if "&" in spectrum_id:
+                    spectrum_id = html.unescape(spectrum_id)
+                starts.append(pos)
+                ids.append(spectrum_id)
+                kept_levels.append(level)
+                rts.append(rt / rule[1] if rule[0] else rt * rule[1])
+                lengths.append(int(length_text))
+                texts1.append(text1)
+                texts2.append(text2)
+                kinds1.append(known1)
+                kinds2.append(known2)
+            seen.append(level)
+            seen_kept.append(len(ids))
+            pos = m.end()
+        if not seen:
+            return start
+        n_kept = len(ids)
+        n_ok = (
+            self._decode_batch(ids, kept_levels, rts, lengths, (texts1, texts2), (kinds1, kinds2))
+            if n_kept
+            else 0
+        )
+        n_seen = len(seen)
+        if n_ok < n_kept:  # stop before the first spectrum whose arrays the batch refused
+            pos = starts[n_ok]
+            n_seen = seen_kept.index(n_ok + 1)
+        for level in seen[:n_seen]:
+            counts[level] = counts.get(level, 0) + 1
+        return pos
+
+    def _decode_batch(
+        self,
+        ids: list[str],
+        levels: list[int],
+        rts: list[float],
+        lengths: list[int],
+        columns: tuple[list[bytes], list[bytes]],
+        kinds: tuple[list[_Kind], list[_Kind]],
+    ) -> int:
+        """Decode and record the arrays of the spectra :meth:`_run_batch` read; return how
+        many were recorded: all but those from the first one whose arrays the careful walk
+        would read another way or refuse (text that is not strict base64, a broken stream,
+        a length other than declared), which is left to it.
+
+        Where each column (the first and the second array of every spectrum) holds one
+        kind of array and every zlib stream is small, a column is decoded by mapping the
+        decoders over it; otherwise array by array in document order, so that a
+        decompression bomb is refused exactly where the careful walk refuses it.
+        """
+        n = len(ids)
+        uniform = all(column.count(column[0]) == n for column in kinds)
+        decoded: list[list[bytes]] = []
+        n_ok = n
+        if uniform:
+            for texts, column_kinds in zip(columns, kinds, strict=True):
+                out = _decode_column(texts, column_kinds[0], lengths)
+                if out is None:  # a big zlib stream: inflate with caps, in order
+                    decoded = []
+                    break
+                decoded.append(out)
+                n_ok = min(n_ok, len(out))
+        if not decoded:
+            decoded = [[], []]
+            n_ok = _decode_in_order(self.path, ids, lengths, columns, kinds, decoded)
+        if n_ok == 0:
+            return 0
+        collector = self.collector
+        if n_ok < n:
+            del ids[n_ok:], levels[n_ok:], rts[n_ok:], lengths[n_ok:]
+        collector.ids.extend(ids)
+        collector.ms_level.extend(levels)
+        collector.rt.extend(rts)
+        collector.lengths.extend(lengths)
+        if uniform:
+            for out, column_kinds in zip(decoded, kinds, strict=True):
+                kind, dtype, _ = column_kinds[0]
+                if kind == "mz":
+                    collector.mz.extend(out[:n_ok])
+                    collector.mz_dtypes.extend([dtype] * n_ok)
+                else:
+                    collector.intensity.extend(out[:n_ok])
+                    collector.intensity_dtypes.extend([dtype] * n_ok)
+        else:
+            for i in range(n_ok):
+                for out, column_kinds in zip(decoded, kinds, strict=True):
+                    kind, dtype, _ = column_kinds[i]
+                    if kind == "mz":
+                        collector.mz.append(out[i])
+                        collector.mz_dtypes.append(dtype)
+                    else:
+                        collector.intensity.append(out[i])
+                        collector.intensity_dtypes.append(dtype)
+        return n_ok
+
+    def _run_loop(self, buf: bytes, pos: int, *, once: bool = False) -> int:
+        """Read the ordinary spectra that follow one another from ``pos`` (whitespace only
+        between them); return where the first other one (or the end of ``buf``) starts.
+        With ``once``, return after the first spectrum (where the next one starts, if only
+        whitespace comes first).
 
         This is :meth:`_parse_careful` with :meth:`_header` and :meth:`_ArrayDecoder.decode`
         written out in one loop (no Python call per spectrum). It takes the careful walk's
@@ -1236,6 +1569,8 @@ class _MzMLScanner(_BlockScanner):
             ):
                 return pos
             pos = nxt
+            if once:
+                return pos
 
     def _add(
         self,
