@@ -994,37 +994,6 @@ def _attribute(buf: bytes, needle: bytes, lo: int, hi: int) -> bytes | None:
 
 _Kind = tuple[str, "np.dtype | None", bool]  # what an array's cvParams say (_array_kind)
 
-# One spectrum of the usual shape, as the careful walk reads it without a fallback: the
-# start tag (its first whitespace-preceded id and defaultArrayLength, as `_attribute` finds
-# them), a header without "!", and exactly two <binaryDataArray>s whose start tags carry
-# only encodedLength/dataProcessingRef, cvParams without "!" and a plain <binary> text;
-# then the whitespace up to the next spectrum. Possessive quantifiers: no backtracking.
-# Groups: 1 id, 2 default array length, 3 header, 4/5 and 6/7 cvParams/base64 per array.
-_ARRAY_PATTERN = (
-    rb"<binaryDataArray(?:[ \t\r\n]++(?:encodedLength|dataProcessingRef)=\"[\w.:\-]*+\")*+"
-    rb"[ \t\r\n]*+>"
-    rb"([^<!]*+(?:<(?!binary|/binaryDataArray>)[^<!]*+)*+)"
-    rb"<binary>([^<]*+)</binary>[^<]*+</binaryDataArray>[^<]*+"
-)
-_RE_BATCH_SPECTRUM = re.compile(
-    rb"<spectrum(?=[ \t\r\n>/])"
-    rb"(?=(?>[^>]*?\sid=\")([^\">]*+)\")"
-    rb"(?=(?>[^>]*?\sdefaultArrayLength=\")(\d++)\")"
-    rb"[^>]*+(?<!/)>"
-    rb"([^<!]*+(?:<(?!binaryDataArrayList|/spectrum>)[^<!]*+)*+)"
-    rb"<binaryDataArrayList[^>]*+>[^<]*+"
-    + _ARRAY_PATTERN
-    + _ARRAY_PATTERN
-    + rb"</binaryDataArrayList>[^<]*+</spectrum>\s*+"
-)
-# a cvParam's first whitespace-preceded value (and unitAccession), as `_attribute` reads
-# them between the tag's "<" and the first ">" after the accession
-_RE_CV_VALUE = re.compile(rb'<cvParam(?>[^>]*?\svalue=")([^">]*+)"')
-_RE_CV_TIME = re.compile(
-    rb'<cvParam(?=(?>[^>]*?\svalue=")([^">]*+)")(?=(?>[^>]*?\sunitAccession=")([^">]*+)")'
-)
-
-
 def _decode_column(texts: list[bytes], kind: _Kind, lengths: list[int]) -> list[bytes] | None:
     """Decode arrays of one kind (``_run_loop``'s rules), up to the first it would refuse.
 
@@ -1060,6 +1029,25 @@ def _decode_column(texts: list[bytes], kind: _Kind, lengths: list[int]) -> list[
     expected = np.asarray(lengths[: len(raws)], dtype=np.int64) * dtype.itemsize
     wrong = np.flatnonzero(got != expected)
     return raws[: wrong[0]] if len(wrong) else raws
+
+
+def _decode_ids(raw_ids: list[bytes]) -> list[str]:
+    """Spectrum IDs as ``_run_loop`` decodes them, up to the first that is not UTF-8."""
+    try:
+        joined = b"\n".join(raw_ids).decode("utf-8")
+    except UnicodeDecodeError:
+        joined = None
+    ids = joined.split("\n") if joined is not None else []
+    if len(ids) != len(raw_ids):  # an ID with a line break, or not UTF-8: one by one
+        ids = []
+        for raw in raw_ids:
+            try:
+                ids.append(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                break
+    if "&" in (joined if joined is not None else "&"):
+        ids = [html.unescape(i) if "&" in i else i for i in ids]
+    return ids
 
 
 def _inflate_or_empty(raw: bytes) -> bytes:
@@ -1117,6 +1105,7 @@ class _MzMLScanner(_BlockScanner):
     def __init__(self, path: Path, collector: _Collector) -> None:
         super().__init__(path, collector)
         self.arrays = _ArrayDecoder(path)
+        self._batch_cache: dict[str, Any] = {}  # markup _run_batch met last (by kind)
 
     def parse_at(self, buf: bytes, start: int) -> int:
         pos = self._run_fast(buf, start)
@@ -1149,123 +1138,288 @@ class _MzMLScanner(_BlockScanner):
         """Read the spectra of the usual shape that follow one another from ``pos``; return
         where the first other one (or the end of ``buf``) starts.
 
-        One anchored match of :data:`_RE_BATCH_SPECTRUM` per spectrum finds its ID,
-        default array length, header and two arrays (cvParams and base64 text); the MS
-        level and start time are read from the header as :meth:`_header` reads them; then
-        the arrays of all those spectra are decoded together (:meth:`_decode_batch`). The
-        pattern only takes what the careful walk reads without a fallback (no ``!``, no
-        ``<binary/>``, no attribute but ``encodedLength``/``dataProcessingRef`` on an
-        array, ...) and every value the careful walk would refuse or read another way
-        (a non-digit level, an unknown unit, an unseen kind of array, ...) stops the batch
-        before that spectrum, so that :meth:`_run_loop` or the careful walk reads it.
+        This is :meth:`_run_loop` with fewer steps per spectrum: what it checks in every
+        spectrum and that real files never hold (``!``, ``referenceableParamGroupRef``,
+        ``arrayLength``) is looked for once in the rest of ``buf``, and the batch stops
+        before the first spectrum that reaches one; markup that repeats from spectrum to
+        spectrum (the ms-level cvParam, the start-time cvParam around its value, the
+        cvParams of each array, the closing tags and whitespace after each array and after
+        the arrays) is compared with the last spectrum's (one ``startswith``) and only
+        walked tag by tag when it differs; values are converted and arrays decoded for the
+        whole batch at the end (:meth:`_finish_batch`). Spectra with other than two arrays,
+        or anything :meth:`_run_loop` would not read, stop the batch before them.
         """
-        match = _RE_BATCH_SPECTRUM.match
         find = buf.find
         rfind = buf.rfind
-        level_tag = _RE_CV_VALUE.match
-        time_tag = _RE_CV_TIME.match
+        startswith = buf.startswith
+        n = len(buf)
+        re_ws = _RE_WS_CODES
         ws = _WS_CODES
+        tag_end_codes = _TAG_END_CODES
+        start_codes = _START_SEP_CODES
         units = _TIME_UNITS_BYTES
         kinds = self.arrays.kinds
         levels = self.collector.levels
-        counts = self.collector.level_counts
-        hazard = find(b"referenceableParamGroupRef", pos)  # careful reads no spectrum with it
-        if hazard < 0:
-            hazard = len(buf)
-        # per kept spectrum: its start, id, level, time, length, and both arrays
-        starts: list[int] = []
-        ids: list[str] = []
+        hazard = n
+        for needle in (b"!", b"referenceableParamGroupRef", b"arrayLength"):
+            at = find(needle, pos)
+            if 0 <= at < hazard:
+                hazard = at
+        cache = self._batch_cache
+        level_tag, level_offset, level = cache.get("level", (None, -1, 0))
+        time_prefix, time_offset, time_suffix, rule = cache.get("time", (None, -1, None, None))
+        bodies = cache.get("bodies", [None, None])  # cvParams of array 1, 2 and their kinds
+        closings = cache.get("closings", [None, None])  # "</binary>...<" after array 1, 2
+        tail = cache.get("tail")  # "</binaryDataArrayList>...": the end of a spectrum
+        starts: list[int] = []  # of the kept spectra
+        raw_ids: list[bytes] = []
         kept_levels: list[int] = []
-        rts: list[float] = []
-        lengths: list[int] = []
-        texts1: list[bytes] = []
-        texts2: list[bytes] = []
-        kinds1: list[_Kind] = []
-        kinds2: list[_Kind] = []
-        seen: list[int] = []  # levels of the spectra read (kept or not), in order
-        seen_kept: list[int] = []  # for each, how many kept spectra came before it and itself
-        body1_last = body2_last = None
-        known1 = known2 = None
+        time_texts: list[bytes] = []
+        rules: list[tuple[bool, float]] = []
+        length_texts: list[bytes] = []
+        texts = ([], [])
+        array_kinds: tuple[list[_Kind], list[_Kind]] = ([], [])
+        seen: list[int] = []  # the level of every spectrum read, kept or not
+        n_kept_after: list[int] = []  # kept spectra up to and including each one
         start = pos
-        while True:
-            m = match(buf, pos)
-            if m is None or m.end() > hazard:
+        while True:  # buf[pos:] starts with "<spectrum" and a separator
+            tag_end = find(b">", pos)
+            if tag_end < 0 or buf[tag_end - 1] == 0x2F:
                 break
-            lo, hi = m.span(3)
-            # the MS level, as _header reads it
-            k = find(_NEEDLE_MS_LEVEL, lo, hi)
+            end = find(b"</spectrum>", tag_end)
+            if end < 0 or end + 11 > hazard:
+                break
+            header_end = find(b"<binaryDataArrayList", tag_end, end)
+            if header_end < 0:
+                break
+            # ---- the MS level (as _run_loop reads it; the same tag text: the same value)
+            k = find(_NEEDLE_MS_LEVEL, tag_end, header_end)
             if k < 0 or buf[k - 1] not in ws:
                 break
-            tag = level_tag(buf, rfind(b"<", 0, k))
-            if tag is None:
-                break
-            level_text = tag.group(1)
-            if not level_text.isdigit():
-                break
-            level = int(level_text)
-            if levels is None or level in levels:
-                k = find(_NEEDLE_START_TIME, lo, hi)
+            at = rfind(b"<", tag_end, k)
+            if k - at != level_offset or not startswith(level_tag, at):
+                if at < 0 or not startswith(b"<cvParam", at):
+                    break
+                gt = find(b">", k)
+                v = find(b'value="', at, gt)
+                if not (gt > v > at and buf[v - 1] in re_ws):
+                    break
+                q = find(b'"', v + 7, gt)
+                if q < 0 or not buf[v + 7 : q].isdigit():
+                    break
+                level = int(buf[v + 7 : q])
+                level_tag, level_offset = buf[at : gt + 1], k - at
+            keep = levels is None or level in levels
+            if keep:
+                # ---- the ID and default array length (first occurrences, as _run_loop)
+                k = find(b'id="', pos, tag_end)
+                if not (k > pos and buf[k - 1] in re_ws):
+                    break
+                q = find(b'"', k + 4, tag_end)
+                if q < 0:
+                    break
+                raw_id = buf[k + 4 : q]
+                k = find(b'defaultArrayLength="', pos, tag_end)
+                if not (k > pos and buf[k - 1] in re_ws):
+                    break
+                q = find(b'"', k + 20, tag_end)
+                if q < 0:
+                    break
+                length_text = buf[k + 20 : q]
+                # ---- the start time: text before and after the value as last time?
+                k = find(_NEEDLE_START_TIME, tag_end, header_end)
                 if k < 0 or buf[k - 1] not in ws:
                     break
-                tag = time_tag(buf, rfind(b"<", 0, k))
-                if tag is None:
-                    break
-                time_text, unit = tag.group(1, 2)
-                rule = units.get(unit)
-                if rule is None:
-                    break
-                try:
-                    rt = float(time_text)
-                except ValueError:
-                    break
-                raw_id, length_text, body1, text1, body2, text2 = m.group(1, 2, 4, 5, 6, 7)
-                if body1 != body1_last:
-                    known1 = kinds.get(body1)
-                    body1_last = body1
-                if body2 != body2_last:
-                    known2 = kinds.get(body2)
-                    body2_last = body2
+                at = rfind(b"<", tag_end, k)
+                if k - at == time_offset and startswith(time_prefix, at):
+                    v = at + len(time_prefix)
+                    q = find(b'"', v)
+                    if not startswith(time_suffix, q):
+                        time_offset = -1  # read it in full below
+                if k - at != time_offset or not startswith(time_prefix, at):
+                    if at < 0 or not startswith(b"<cvParam", at):
+                        break
+                    gt = find(b">", k)
+                    v = find(b'value="', at, gt)
+                    if not (gt > v > k and buf[v - 1] in re_ws):
+                        break  # (the value before the accession: _run_loop reads it)
+                    q = find(b'"', v + 7, gt)
+                    u = find(b'unitAccession="', at, gt)
+                    if q < 0 or not (gt > u > at and buf[u - 1] in re_ws):
+                        break
+                    uq = find(b'"', u + 15, gt)
+                    unit_rule = units.get(buf[u + 15 : uq]) if uq >= 0 else None
+                    if unit_rule is None:
+                        break
+                    rule = unit_rule
+                    v += 7
+                    time_prefix, time_offset, time_suffix = buf[at:v], k - at, buf[q : gt + 1]
+                time_text = buf[v:q]
+            # ---- the binary arrays: their markup as in the last spectrum, or walked
+            p = find(b">", header_end)
+            at = find(b"<", p) if p >= 0 else -1
+            ok = True
+            for j in (0, 1):
                 if (
-                    known1 is None
-                    or known2 is None
-                    or known1[1] is None
-                    or known2[1] is None
-                    or known1[0] == known2[0]
+                    at < 0
+                    or not startswith(b"<binaryDataArray", at)
+                    or buf[at + 16] not in tag_end_codes
                 ):
-                    break  # unseen kinds (careful learns them), or not one m/z + one intensity
-                try:
-                    spectrum_id = raw_id.decode("utf-8")
-                except UnicodeDecodeError:
+                    ok = False
                     break
-                if "&" in spectrum_id:
-                    spectrum_id = html.unescape(spectrum_id)
+                tag_close = find(b">", at + 16)
+                if (
+                    tag_close < 0
+                    or find(b"<", at + 16, tag_close) >= 0
+                    or find(b"accession", at + 16, tag_close) >= 0
+                ):
+                    ok = False  # markup or cvParam text in the start tag: _run_loop
+                    break
+                body = bodies[j]
+                text_at = -1
+                if body is not None and startswith(body[0], tag_close + 1):
+                    text_at = tag_close + 1 + len(body[0])
+                if text_at < 0 or not startswith(b"<binary>", text_at):
+                    text_at = find(b"<binary", at + 16)
+                    if (
+                        text_at < 0
+                        or text_at < tag_close
+                        or find(b"</binaryDataArray>", at, text_at) >= 0
+                        or not startswith(b"<binary>", text_at)
+                    ):
+                        ok = False
+                        break
+                    cvparams = buf[tag_close + 1 : text_at]
+                    body = bodies[j] = (cvparams, kinds.get(cvparams))
+                known = body[1]
+                if known is None:  # the careful walk may have met it since
+                    known = kinds.get(body[0])
+                    if known is not None:
+                        bodies[j] = (body[0], known)
+                if keep and (known is None or known[1] is None):
+                    ok = False  # unseen or unread kind of array: _run_loop / careful
+                    break
+                text_end = find(b"<", text_at + 8)
+                closing = closings[j]
+                if closing is not None and startswith(closing, text_end):
+                    nxt = text_end + len(closing)
+                    if nxt >= n or buf[nxt] != 0x3C:  # "<"
+                        closing = None
+                if closing is None or not startswith(closing, text_end):
+                    if text_end < 0 or not startswith(b"</binary>", text_end):
+                        ok = False
+                        break
+                    array_end = find(b"<", text_end + 9)
+                    if array_end < 0 or not startswith(b"</binaryDataArray>", array_end):
+                        ok = False
+                        break
+                    nxt = find(b"<", array_end + 18)
+                    if nxt < 0:
+                        ok = False
+                        break
+                    closings[j] = buf[text_end:nxt]
+                if keep:
+                    texts[j].append(buf[text_at + 8 : text_end])
+                    array_kinds[j].append(known)
+                at = nxt
+            if not ok:
+                if keep:  # forget what was appended for this spectrum
+                    del texts[0][len(starts) :], array_kinds[0][len(starts) :]
+                break
+            # ---- "</binaryDataArrayList>", then nothing but text before "</spectrum>"
+            if tail is None or end - at != len(tail) or not startswith(tail, at):
+                if not startswith(b"</binaryDataArrayList>", at) or find(b"<", at + 22) != end:
+                    if keep:
+                        del texts[0][len(starts) :], array_kinds[0][len(starts) :]
+                        del texts[1][len(starts) :], array_kinds[1][len(starts) :]
+                    break
+                tail = buf[at:end]
+            if keep:
                 starts.append(pos)
-                ids.append(spectrum_id)
+                raw_ids.append(raw_id)
                 kept_levels.append(level)
-                rts.append(rt / rule[1] if rule[0] else rt * rule[1])
-                lengths.append(int(length_text))
-                texts1.append(text1)
-                texts2.append(text2)
-                kinds1.append(known1)
-                kinds2.append(known2)
+                time_texts.append(time_text)
+                rules.append(rule)
+                length_texts.append(length_text)
             seen.append(level)
-            seen_kept.append(len(ids))
-            pos = m.end()
+            n_kept_after.append(len(starts))
+            # ---- the next spectrum, if only whitespace comes first
+            pos = end + 11
+            nxt = find(b"<", pos)
+            if (
+                nxt < 0
+                or nxt + 9 >= n
+                or not startswith(b"<spectrum", nxt)
+                or buf[nxt + 9] not in start_codes
+                or (nxt > pos and not buf[pos:nxt].isspace())
+            ):
+                break
+            pos = nxt
+        cache.update(
+            level=(level_tag, level_offset, level),
+            time=(time_prefix, time_offset, time_suffix, rule),
+            bodies=bodies,
+            closings=closings,
+            tail=tail,
+        )
         if not seen:
             return start
-        n_kept = len(ids)
-        n_ok = (
-            self._decode_batch(ids, kept_levels, rts, lengths, (texts1, texts2), (kinds1, kinds2))
-            if n_kept
-            else 0
+        n_kept = len(starts)
+        n_ok = self._finish_batch(
+            raw_ids, kept_levels, time_texts, rules, length_texts, texts, array_kinds
         )
         n_seen = len(seen)
-        if n_ok < n_kept:  # stop before the first spectrum whose arrays the batch refused
+        if n_ok < n_kept:  # stop before the first spectrum the batch could not finish
             pos = starts[n_ok]
-            n_seen = seen_kept.index(n_ok + 1)
+            n_seen = n_kept_after.index(n_ok + 1)
+        counts = self.collector.level_counts
         for level in seen[:n_seen]:
             counts[level] = counts.get(level, 0) + 1
         return pos
+
+    def _finish_batch(
+        self,
+        raw_ids: list[bytes],
+        levels: list[int],
+        time_texts: list[bytes],
+        rules: list[tuple[bool, float]],
+        length_texts: list[bytes],
+        texts: tuple[list[bytes], list[bytes]],
+        kinds: tuple[list[_Kind], list[_Kind]],
+    ) -> int:
+        """Convert the values of the spectra :meth:`_run_batch` kept and decode their arrays;
+        record them up to the first that :meth:`_run_loop` would not have read (an ID that
+        is not UTF-8, a time that is not a number, a length that is not digits, arrays it
+        would not decode); return how many were recorded."""
+        n = len(raw_ids)
+        if n == 0:
+            return 0
+        ids = _decode_ids(raw_ids)
+        n = len(ids)
+        try:
+            times = list(map(float, time_texts[:n]))
+        except ValueError:
+            times = []
+            for text in time_texts[:n]:
+                try:
+                    times.append(float(text))
+                except ValueError:
+                    break
+        n = len(times)
+        if n and not all(map(bytes.isdigit, length_texts[:n])):
+            n = next(i for i, text in enumerate(length_texts[:n]) if not text.isdigit())
+        if n == 0:
+            return 0
+        lengths = list(map(int, length_texts[:n]))
+        rule = rules[0]
+        if rules.count(rule) == len(rules):
+            factor = rule[1]
+            rts = [t / factor for t in times] if rule[0] else [t * factor for t in times]
+        else:
+            rts = [t / r[1] if r[0] else t * r[1] for t, r in zip(times, rules, strict=False)]
+        columns = (texts[0][:n], texts[1][:n])
+        column_kinds = (kinds[0][:n], kinds[1][:n])
+        return self._decode_batch(ids[:n], levels[:n], rts, lengths, columns, column_kinds)
 
     def _decode_batch(
         self,
