@@ -994,20 +994,15 @@ def _attribute(buf: bytes, needle: bytes, lo: int, hi: int) -> bytes | None:
 
 _Kind = tuple[str, "np.dtype | None", bool]  # what an array's cvParams say (_array_kind)
 
-def _decode_column(
-    texts: list[bytes], kind: _Kind, expected: list[int]
-) -> list[bytes] | None:
+def _decode_column(texts: list[bytes], kind: _Kind, expected: list[int]) -> list[bytes]:
     """Decode arrays of one kind (``_run_loop``'s rules), up to the first it would refuse.
 
-    ``expected`` holds each array's declared size in bytes. Returns ``None`` when a zlib
-    stream is larger than :data:`_SMALL_DEFLATE` (those are inflated with a cap, in
-    document order, by :func:`_decode_in_order`).
+    ``expected`` holds each array's declared size in bytes; every text is at most
+    :data:`_SMALL_TEXT` long, so every zlib stream is inflated in one call.
     """
     zlib_on = kind[2]
     raws = _b64decode_column(texts)
     if zlib_on and raws:
-        if max(map(len, raws)) > _SMALL_DEFLATE:
-            return None
         try:
             raws = list(map(zlib.decompress if all(raws) else _inflate_or_empty, raws))
         except zlib.error:
@@ -1172,11 +1167,13 @@ class _MzMLScanner(_BlockScanner):
         ``arrayLength``) is looked for once in the rest of ``buf``, and the batch stops
         before the first spectrum that reaches one; markup that repeats from spectrum to
         spectrum (the ms-level cvParam, the start-time cvParam around its value, the
-        cvParams of each array, the closing tags and whitespace after each array and after
-        the arrays) is compared with the last spectrum's (one ``startswith``) and only
-        walked tag by tag when it differs; values are converted and arrays decoded for the
-        whole batch at the end (:meth:`_finish_batch`). Spectra with other than two arrays,
-        or anything :meth:`_run_loop` would not read, stop the batch before them.
+        cvParams of each array, the markup between the arrays and after them, the
+        whitespace before the next spectrum) is compared with the last spectrum's (one
+        ``startswith`` each) and only walked tag by tag, as :meth:`_run_loop` walks it,
+        where it differs; values are converted and arrays decoded for the whole batch at
+        the end (:meth:`_finish_batch`). A spectrum with other than one m/z and one
+        intensity array, or anything else :meth:`_run_loop` would not read, stops the
+        batch before it.
         """
         find = buf.find
         rfind = buf.rfind
@@ -1184,44 +1181,40 @@ class _MzMLScanner(_BlockScanner):
         n = len(buf)
         re_ws = _RE_WS_CODES
         ws = _WS_CODES
-        tag_end_codes = _TAG_END_CODES
         start_codes = _START_SEP_CODES
-        units = _TIME_UNITS_BYTES
-        kinds = self.arrays.kinds
         levels = self.collector.levels
-        hazard = n
-        for needle in (b"!", b"referenceableParamGroupRef", b"arrayLength"):
-            at = find(needle, pos)
-            if 0 <= at < hazard:
-                hazard = at
+        odd_tag = _RE_ODD_ARRAY_TAG.search
         cache = self._batch_cache
-        level_tag, level_offset, level = cache.get("level", (None, -1, 0))
-        time_prefix, time_offset, time_suffix, rule = cache.get("time", (None, -1, None, None))
-        bodies = cache.get("bodies", [None, None])  # cvParams of array 1, 2 and their kinds
-        closings = cache.get("closings", [None, None])  # "</binary>...<" after array 1, 2
-        tail = cache.get("tail")  # "</binaryDataArrayList>...": the end of a spectrum
-        starts: list[int] = []  # of the kept spectra
-        raw_ids: list[bytes] = []
-        kept_levels: list[int] = []
-        time_texts: list[bytes] = []
-        rules: list[tuple[bool, float]] = []
-        length_texts: list[bytes] = []
-        texts = ([], [])
-        array_kinds: tuple[list[_Kind], list[_Kind]] = ([], [])
+        if cache.get("bang_buf") is not buf or cache["bang"] < pos:  # the next "!"
+            bang = find(b"!", pos)
+            cache.update(bang_buf=buf, bang=bang if bang >= 0 else n)
+        bang = cache["bang"]
+        level_tag, level_offset, level = cache.get("level", (b"", -1, 0))
+        time_prefix, time_offset, time_suffix, rule = cache.get("time", (b"", -1, b"", None))
+        # markup met last (None: none yet); each is compared with startswith
+        list_open = cache.get("list_open")  # "<binaryDataArrayList ...><binaryDataArray "
+        body1, known1 = cache.get("body1", (None, None))  # cvParams + "<binary>", kind
+        body2, known2 = cache.get("body2", (None, None))
+        between = cache.get("between")  # "</binary>...<binaryDataArray "
+        after = cache.get("after")  # "</binary>...</spectrum>"
+        gap = cache.get("gap")  # whitespace + "<spectrum" + separator
+        rows: list[tuple[Any, ...]] = []  # the kept spectra, read but not converted
         seen: list[int] = []  # the level of every spectrum read, kept or not
-        n_kept_after: list[int] = []  # kept spectra up to and including each one
+        kept_at: list[int] = []  # where each kept spectrum comes in `seen`
         start = pos
+        raw_id = length_text = time_text = text1 = b""
         while True:  # buf[pos:] starts with "<spectrum" and a separator
             tag_end = find(b">", pos)
             if tag_end < 0 or buf[tag_end - 1] == 0x2F:
                 break
-            end = find(b"</spectrum>", tag_end)
-            if end < 0 or end + 11 > hazard:
+            header_end = find(b"<binaryDataArrayList", tag_end)
+            if (
+                header_end < 0
+                or find(b"</spectrum>", tag_end, header_end) >= 0
+                or find(b"referenceableParamGroupRef", tag_end, header_end) >= 0
+            ):
                 break
-            header_end = find(b"<binaryDataArrayList", tag_end, end)
-            if header_end < 0:
-                break
-            # ---- the MS level (as _run_loop reads it; the same tag text: the same value)
+            # ---- the MS level (the same cvParam text as last time: the same value)
             k = find(_NEEDLE_MS_LEVEL, tag_end, header_end)
             if k < 0 or buf[k - 1] not in ws:
                 break
@@ -1255,125 +1248,139 @@ class _MzMLScanner(_BlockScanner):
                 if q < 0:
                     break
                 length_text = buf[k + 20 : q]
-                # ---- the start time: text before and after the value as last time?
+                # ---- the start time: the cvParam's text around the value as last time?
                 k = find(_NEEDLE_START_TIME, tag_end, header_end)
                 if k < 0 or buf[k - 1] not in ws:
                     break
                 at = rfind(b"<", tag_end, k)
+                q = -1
                 if k - at == time_offset and startswith(time_prefix, at):
                     v = at + len(time_prefix)
                     q = find(b'"', v)
                     if not startswith(time_suffix, q):
-                        time_offset = -1  # read it in full below
-                if k - at != time_offset or not startswith(time_prefix, at):
+                        q = -1
+                if q < 0:  # read the cvParam as _run_loop reads it
                     if at < 0 or not startswith(b"<cvParam", at):
                         break
                     gt = find(b">", k)
                     v = find(b'value="', at, gt)
                     if not (gt > v > k and buf[v - 1] in re_ws):
-                        break  # (the value before the accession: _run_loop reads it)
+                        break  # (a value before the accession: _run_loop reads it)
                     q = find(b'"', v + 7, gt)
                     u = find(b'unitAccession="', at, gt)
                     if q < 0 or not (gt > u > at and buf[u - 1] in re_ws):
                         break
                     uq = find(b'"', u + 15, gt)
-                    unit_rule = units.get(buf[u + 15 : uq]) if uq >= 0 else None
-                    if unit_rule is None:
+                    rule = _TIME_UNITS_BYTES.get(buf[u + 15 : uq]) if uq >= 0 else None
+                    if rule is None:
                         break
-                    rule = unit_rule
                     v += 7
                     time_prefix, time_offset, time_suffix = buf[at:v], k - at, buf[q : gt + 1]
                 time_text = buf[v:q]
-            # ---- the binary arrays: their markup as in the last spectrum, or walked
-            p = find(b">", header_end)
-            at = find(b"<", p) if p >= 0 else -1
-            ok = True
-            for j in (0, 1):
+            # ---- the arrays: "<binaryDataArrayList ...>" up to the first array's name
+            if list_open is not None and startswith(list_open, header_end):
+                at = header_end + len(list_open) - 17
+            else:
+                p = find(b">", header_end)
+                at = find(b"<", p) if p >= 0 else -1
                 if (
                     at < 0
                     or not startswith(b"<binaryDataArray", at)
-                    or buf[at + 16] not in tag_end_codes
+                    or buf[at + 16] not in _TAG_END_CODES
                 ):
-                    ok = False
                     break
-                tag_close = find(b">", at + 16)
+                list_open = buf[header_end : at + 17]
+            # ---- the first array: start tag, cvParams, base64 text
+            tag_close = find(b">", at + 16)
+            if (
+                tag_close < 0
+                or find(b"<", at + 16, tag_close) >= 0
+                or odd_tag(buf, at + 16, tag_close) is not None
+            ):
+                break  # markup, accession, a group ref or arrayLength in the tag: _run_loop
+            if body1 is None or not startswith(body1, tag_close + 1):
+                cvparams = self._array_body(buf, at, tag_close)
+                if cvparams is None:
+                    break
+                body1, known1 = cvparams + b"<binary>", self.arrays.kinds.get(cvparams)
+            text_at = tag_close + 1 + len(body1)
+            text_end = find(b"<", text_at)
+            # ---- "</binary>", "</binaryDataArray>", the second array's name
+            if between is not None and startswith(between, text_end):
+                at = text_end + len(between) - 17
+            else:
+                at = self._array_close(buf, text_end)
                 if (
-                    tag_close < 0
-                    or find(b"<", at + 16, tag_close) >= 0
-                    or find(b"accession", at + 16, tag_close) >= 0
+                    at < 0
+                    or not startswith(b"<binaryDataArray", at)
+                    or buf[at + 16] not in _TAG_END_CODES
                 ):
-                    ok = False  # markup or cvParam text in the start tag: _run_loop
                     break
-                body = bodies[j]
-                text_at = -1
-                if body is not None and startswith(body[0], tag_close + 1):
-                    text_at = tag_close + 1 + len(body[0])
-                if text_at < 0 or not startswith(b"<binary>", text_at):
-                    text_at = find(b"<binary", at + 16)
-                    if (
-                        text_at < 0
-                        or text_at < tag_close
-                        or find(b"</binaryDataArray>", at, text_at) >= 0
-                        or not startswith(b"<binary>", text_at)
-                    ):
-                        ok = False
-                        break
-                    cvparams = buf[tag_close + 1 : text_at]
-                    body = bodies[j] = (cvparams, kinds.get(cvparams))
-                known = body[1]
-                if known is None:  # the careful walk may have met it since
-                    known = kinds.get(body[0])
-                    if known is not None:
-                        bodies[j] = (body[0], known)
-                if keep and (known is None or known[1] is None):
-                    ok = False  # unseen or unread kind of array: _run_loop / careful
-                    break
-                text_end = find(b"<", text_at + 8)
-                closing = closings[j]
-                if closing is not None and startswith(closing, text_end):
-                    nxt = text_end + len(closing)
-                    if nxt >= n or buf[nxt] != 0x3C:  # "<"
-                        closing = None
-                if closing is None or not startswith(closing, text_end):
-                    if text_end < 0 or not startswith(b"</binary>", text_end):
-                        ok = False
-                        break
-                    array_end = find(b"<", text_end + 9)
-                    if array_end < 0 or not startswith(b"</binaryDataArray>", array_end):
-                        ok = False
-                        break
-                    nxt = find(b"<", array_end + 18)
-                    if nxt < 0:
-                        ok = False
-                        break
-                    closings[j] = buf[text_end:nxt]
-                if keep:
-                    texts[j].append(buf[text_at + 8 : text_end])
-                    array_kinds[j].append(known)
-                at = nxt
-            if not ok:
-                if keep:  # forget what was appended for this spectrum
-                    del texts[0][len(starts) :], array_kinds[0][len(starts) :]
-                break
-            # ---- "</binaryDataArrayList>", then nothing but text before "</spectrum>"
-            if tail is None or end - at != len(tail) or not startswith(tail, at):
-                if not startswith(b"</binaryDataArrayList>", at) or find(b"<", at + 22) != end:
-                    if keep:
-                        del texts[0][len(starts) :], array_kinds[0][len(starts) :]
-                        del texts[1][len(starts) :], array_kinds[1][len(starts) :]
-                    break
-                tail = buf[at:end]
+                between = buf[text_end : at + 17]
             if keep:
-                starts.append(pos)
-                raw_ids.append(raw_id)
-                kept_levels.append(level)
-                time_texts.append(time_text)
-                rules.append(rule)
-                length_texts.append(length_text)
+                text1 = buf[text_at:text_end]
+            # ---- the second array
+            tag_close = find(b">", at + 16)
+            if (
+                tag_close < 0
+                or find(b"<", at + 16, tag_close) >= 0
+                or odd_tag(buf, at + 16, tag_close) is not None
+            ):
+                break
+            if body2 is None or not startswith(body2, tag_close + 1):
+                cvparams = self._array_body(buf, at, tag_close)
+                if cvparams is None:
+                    break
+                body2, known2 = cvparams + b"<binary>", self.arrays.kinds.get(cvparams)
+            text_at = tag_close + 1 + len(body2)
+            text_end = find(b"<", text_at)
+            # ---- "</binary>", "</binaryDataArray>", "</binaryDataArrayList>", "</spectrum>"
+            if after is not None and startswith(after, text_end):
+                end = text_end + len(after) - 11
+            else:
+                at = self._array_close(buf, text_end)
+                if at < 0 or not startswith(b"</binaryDataArrayList>", at):
+                    break
+                end = find(b"<", at + 22)
+                if end < 0 or not startswith(b"</spectrum>", end):
+                    break
+                after = buf[text_end : end + 11]
+            if end + 11 > bang:
+                break  # a "!" in this spectrum: _run_loop decides
+            if keep:
+                if known1 is None:  # the careful walk may have met them since
+                    known1 = self.arrays.kinds.get(body1[:-8])
+                if known2 is None:
+                    known2 = self.arrays.kinds.get(body2[:-8])
+                if (
+                    known1 is None
+                    or known2 is None
+                    or known1[1] is None
+                    or known2[1] is None
+                    or known1[0] == known2[0]
+                ):
+                    break  # unseen kinds, or not one m/z and one intensity array
+                kept_at.append(len(seen))
+                rows.append(
+                    (
+                        pos,
+                        raw_id,
+                        level,
+                        time_text,
+                        rule,
+                        length_text,
+                        text1,
+                        buf[text_at:text_end],
+                        known1,
+                        known2,
+                    )
+                )
             seen.append(level)
-            n_kept_after.append(len(starts))
             # ---- the next spectrum, if only whitespace comes first
             pos = end + 11
+            if gap is not None and startswith(gap, pos):
+                pos += len(gap) - 10
+                continue
             nxt = find(b"<", pos)
             if (
                 nxt < 0
@@ -1383,47 +1390,63 @@ class _MzMLScanner(_BlockScanner):
                 or (nxt > pos and not buf[pos:nxt].isspace())
             ):
                 break
+            gap = buf[pos : nxt + 10]
             pos = nxt
         cache.update(
             level=(level_tag, level_offset, level),
             time=(time_prefix, time_offset, time_suffix, rule),
-            bodies=bodies,
-            closings=closings,
-            tail=tail,
+            list_open=list_open,
+            body1=(body1, known1),
+            body2=(body2, known2),
+            between=between,
+            after=after,
+            gap=gap,
         )
         if not seen:
             return start
-        n_kept = len(starts)
-        n_ok = self._finish_batch(
-            raw_ids, kept_levels, time_texts, rules, length_texts, texts, array_kinds
-        )
+        n_ok = self._finish_batch(rows) if rows else 0
         n_seen = len(seen)
-        if n_ok < n_kept:  # stop before the first spectrum the batch could not finish
-            pos = starts[n_ok]
-            n_seen = n_kept_after.index(n_ok + 1)
+        if n_ok < len(rows):  # stop before the first spectrum the batch could not finish
+            pos = rows[n_ok][0]
+            n_seen = kept_at[n_ok]
         counts = self.collector.level_counts
         for level in seen[:n_seen]:
             counts[level] = counts.get(level, 0) + 1
         return pos
 
-    def _finish_batch(
-        self,
-        raw_ids: list[bytes],
-        levels: list[int],
-        time_texts: list[bytes],
-        rules: list[tuple[bool, float]],
-        length_texts: list[bytes],
-        texts: tuple[list[bytes], list[bytes]],
-        kinds: tuple[list[_Kind], list[_Kind]],
-    ) -> int:
+    @staticmethod
+    def _array_body(buf: bytes, at: int, tag_close: int) -> bytes | None:
+        """The cvParams of the array starting at ``at``, where :meth:`_run_loop` reads them
+        (up to a plain ``<binary>``), or ``None`` where it would not."""
+        text_at = buf.find(b"<binary", at + 16)
+        if (
+            text_at < tag_close
+            or buf.find(b"</binaryDataArray>", at, text_at) >= 0
+            or not buf.startswith(b"<binary>", text_at)
+        ):
+            return None
+        return buf[tag_close + 1 : text_at]
+
+    @staticmethod
+    def _array_close(buf: bytes, text_end: int) -> int:
+        """After an array's text: where the next tag after its ``</binaryDataArray>``
+        starts, or -1 where :meth:`_run_loop` would not go on."""
+        if text_end < 0 or not buf.startswith(b"</binary>", text_end):
+            return -1
+        array_end = buf.find(b"<", text_end + 9)
+        if array_end < 0 or not buf.startswith(b"</binaryDataArray>", array_end):
+            return -1
+        return buf.find(b"<", array_end + 18)
+
+    def _finish_batch(self, rows: list[tuple[Any, ...]]) -> int:
         """Convert the values of the spectra :meth:`_run_batch` kept and decode their arrays;
         record them up to the first that :meth:`_run_loop` would not have read (an ID that
         is not UTF-8, a time that is not a number, a length that is not digits, arrays it
         would not decode); return how many were recorded."""
-        n = len(raw_ids)
-        if n == 0:
-            return 0
-        ids = _decode_ids(raw_ids)
+        (_, raw_ids, levels, time_texts, rules, length_texts, texts1, texts2, kinds1, kinds2) = (
+            zip(*rows, strict=True)
+        )
+        ids = _decode_ids(list(raw_ids))
         n = len(ids)
         try:
             times = list(map(float, time_texts[:n]))
@@ -1446,9 +1469,14 @@ class _MzMLScanner(_BlockScanner):
             rts = [t / factor for t in times] if rule[0] else [t * factor for t in times]
         else:
             rts = [t / r[1] if r[0] else t * r[1] for t, r in zip(times, rules, strict=False)]
-        columns = (texts[0][:n], texts[1][:n])
-        column_kinds = (kinds[0][:n], kinds[1][:n])
-        return self._decode_batch(ids[:n], levels[:n], rts, lengths, columns, column_kinds)
+        return self._decode_batch(
+            ids[:n],
+            list(levels[:n]),
+            rts,
+            lengths,
+            (list(texts1[:n]), list(texts2[:n])),
+            (list(kinds1[:n]), list(kinds2[:n])),
+        )
 
     def _decode_batch(
         self,
@@ -1470,7 +1498,9 @@ class _MzMLScanner(_BlockScanner):
         decompression bomb is refused exactly where the careful walk refuses it.
         """
         n = len(ids)
-        uniform = all(column.count(column[0]) == n for column in kinds)
+        uniform = all(column.count(column[0]) == n for column in kinds) and (
+            max(max(map(len, texts)) for texts in columns) <= _SMALL_TEXT
+        )
         decoded: list[list[bytes]] = []
         n_ok = n
         if uniform:
@@ -1478,9 +1508,6 @@ class _MzMLScanner(_BlockScanner):
                 size = column_kinds[0][1].itemsize
                 expected = [length * size for length in lengths]
                 out = _decode_column(texts, column_kinds[0], expected)
-                if out is None:  # a big zlib stream: inflate with caps, in order
-                    decoded = []
-                    break
                 decoded.append(out)
                 n_ok = min(n_ok, len(out))
         if not decoded:
@@ -2022,6 +2049,11 @@ def _array_kind(meta: bytes) -> tuple[str, np.dtype | None, bool]:
 _SMALL_DEFLATE = 1 << 12
 """zlib streams up to this size are inflated in one call (at most ~4 MB, deflate's
 maximum expansion being 1032:1) and then checked; larger ones with a capped output."""
+
+_SMALL_TEXT = (_SMALL_DEFLATE // 3) * 4
+"""Base64 texts up to this length (so zlib streams up to :data:`_SMALL_DEFLATE` bytes) are
+decoded a column at a time; longer ones array by array, where a call costs little beside
+the decoding and big zlib streams are inflated with a cap."""
 
 
 def _inflate_limit(expected_bytes: int) -> int:
