@@ -1231,16 +1231,22 @@ class _MzMLScanner(_BlockScanner):
                     break
                 level = int(buf[v + 7 : q])
                 level_tag, level_offset = buf[at : gt + 1], k - at
+            # ---- the ID (the first occurrence, as _run_loop; decoded with the batch)
+            k = find(b'id="', pos, tag_end)
+            if not (k > pos and buf[k - 1] in re_ws):
+                break
+            q = find(b'"', k + 4, tag_end)
+            if q < 0:
+                break
+            raw_id = buf[k + 4 : q]
             keep = levels is None or level in levels
+            if not keep and not raw_id.isascii():  # the careful walk decodes every ID
+                try:
+                    raw_id.decode("utf-8")
+                except UnicodeDecodeError:
+                    break
             if keep:
-                # ---- the ID and default array length (first occurrences, as _run_loop)
-                k = find(b'id="', pos, tag_end)
-                if not (k > pos and buf[k - 1] in re_ws):
-                    break
-                q = find(b'"', k + 4, tag_end)
-                if q < 0:
-                    break
-                raw_id = buf[k + 4 : q]
+                # ---- the default array length (the first occurrence, as _run_loop)
                 k = find(b'defaultArrayLength="', pos, tag_end)
                 if not (k > pos and buf[k - 1] in re_ws):
                     break
@@ -1463,6 +1469,7 @@ class _MzMLScanner(_BlockScanner):
         if n == 0:
             return 0
         lengths = list(map(int, length_texts[:n]))
+        del times[n:]
         rule = rules[0]
         if rules.count(rule) == len(rules):
             factor = rule[1]
