@@ -78,6 +78,7 @@ import re
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -1003,8 +1004,11 @@ def _decode_column(texts: list[bytes], kind: _Kind, expected: list[int]) -> list
     zlib_on = kind[2]
     raws = _b64decode_column(texts)
     if zlib_on and raws:
-        try:
-            raws = list(map(zlib.decompress if all(raws) else _inflate_or_empty, raws))
+        try:  # the declared size as the first output buffer: no 16 KB buffer to shrink
+            if all(raws):
+                raws = list(map(zlib.decompress, raws, repeat(zlib.MAX_WBITS), expected))
+            else:
+                raws = list(map(_inflate_or_empty, raws))
         except zlib.error:
             out = []
             for raw in raws:
