@@ -1129,11 +1129,15 @@ class _MzMLScanner(_BlockScanner):
 
     start_tag = b"<spectrum"
     end_tag = b"</spectrum>"
+    MAX_BATCH_MISSES = 16
+    """After this many calls in a row in which :meth:`_run_batch` read no spectrum (a file
+    whose spectra all have a third array, say), it is not tried again in that file."""
 
     def __init__(self, path: Path, collector: _Collector) -> None:
         super().__init__(path, collector)
         self.arrays = _ArrayDecoder(path)
         self._batch_cache: dict[str, Any] = {}  # markup _run_batch met last (by kind)
+        self._batch_misses = 0  # calls in a row in which _run_batch read nothing
 
     def parse_at(self, buf: bytes, start: int) -> int:
         pos = self._run_fast(buf, start)
@@ -1143,14 +1147,18 @@ class _MzMLScanner(_BlockScanner):
         """Read the ordinary spectra that follow one another from ``pos`` (whitespace only
         between them); return where the first other one (or the end of ``buf``) starts.
 
-        Spectra of the usual shape are read in batches by :meth:`_run_batch` (one
-        regular-expression match per spectrum, arrays decoded together); a spectrum it
-        does not take is read by :meth:`_run_loop`, which then hands back to the batch.
-        Whatever neither takes is left to :meth:`_parse_careful` (the caller).
+        Spectra of the usual shape are read in batches by :meth:`_run_batch` (markup
+        compared with the last spectrum's, values and arrays converted per batch); a
+        spectrum it does not take is read by :meth:`_run_loop`, which then hands back to
+        the batch. Whatever neither takes is left to :meth:`_parse_careful` (the caller).
         """
         n = len(buf)
         while True:
-            pos = self._run_batch(buf, pos)
+            if self._batch_misses >= self.MAX_BATCH_MISSES:
+                return self._run_loop(buf, pos)
+            after = self._run_batch(buf, pos)
+            self._batch_misses = 0 if after > pos else self._batch_misses + 1
+            pos = after
             if not (
                 pos + 9 < n
                 and buf.startswith(b"<spectrum", pos)
