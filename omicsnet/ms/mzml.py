@@ -995,6 +995,7 @@ def _attribute(buf: bytes, needle: bytes, lo: int, hi: int) -> bytes | None:
 
 _Kind = tuple[str, "np.dtype | None", bool]  # what an array's cvParams say (_array_kind)
 
+
 def _decode_column(texts: list[bytes], kind: _Kind, expected: list[int]) -> list[bytes]:
     """Decode arrays of one kind (``_run_loop``'s rules), up to the first it would refuse.
 
@@ -1036,7 +1037,7 @@ def _b64decode_column(texts: list[bytes]) -> list[bytes]:
     these short texts; otherwise text by text with validation (:data:`_strict_b64decode`).
     """
     n = len(texts)
-    if _fast_b64decode is not None and n:
+    if _fast_b64decode is not None and n >= 32:  # (the checks cost more for a few texts)
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
         joined = b"".join(texts)
         if not (lengths & 3).any() and not joined.translate(None, _B64_ALPHABET):
@@ -1212,7 +1213,6 @@ class _MzMLScanner(_BlockScanner):
         gap = cache.get("gap")  # whitespace + "<spectrum" + separator
         rows: list[tuple[Any, ...]] = []  # the kept spectra, read but not converted
         seen: list[int] = []  # the level of every spectrum read, kept or not
-        kept_at: list[int] = []  # where each kept spectrum comes in `seen`
         start = pos
         raw_id = length_text = time_text = text1 = b""
         while True:  # buf[pos:] starts with "<spectrum" and a separator
@@ -1378,9 +1378,9 @@ class _MzMLScanner(_BlockScanner):
                     or known1[0] == known2[0]
                 ):
                     break  # unseen kinds, or not one m/z and one intensity array
-                kept_at.append(len(seen))
                 rows.append(
                     (
+                        len(seen),  # where it comes among the spectra read
                         pos,
                         raw_id,
                         level,
@@ -1425,8 +1425,7 @@ class _MzMLScanner(_BlockScanner):
         n_ok = self._finish_batch(rows) if rows else 0
         n_seen = len(seen)
         if n_ok < len(rows):  # stop before the first spectrum the batch could not finish
-            pos = rows[n_ok][0]
-            n_seen = kept_at[n_ok]
+            n_seen, pos = rows[n_ok][:2]
         counts = self.collector.level_counts
         for level in seen[:n_seen]:
             counts[level] = counts.get(level, 0) + 1
@@ -1461,7 +1460,7 @@ class _MzMLScanner(_BlockScanner):
         record them up to the first that :meth:`_run_loop` would not have read (an ID that
         is not UTF-8, a time that is not a number, a length that is not digits, arrays it
         would not decode); return how many were recorded."""
-        (_, raw_ids, levels, time_texts, rules, length_texts, texts1, texts2, kinds1, kinds2) = (
+        (_, _, raw_ids, levels, time_texts, rules, length_texts, texts1, texts2, kinds1, kinds2) = (
             zip(*rows, strict=True)
         )
         ids = _decode_ids(list(raw_ids))
