@@ -13,9 +13,10 @@ pyteomics where it gives up, and pymzdata for MGF files):
     → optional zlib (``MS:1000574``; ``MS:1000576`` is none; ISA-L for big streams when
     installed) → little-endian float32/float64 (``MS:1000521`` / ``MS:1000523``), joined
     once into the run's flat arrays. It walks from tag to tag with ``bytes.find``
-    (``memchr`` jumps over the base64 text); runs of ordinary spectra are read in one loop
-    without a Python call per spectrum (``_MzMLScanner._run_fast``), anything else by the
-    careful walk that loop copies. It never builds an XML tree, so it never resolves entities,
+    (``memchr`` jumps over the base64 text); runs of ordinary spectra are read in batches,
+    markup that repeats from spectrum to spectrum compared rather than walked, values and
+    arrays converted per batch (``_MzMLScanner._run_fast``), anything else by the careful
+    walk that the batch copies. It never builds an XML tree, so it never resolves entities,
     and it touches no network. Anything it does not understand (numpress or integer
     arrays, param-group references inside a spectrum, comments or CDATA inside a
     spectrum, mzXML scan numbers out of order, a missing MS level or time unit,
@@ -1121,11 +1122,12 @@ def _decode_in_order(
 class _MzMLScanner(_BlockScanner):
     """mzML ``<spectrum>`` elements, read in place.
 
-    Runs of ordinary spectra are read by :meth:`_run_fast`, the usual branches of the
-    careful walk written out in one loop; anything else goes to :meth:`_parse_careful`, a
+    Runs of ordinary spectra are read by :meth:`_run_fast`: in batches by
+    :meth:`_run_batch`, else one at a time by :meth:`_run_loop` (the usual branches of the
+    careful walk written out in one loop); anything else goes to :meth:`_parse_careful`, a
     walk from tag to tag with ``bytes.find(b"<")`` that reads values with :meth:`_header`
-    and :meth:`_ArrayDecoder.decode`. Both jump over base64 text with ``memchr`` (base64
-    never contains ``<``); the binary payload is never copied before decoding.
+    and :meth:`_ArrayDecoder.decode`. All jump over base64 text with ``memchr`` (base64
+    never contains ``<``).
     """
 
     start_tag = b"<spectrum"
@@ -1308,7 +1310,8 @@ class _MzMLScanner(_BlockScanner):
                 ):
                     break
                 list_open = buf[header_end : at + 17]
-            # ---- the first array: start tag, cvParams, base64 text
+            # ---- the first array: start tag, cvParams, base64 text (the two arrays are
+            # written out one after the other: a helper would add a call per array)
             tag_close = find(b">", at + 16)
             if (
                 tag_close < 0
