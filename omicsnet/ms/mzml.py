@@ -1305,6 +1305,7 @@ class _MzMLScanner(_BlockScanner):
                 at = find(b"<", p) if p >= 0 else -1
                 if (
                     at < 0
+                    or at + 17 > n
                     or not startswith(b"<binaryDataArray", at)
                     or buf[at + 16] not in _TAG_END_CODES
                 ):
@@ -1333,6 +1334,7 @@ class _MzMLScanner(_BlockScanner):
                 at = self._array_close(buf, text_end)
                 if (
                     at < 0
+                    or at + 17 > n
                     or not startswith(b"<binaryDataArray", at)
                     or buf[at + 16] not in _TAG_END_CODES
                 ):

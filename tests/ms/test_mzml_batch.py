@@ -234,3 +234,15 @@ def test_batch_state_does_not_leak_between_files(template, tmp_path, monkeypatch
     a, b = read_ms_run(first), read_ms_run(second)
     np.testing.assert_allclose(b.rt, a.rt / 60.0)
     assert_same_outcome(second, monkeypatch)
+
+
+def test_batch_reads_the_same_whatever_the_block_size(template, tmp_path, monkeypatch):
+    """Blocks may end anywhere in a spectrum (inside a tag, a text, the markup the batch
+    compares with the last spectrum's): the run is the same as from one block."""
+    path = tmp_path / "t.mzML"
+    path.write_bytes(template)
+    whole = read_ms_run(path, reader="fast")
+    sizes = sorted({*range(150, 420, 7), *range(1000, 1100, 3), 4096})
+    for size in sizes:
+        monkeypatch.setattr(mzml, "CHUNK_SIZE", size)
+        assert_same_run(read_ms_run(path, reader="fast"), whole)
