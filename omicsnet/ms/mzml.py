@@ -13,9 +13,10 @@ pyteomics where it gives up, and pymzdata for MGF files):
     → optional zlib (``MS:1000574``; ``MS:1000576`` is none; ISA-L for big streams when
     installed) → little-endian float32/float64 (``MS:1000521`` / ``MS:1000523``), joined
     once into the run's flat arrays. It walks from tag to tag with ``bytes.find``
-    (``memchr`` jumps over the base64 text); runs of ordinary spectra are read in one loop
-    without a Python call per spectrum (``_MzMLScanner._run_fast``), anything else by the
-    careful walk that loop copies. It never builds an XML tree, so it never resolves entities,
+    (``memchr`` jumps over the base64 text); runs of ordinary spectra are read in batches,
+    markup that repeats from spectrum to spectrum compared rather than walked, values and
+    arrays converted per batch (``_MzMLScanner._run_fast``), anything else by the careful
+    walk that the batch copies. It never builds an XML tree, so it never resolves entities,
     and it touches no network. Anything it does not understand (numpress or integer
     arrays, param-group references inside a spectrum, comments or CDATA inside a
     spectrum, mzXML scan numbers out of order, a missing MS level or time unit,
@@ -78,6 +79,7 @@ import re
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +99,19 @@ except ImportError:  # pragma: no cover - depends on the installation
     _BigInflateError = zlib.error
 
 logger = logging.getLogger(__name__)
+
+
+def _strict_b64decode(text: bytes) -> bytes:
+    """Base64 as ``_run_loop`` decodes it: strictly (pybase64) or as binascii does."""
+    if _fast_b64decode is not None:
+        return _fast_b64decode(text, validate=True)
+    return binascii.a2b_base64(text)
+
+
+if _fast_b64decode is not None:  # the same, without a Python call per text
+    import functools
+
+    _strict_b64decode = functools.partial(_fast_b64decode, validate=True)
 
 READERS = ("auto", "fast", "pyteomics", "pymzdata")
 """Accepted values of ``reader=``."""
@@ -979,22 +994,153 @@ def _attribute(buf: bytes, needle: bytes, lo: int, hi: int) -> bytes | None:
     return None
 
 
+_Kind = tuple[str, "np.dtype | None", bool]  # what an array's cvParams say (_array_kind)
+
+
+def _decode_column(texts: list[bytes], kind: _Kind, expected: list[int]) -> list[bytes]:
+    """Decode arrays of one kind (``_run_loop``'s rules), up to the first it would refuse.
+
+    ``expected`` holds each array's declared size in bytes; every text is at most
+    :data:`_SMALL_TEXT` long, so every zlib stream is inflated in one call.
+    """
+    zlib_on = kind[2]
+    raws = _b64decode_column(texts)
+    if zlib_on and raws:
+        try:  # the declared size as the first output buffer: no 16 KB buffer to shrink
+            if all(raws):
+                raws = list(map(zlib.decompress, raws, repeat(zlib.MAX_WBITS), expected))
+            else:
+                raws = list(map(_inflate_or_empty, raws))
+        except zlib.error:
+            out = []
+            for raw in raws:
+                try:
+                    out.append(_inflate_or_empty(raw))
+                except zlib.error:
+                    break
+            raws = out
+    got = list(map(len, raws))
+    if got != expected[: len(got)]:
+        pairs = zip(got, expected, strict=False)
+        return raws[: next(i for i, (a, b) in enumerate(pairs) if a != b)]
+    return raws
+
+
+_B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
+
+
+def _b64decode_column(texts: list[bytes]) -> list[bytes]:
+    """Base64 texts → bytes as ``_run_loop`` decodes them, up to the first it refuses.
+
+    Texts that are all strictly valid (alphabet only, a multiple of 4 characters, at most
+    two ``=`` and only at the end: checked for all texts at once) are decoded by
+    pybase64 without its per-text validation, which costs more than the decoding of
+    these short texts; otherwise text by text with validation (:data:`_strict_b64decode`).
+    """
+    n = len(texts)
+    if _fast_b64decode is not None and n >= 32:  # (the checks cost more for a few texts)
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+        joined = b"".join(texts)
+        if not (lengths & 3).any() and not joined.translate(None, _B64_ALPHABET):
+            ends = np.cumsum(lengths)[lengths > 0]
+            chars = np.frombuffer(joined, dtype=np.uint8)
+            last = chars[ends - 1] == 0x3D  # "="
+            second = last & (chars[ends - 2] == 0x3D)
+            if joined.count(b"=") == int(last.sum()) + int(second.sum()):
+                return list(map(_fast_b64decode, texts))
+    b64 = _strict_b64decode
+    try:
+        return list(map(b64, texts))
+    except ValueError:  # binascii.Error too: stop before the first text refused
+        raws = []
+        for text in texts:
+            try:
+                raws.append(b64(text))
+            except ValueError:
+                break
+        return raws
+
+
+def _decode_ids(raw_ids: list[bytes]) -> list[str]:
+    """Spectrum IDs as ``_run_loop`` decodes them, up to the first that is not UTF-8."""
+    try:
+        joined = b"\n".join(raw_ids).decode("utf-8")
+    except UnicodeDecodeError:
+        joined = None
+    ids = joined.split("\n") if joined is not None else []
+    if len(ids) != len(raw_ids):  # an ID with a line break, or not UTF-8: one by one
+        ids = []
+        for raw in raw_ids:
+            try:
+                ids.append(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                break
+    if "&" in (joined if joined is not None else "&"):
+        ids = [html.unescape(i) if "&" in i else i for i in ids]
+    return ids
+
+
+def _inflate_or_empty(raw: bytes) -> bytes:
+    return zlib.decompress(raw) if raw else raw
+
+
+def _decode_in_order(
+    path: Path,
+    ids: list[str],
+    lengths: list[int],
+    columns: tuple[list[bytes], list[bytes]],
+    kinds: tuple[list[_Kind], list[_Kind]],
+    decoded: list[list[bytes]],
+) -> int:
+    """Decode array by array in document order as ``_run_loop`` does (big zlib streams
+    inflated with a cap, raising where it raises); fill ``decoded``; return how many
+    spectra were decoded whole before the first array it would leave to the careful walk.
+    """
+    b64 = _strict_b64decode
+    for i, length in enumerate(lengths):
+        for column, column_kinds, out in zip(columns, kinds, decoded, strict=True):
+            kind, dtype, zlib_on = column_kinds[i]
+            assert dtype is not None
+            try:
+                raw = b64(column[i])
+            except ValueError:
+                return i
+            if zlib_on and raw:
+                if len(raw) > _SMALL_DEFLATE:
+                    raw = _inflate(raw, length * dtype.itemsize, path, ids[i], kind)
+                else:
+                    try:
+                        raw = zlib.decompress(raw)
+                    except zlib.error:
+                        return i
+            if len(raw) != length * dtype.itemsize:
+                return i
+            out.append(raw)
+    return len(lengths)
+
+
 class _MzMLScanner(_BlockScanner):
     """mzML ``<spectrum>`` elements, read in place.
 
-    Runs of ordinary spectra are read by :meth:`_run_fast`, the usual branches of the
-    careful walk written out in one loop; anything else goes to :meth:`_parse_careful`, a
+    Runs of ordinary spectra are read by :meth:`_run_fast`: in batches by
+    :meth:`_run_batch`, else one at a time by :meth:`_run_loop` (the usual branches of the
+    careful walk written out in one loop); anything else goes to :meth:`_parse_careful`, a
     walk from tag to tag with ``bytes.find(b"<")`` that reads values with :meth:`_header`
-    and :meth:`_ArrayDecoder.decode`. Both jump over base64 text with ``memchr`` (base64
-    never contains ``<``); the binary payload is never copied before decoding.
+    and :meth:`_ArrayDecoder.decode`. All jump over base64 text with ``memchr`` (base64
+    never contains ``<``).
     """
 
     start_tag = b"<spectrum"
     end_tag = b"</spectrum>"
+    MAX_BATCH_MISSES = 16
+    """After this many calls in a row in which :meth:`_run_batch` read no spectrum (a file
+    whose spectra all have a third array, say), it is not tried again in that file."""
 
     def __init__(self, path: Path, collector: _Collector) -> None:
         super().__init__(path, collector)
         self.arrays = _ArrayDecoder(path)
+        self._batch_cache: dict[str, Any] = {}  # markup _run_batch met last (by kind)
+        self._batch_misses = 0  # calls in a row in which _run_batch read nothing
 
     def parse_at(self, buf: bytes, start: int) -> int:
         pos = self._run_fast(buf, start)
@@ -1003,6 +1149,428 @@ class _MzMLScanner(_BlockScanner):
     def _run_fast(self, buf: bytes, pos: int) -> int:
         """Read the ordinary spectra that follow one another from ``pos`` (whitespace only
         between them); return where the first other one (or the end of ``buf``) starts.
+
+        Spectra of the usual shape are read in batches by :meth:`_run_batch` (markup
+        compared with the last spectrum's, values and arrays converted per batch); a
+        spectrum it does not take is read by :meth:`_run_loop`, which then hands back to
+        the batch. Whatever neither takes is left to :meth:`_parse_careful` (the caller).
+        """
+        n = len(buf)
+        while True:
+            if self._batch_misses >= self.MAX_BATCH_MISSES:
+                return self._run_loop(buf, pos)
+            after = self._run_batch(buf, pos)
+            self._batch_misses = 0 if after > pos else self._batch_misses + 1
+            pos = after
+            if not (
+                pos + 9 < n
+                and buf.startswith(b"<spectrum", pos)
+                and buf[pos + 9] in _START_SEP_CODES
+            ):
+                return pos  # not a spectrum (the list ends, a comment, ...): the caller decides
+            after = self._run_loop(buf, pos, once=True)
+            if after == pos:
+                return pos
+            pos = after
+
+    def _run_batch(self, buf: bytes, pos: int) -> int:
+        """Read the spectra of the usual shape that follow one another from ``pos``; return
+        where the first other one (or the end of ``buf``) starts.
+
+        This is :meth:`_run_loop` with fewer steps per spectrum: what it checks in every
+        spectrum and that real files never hold (``!``, ``referenceableParamGroupRef``,
+        ``arrayLength``) is looked for once in the rest of ``buf``, and the batch stops
+        before the first spectrum that reaches one; markup that repeats from spectrum to
+        spectrum (the ms-level cvParam, the start-time cvParam around its value, the
+        cvParams of each array, the markup between the arrays and after them, the
+        whitespace before the next spectrum) is compared with the last spectrum's (one
+        ``startswith`` each) and only walked tag by tag, as :meth:`_run_loop` walks it,
+        where it differs; values are converted and arrays decoded for the whole batch at
+        the end (:meth:`_finish_batch`). A spectrum with other than one m/z and one
+        intensity array, or anything else :meth:`_run_loop` would not read, stops the
+        batch before it.
+        """
+        find = buf.find
+        rfind = buf.rfind
+        startswith = buf.startswith
+        n = len(buf)
+        re_ws = _RE_WS_CODES
+        ws = _WS_CODES
+        start_codes = _START_SEP_CODES
+        levels = self.collector.levels
+        odd_tag = _RE_ODD_ARRAY_TAG.search
+        cache = self._batch_cache
+        if cache.get("bang_buf") is not buf or cache["bang"] < pos:  # the next "!"
+            bang = find(b"!", pos)
+            cache.update(bang_buf=buf, bang=bang if bang >= 0 else n)
+        bang = cache["bang"]
+        level_tag, level_offset, level = cache.get("level", (b"", -1, 0))
+        time_prefix, time_offset, time_suffix, rule = cache.get("time", (b"", -1, b"", None))
+        # markup met last (None: none yet); each is compared with startswith
+        list_open = cache.get("list_open")  # "<binaryDataArrayList ...><binaryDataArray "
+        body1, known1 = cache.get("body1", (None, None))  # cvParams + "<binary>", kind
+        body2, known2 = cache.get("body2", (None, None))
+        between = cache.get("between")  # "</binary>...<binaryDataArray "
+        after = cache.get("after")  # "</binary>...</spectrum>"
+        gap = cache.get("gap")  # whitespace + "<spectrum" + separator
+        rows: list[tuple[Any, ...]] = []  # the kept spectra, read but not converted
+        seen: list[int] = []  # the level of every spectrum read, kept or not
+        start = pos
+        raw_id = length_text = time_text = text1 = b""
+        while True:  # buf[pos:] starts with "<spectrum" and a separator
+            tag_end = find(b">", pos)
+            if tag_end < 0 or buf[tag_end - 1] == 0x2F:
+                break
+            header_end = find(b"<binaryDataArrayList", tag_end)
+            if (
+                header_end < 0
+                or find(b"</spectrum>", tag_end, header_end) >= 0
+                or find(b"referenceableParamGroupRef", tag_end, header_end) >= 0
+            ):
+                break
+            # ---- the MS level (the same cvParam text as last time: the same value)
+            k = find(_NEEDLE_MS_LEVEL, tag_end, header_end)
+            if k < 0 or buf[k - 1] not in ws:
+                break
+            at = rfind(b"<", tag_end, k)
+            if k - at != level_offset or not startswith(level_tag, at):
+                if at < 0 or not startswith(b"<cvParam", at):
+                    break
+                gt = find(b">", k)
+                v = find(b'value="', at, gt)
+                if not (gt > v > at and buf[v - 1] in re_ws):
+                    break
+                q = find(b'"', v + 7, gt)
+                if q < 0 or not buf[v + 7 : q].isdigit():
+                    break
+                level = int(buf[v + 7 : q])
+                level_tag, level_offset = buf[at : gt + 1], k - at
+            # ---- the ID (the first occurrence, as _run_loop; decoded with the batch)
+            k = find(b'id="', pos, tag_end)
+            if not (k > pos and buf[k - 1] in re_ws):
+                break
+            q = find(b'"', k + 4, tag_end)
+            if q < 0:
+                break
+            raw_id = buf[k + 4 : q]
+            keep = levels is None or level in levels
+            if not keep and not raw_id.isascii():  # the careful walk decodes every ID
+                try:
+                    raw_id.decode("utf-8")
+                except UnicodeDecodeError:
+                    break
+            if keep:
+                # ---- the default array length (the first occurrence, as _run_loop)
+                k = find(b'defaultArrayLength="', pos, tag_end)
+                if not (k > pos and buf[k - 1] in re_ws):
+                    break
+                q = find(b'"', k + 20, tag_end)
+                if q < 0:
+                    break
+                length_text = buf[k + 20 : q]
+                # ---- the start time: the cvParam's text around the value as last time?
+                k = find(_NEEDLE_START_TIME, tag_end, header_end)
+                if k < 0 or buf[k - 1] not in ws:
+                    break
+                at = rfind(b"<", tag_end, k)
+                q = -1
+                if k - at == time_offset and startswith(time_prefix, at):
+                    v = at + len(time_prefix)
+                    q = find(b'"', v)
+                    if not startswith(time_suffix, q):
+                        q = -1
+                if q < 0:  # read the cvParam as _run_loop reads it
+                    if at < 0 or not startswith(b"<cvParam", at):
+                        break
+                    gt = find(b">", k)
+                    v = find(b'value="', at, gt)
+                    if not (gt > v > k and buf[v - 1] in re_ws):
+                        break  # (a value before the accession: _run_loop reads it)
+                    q = find(b'"', v + 7, gt)
+                    u = find(b'unitAccession="', at, gt)
+                    if q < 0 or not (gt > u > at and buf[u - 1] in re_ws):
+                        break
+                    uq = find(b'"', u + 15, gt)
+                    rule = _TIME_UNITS_BYTES.get(buf[u + 15 : uq]) if uq >= 0 else None
+                    if rule is None:
+                        break
+                    v += 7
+                    time_prefix, time_offset, time_suffix = buf[at:v], k - at, buf[q : gt + 1]
+                time_text = buf[v:q]
+            # ---- the arrays: "<binaryDataArrayList ...>" up to the first array's name
+            if list_open is not None and startswith(list_open, header_end):
+                at = header_end + len(list_open) - 17
+            else:
+                p = find(b">", header_end)
+                at = find(b"<", p) if p >= 0 else -1
+                if (
+                    at < 0
+                    or at + 17 > n
+                    or not startswith(b"<binaryDataArray", at)
+                    or buf[at + 16] not in _TAG_END_CODES
+                ):
+                    break
+                list_open = buf[header_end : at + 17]
+            # ---- the first array: start tag, cvParams, base64 text (the two arrays are
+            # written out one after the other: a helper would add a call per array)
+            tag_close = find(b">", at + 16)
+            if (
+                tag_close < 0
+                or find(b"<", at + 16, tag_close) >= 0
+                or odd_tag(buf, at + 16, tag_close) is not None
+            ):
+                break  # markup, accession, a group ref or arrayLength in the tag: _run_loop
+            if body1 is None or not startswith(body1, tag_close + 1):
+                cvparams = self._array_body(buf, at, tag_close)
+                if cvparams is None:
+                    break
+                body1, known1 = cvparams + b"<binary>", self.arrays.kinds.get(cvparams)
+            text_at = tag_close + 1 + len(body1)
+            text_end = find(b"<", text_at)
+            # ---- "</binary>", "</binaryDataArray>", the second array's name
+            if between is not None and startswith(between, text_end):
+                at = text_end + len(between) - 17
+            else:
+                at = self._array_close(buf, text_end)
+                if (
+                    at < 0
+                    or at + 17 > n
+                    or not startswith(b"<binaryDataArray", at)
+                    or buf[at + 16] not in _TAG_END_CODES
+                ):
+                    break
+                between = buf[text_end : at + 17]
+            if keep:
+                text1 = buf[text_at:text_end]
+            # ---- the second array
+            tag_close = find(b">", at + 16)
+            if (
+                tag_close < 0
+                or find(b"<", at + 16, tag_close) >= 0
+                or odd_tag(buf, at + 16, tag_close) is not None
+            ):
+                break
+            if body2 is None or not startswith(body2, tag_close + 1):
+                cvparams = self._array_body(buf, at, tag_close)
+                if cvparams is None:
+                    break
+                body2, known2 = cvparams + b"<binary>", self.arrays.kinds.get(cvparams)
+            text_at = tag_close + 1 + len(body2)
+            text_end = find(b"<", text_at)
+            # ---- "</binary>", "</binaryDataArray>", "</binaryDataArrayList>", "</spectrum>"
+            if after is not None and startswith(after, text_end):
+                end = text_end + len(after) - 11
+            else:
+                at = self._array_close(buf, text_end)
+                if at < 0 or not startswith(b"</binaryDataArrayList>", at):
+                    break
+                end = find(b"<", at + 22)
+                if end < 0 or not startswith(b"</spectrum>", end):
+                    break
+                after = buf[text_end : end + 11]
+            if end + 11 > bang:
+                break  # a "!" in this spectrum: _run_loop decides
+            if keep:
+                if known1 is None:  # the careful walk may have met them since
+                    known1 = self.arrays.kinds.get(body1[:-8])
+                if known2 is None:
+                    known2 = self.arrays.kinds.get(body2[:-8])
+                if (
+                    known1 is None
+                    or known2 is None
+                    or known1[1] is None
+                    or known2[1] is None
+                    or known1[0] == known2[0]
+                ):
+                    break  # unseen kinds, or not one m/z and one intensity array
+                rows.append(
+                    (
+                        len(seen),  # where it comes among the spectra read
+                        pos,
+                        raw_id,
+                        level,
+                        time_text,
+                        rule,
+                        length_text,
+                        text1,
+                        buf[text_at:text_end],
+                        known1,
+                        known2,
+                    )
+                )
+            seen.append(level)
+            # ---- the next spectrum, if only whitespace comes first
+            pos = end + 11
+            if gap is not None and startswith(gap, pos):
+                pos += len(gap) - 10
+                continue
+            nxt = find(b"<", pos)
+            if (
+                nxt < 0
+                or nxt + 9 >= n
+                or not startswith(b"<spectrum", nxt)
+                or buf[nxt + 9] not in start_codes
+                or (nxt > pos and not buf[pos:nxt].isspace())
+            ):
+                break
+            gap = buf[pos : nxt + 10]
+            pos = nxt
+        cache.update(
+            level=(level_tag, level_offset, level),
+            time=(time_prefix, time_offset, time_suffix, rule),
+            list_open=list_open,
+            body1=(body1, known1),
+            body2=(body2, known2),
+            between=between,
+            after=after,
+            gap=gap,
+        )
+        if not seen:
+            return start
+        n_ok = self._finish_batch(rows) if rows else 0
+        n_seen = len(seen)
+        if n_ok < len(rows):  # stop before the first spectrum the batch could not finish
+            n_seen, pos = rows[n_ok][:2]
+        counts = self.collector.level_counts
+        for level in seen[:n_seen]:
+            counts[level] = counts.get(level, 0) + 1
+        return pos
+
+    @staticmethod
+    def _array_body(buf: bytes, at: int, tag_close: int) -> bytes | None:
+        """The cvParams of the array starting at ``at``, where :meth:`_run_loop` reads them
+        (up to a plain ``<binary>``), or ``None`` where it would not."""
+        text_at = buf.find(b"<binary", at + 16)
+        if (
+            text_at < tag_close
+            or buf.find(b"</binaryDataArray>", at, text_at) >= 0
+            or not buf.startswith(b"<binary>", text_at)
+        ):
+            return None
+        return buf[tag_close + 1 : text_at]
+
+    @staticmethod
+    def _array_close(buf: bytes, text_end: int) -> int:
+        """After an array's text: where the next tag after its ``</binaryDataArray>``
+        starts, or -1 where :meth:`_run_loop` would not go on."""
+        if text_end < 0 or not buf.startswith(b"</binary>", text_end):
+            return -1
+        array_end = buf.find(b"<", text_end + 9)
+        if array_end < 0 or not buf.startswith(b"</binaryDataArray>", array_end):
+            return -1
+        return buf.find(b"<", array_end + 18)
+
+    def _finish_batch(self, rows: list[tuple[Any, ...]]) -> int:
+        """Convert the values of the spectra :meth:`_run_batch` kept and decode their arrays;
+        record them up to the first that :meth:`_run_loop` would not have read (an ID that
+        is not UTF-8, a time that is not a number, a length that is not digits, arrays it
+        would not decode); return how many were recorded."""
+        (_, _, raw_ids, levels, time_texts, rules, length_texts, texts1, texts2, kinds1, kinds2) = (
+            zip(*rows, strict=True)
+        )
+        ids = _decode_ids(list(raw_ids))
+        n = len(ids)
+        try:
+            times = list(map(float, time_texts[:n]))
+        except ValueError:
+            times = []
+            for text in time_texts[:n]:
+                try:
+                    times.append(float(text))
+                except ValueError:
+                    break
+        n = len(times)
+        if n and not all(map(bytes.isdigit, length_texts[:n])):
+            n = next(i for i, text in enumerate(length_texts[:n]) if not text.isdigit())
+        if n == 0:
+            return 0
+        lengths = list(map(int, length_texts[:n]))
+        del times[n:]
+        rule = rules[0]
+        if rules.count(rule) == len(rules):
+            factor = rule[1]
+            rts = [t / factor for t in times] if rule[0] else [t * factor for t in times]
+        else:
+            rts = [t / r[1] if r[0] else t * r[1] for t, r in zip(times, rules, strict=False)]
+        return self._decode_batch(
+            ids[:n],
+            list(levels[:n]),
+            rts,
+            lengths,
+            (list(texts1[:n]), list(texts2[:n])),
+            (list(kinds1[:n]), list(kinds2[:n])),
+        )
+
+    def _decode_batch(
+        self,
+        ids: list[str],
+        levels: list[int],
+        rts: list[float],
+        lengths: list[int],
+        columns: tuple[list[bytes], list[bytes]],
+        kinds: tuple[list[_Kind], list[_Kind]],
+    ) -> int:
+        """Decode and record the arrays of the spectra :meth:`_run_batch` read; return how
+        many were recorded: all but those from the first one whose arrays the careful walk
+        would read another way or refuse (text that is not strict base64, a broken stream,
+        a length other than declared), which is left to it.
+
+        Where each column (the first and the second array of every spectrum) holds one
+        kind of array and every zlib stream is small, a column is decoded by mapping the
+        decoders over it; otherwise array by array in document order, so that a
+        decompression bomb is refused exactly where the careful walk refuses it.
+        """
+        n = len(ids)
+        uniform = all(column.count(column[0]) == n for column in kinds) and (
+            max(max(map(len, texts)) for texts in columns) <= _SMALL_TEXT
+        )
+        decoded: list[list[bytes]] = []
+        n_ok = n
+        if uniform:
+            for texts, column_kinds in zip(columns, kinds, strict=True):
+                size = column_kinds[0][1].itemsize
+                expected = [length * size for length in lengths]
+                out = _decode_column(texts, column_kinds[0], expected)
+                decoded.append(out)
+                n_ok = min(n_ok, len(out))
+        if not decoded:
+            decoded = [[], []]
+            n_ok = _decode_in_order(self.path, ids, lengths, columns, kinds, decoded)
+        if n_ok == 0:
+            return 0
+        collector = self.collector
+        if n_ok < n:
+            del ids[n_ok:], levels[n_ok:], rts[n_ok:], lengths[n_ok:]
+        collector.ids.extend(ids)
+        collector.ms_level.extend(levels)
+        collector.rt.extend(rts)
+        collector.lengths.extend(lengths)
+        if uniform:
+            for out, column_kinds in zip(decoded, kinds, strict=True):
+                kind, dtype, _ = column_kinds[0]
+                if kind == "mz":
+                    collector.mz.extend(out[:n_ok])
+                    collector.mz_dtypes.extend([dtype] * n_ok)
+                else:
+                    collector.intensity.extend(out[:n_ok])
+                    collector.intensity_dtypes.extend([dtype] * n_ok)
+        else:
+            for i in range(n_ok):
+                for out, column_kinds in zip(decoded, kinds, strict=True):
+                    kind, dtype, _ = column_kinds[i]
+                    if kind == "mz":
+                        collector.mz.append(out[i])
+                        collector.mz_dtypes.append(dtype)
+                    else:
+                        collector.intensity.append(out[i])
+                        collector.intensity_dtypes.append(dtype)
+        return n_ok
+
+    def _run_loop(self, buf: bytes, pos: int, *, once: bool = False) -> int:
+        """Read the ordinary spectra that follow one another from ``pos`` (whitespace only
+        between them); return where the first other one (or the end of ``buf``) starts.
+        With ``once``, return after the first spectrum (where the next one starts, if only
+        whitespace comes first).
 
         This is :meth:`_parse_careful` with :meth:`_header` and :meth:`_ArrayDecoder.decode`
         written out in one loop (no Python call per spectrum). It takes the careful walk's
@@ -1236,6 +1804,8 @@ class _MzMLScanner(_BlockScanner):
             ):
                 return pos
             pos = nxt
+            if once:
+                return pos
 
     def _add(
         self,
@@ -1502,6 +2072,11 @@ def _array_kind(meta: bytes) -> tuple[str, np.dtype | None, bool]:
 _SMALL_DEFLATE = 1 << 12
 """zlib streams up to this size are inflated in one call (at most ~4 MB, deflate's
 maximum expansion being 1032:1) and then checked; larger ones with a capped output."""
+
+_SMALL_TEXT = (_SMALL_DEFLATE // 3) * 4
+"""Base64 texts up to this length (so zlib streams up to :data:`_SMALL_DEFLATE` bytes) are
+decoded a column at a time; longer ones array by array, where a call costs little beside
+the decoding and big zlib streams are inflated with a cap."""
 
 
 def _inflate_limit(expected_bytes: int) -> int:
