@@ -54,7 +54,7 @@ from typing import Any
 import numpy as np
 
 from omicsnet.errors import OmicsnetError
-from omicsnet.networks.pcsf_reduce import ReducedInstance, dual_ascent_bound, reduce_instance
+from omicsnet.networks.pcsf_reduce import ReducedInstance, compose, reduce_instance
 
 logger = logging.getLogger(__name__)
 
@@ -627,20 +627,29 @@ def solve_exact(
     red_start = time.perf_counter()
     too_large = False
     if reduce:
-        red = reduce_instance(edges, costs, prizes, root=root)  # degree tests only
-        if red.n_edges > EXACT_MAX_EDGES:
-            too_large = True
-            if root >= 0:
-                # no branch-and-cut: the dual-ascent bound on the degree-reduced instance
+        # degree and shorter-path tests (keep every optimal solution) ...
+        red = reduce_instance(edges, costs, prizes, root=root)
+        info["presolved_nodes"], info["presolved_edges"] = red.n_nodes, red.n_edges
+        if root >= 0 and red.n_edges:
+            # ... then the dual-ascent bound tests against the warm start, at any size;
+            # when the branch-and-cut is out of reach anyway, the dual ascent gets the
+            # time (a finished ascent gives a better bound than a cut-short one)
+            budget = reduction_time
+            if red.n_edges > EXACT_MAX_EDGES:
                 budget = max(reduction_time, time_limit - (time.perf_counter() - start))
-                red.lower_bound = red.offset + dual_ascent_bound(
-                    red.edges, red.costs, red.prizes, red.root, time_budget=budget
-                )
-        elif root >= 0:
-            red = reduce_instance(
-                edges, costs, prizes, root=root, upper_bound=best_obj, time_budget=reduction_time
+            inner = reduce_instance(
+                red.edges,
+                red.costs,
+                red.prizes,
+                root=red.root,
+                upper_bound=best_obj - red.offset,
+                time_budget=budget,
+                path_test=False,
             )
-        too_large = too_large or (max_edges is not None and red.n_edges > max_edges)
+            red = compose(red, inner)
+        too_large = red.n_edges > EXACT_MAX_EDGES or (
+            max_edges is not None and red.n_edges > max_edges
+        )
     else:
         red = _identity(edges, costs, prizes, root)
         too_large = max_edges is not None and red.n_edges > max_edges

@@ -56,6 +56,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "ReducedInstance",
+    "compose",
     "dual_ascent",
     "dual_ascent_bound",
     "reduce_instance",
@@ -152,6 +153,45 @@ class ReducedInstance:
         if original_edges is not None:
             parts.append(np.asarray(original_edges)[orig_edges].ravel())
         return np.unique(np.concatenate(parts)), orig_edges
+
+
+def compose(outer: ReducedInstance, inner: ReducedInstance) -> ReducedInstance:
+    """The reductions ``outer`` followed by ``inner`` (which reduced ``outer``'s instance),
+    as one :class:`ReducedInstance` of the original instance.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> edges = np.array([[0, 1], [1, 2], [2, 3], [0, 2]])
+    >>> costs, prizes = np.array([1.0, 1.0, 9.0, 1.0]), np.array([0.0, 2.0, 2.0, 1.0])
+    >>> outer = reduce_instance(edges, costs, prizes, root=0)
+    >>> inner = reduce_instance(outer.edges, outer.costs, outer.prizes, root=outer.root,
+    ...                         upper_bound=3.0 - outer.offset)
+    >>> both = compose(outer, inner)
+    >>> sorted(both.nodes.tolist()), both.offset, both.n_original_edges
+    ([0, 1, 2], 1.0, 4)
+    """
+    log = dict(outer.log)
+    for key, value in inner.log.items():
+        log[key] = log.get(key, 0) + value
+    return ReducedInstance(
+        nodes=outer.nodes[inner.nodes],
+        edges=inner.edges,
+        costs=inner.costs,
+        prizes=inner.prizes,
+        root=inner.root,
+        offset=outer.offset + inner.offset,
+        edge_origin=[
+            np.concatenate([outer.edge_origin[int(j)] for j in origin])
+            if len(origin)
+            else np.zeros(0, dtype=np.int64)
+            for origin in inner.edge_origin
+        ],
+        n_original_nodes=outer.n_original_nodes,
+        n_original_edges=outer.n_original_edges,
+        log=log,
+        lower_bound=max(outer.lower_bound, inner.lower_bound + outer.offset),
+    )
 
 
 def _components_with(n: int, edges: np.ndarray, source: int) -> np.ndarray:
