@@ -60,9 +60,7 @@ def test_shorter_path_never_changes_the_optimum(rooted):
         kept = {pair: c for pair, c, d in zip(costs, values, drop, strict=True) if not d}
         assert optimum(len(names), kept, node_prizes, root=root) == pytest.approx(best)
         # and the exact solver, whose reductions include the test, finds the optimum
-        sol = solve_exact(
-            pairs, values, np.array(node_prizes), root=-1 if root is None else root
-        )
+        sol = solve_exact(pairs, values, np.array(node_prizes), root=-1 if root is None else root)
         assert sol.optimal and sol.objective == pytest.approx(best, abs=1e-9)
     assert removed_any > 10  # the test did bite on these graphs
 
