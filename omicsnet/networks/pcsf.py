@@ -951,8 +951,9 @@ class PCSFResult:
         on), ``"exact"`` (reductions and branch-and-cut) or ``"fast+bound"`` (an
         instance too large for the branch-and-cut: more than ``AUTO_MAX_EDGES`` edges
         after the reductions with ``solver="auto"``, or more than
-        ``pcsf_exact.EXACT_MAX_EDGES`` after the degree tests with either; then the
-        forest is pcst_fast's after the improvement pass, with a dual-ascent bound).
+        ``pcsf_exact.EXACT_MAX_EDGES`` after all reduction tests with either; then the
+        forest is pcst_fast's after the improvement pass (and, with ``"exact"``,
+        perturbed restarts), with the reductions' dual-ascent bound).
     solve_info
         Numbers from the solve: pcst_fast's own objective, the improved one, reduced
         instance size, reduction log, seconds, SCIP status and nodes.

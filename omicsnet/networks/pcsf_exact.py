@@ -26,7 +26,8 @@ exact solution of the prize-collecting Steiner tree problem*) on the bidirected 
   cut is the violated set), at integral ones from the components that the root does not
   reach.
 
-Before the model is built the instance is reduced (:mod:`omicsnet.networks.pcsf_reduce`);
+Before the model is built the instance is reduced (:mod:`omicsnet.networks.pcsf_reduce`:
+degree and shorter-path tests, then the dual-ascent bound tests at any size);
 the warm start (``pcst_fast``'s forest, after the improvement pass) is handed to SCIP and
 also gives the reductions their upper bound. The result carries the proven bound: SCIP's
 dual bound on the reduced instance plus the constant the reductions set aside, so
@@ -67,9 +68,12 @@ class SolverError(OmicsnetError, RuntimeError):
 
 
 _EPS = 1e-6  # LP values below this count as 0 in the separation
-#: above this many edges after the degree tests the branch-and-cut is not attempted: on
-#: iRefIndex (12k nodes / 177k edges after the degree tests) SCIP does not finish
-#: presolving and the root LP in 60 s, so the time goes to the dual-ascent bound instead
+#: above this many edges after all reduction tests the branch-and-cut is not attempted
+#: (the reductions, with their dual-ascent bound, run at any size). On iRefIndex v14 with
+#: w=5 b=1 g=3, 11,958 nodes / 154,886 edges are left and SCIP does not finish presolving
+#: and the root LP in 60 s; even the 713-node / 3,943-edge subgraph spanned by nine good
+#: forests of that instance ends its 45 s at the root node with a 1.4 % gap, while
+#: generated graphs of a few thousand edges are proven optimal in seconds (docs/networks.md)
 EXACT_MAX_EDGES = 60_000
 #: separation settings (measured on a 2,000-node scale-free graph with 150 prizes: the
 #: back cuts make the root LP converge, 125.93 = the optimum, where cuts next to each
@@ -567,8 +571,9 @@ def solve_exact(
         Run the branch-and-cut only when the reduced instance has at most this many
         edges (``None``: no limit); otherwise return the warm start with the reductions'
         dual-ascent bound (``status="too_large"``). Independently, above
-        :data:`EXACT_MAX_EDGES` edges after the degree tests the bound tests and the
-        branch-and-cut are skipped and the remaining time goes to the dual ascent.
+        :data:`EXACT_MAX_EDGES` edges after all reduction tests the branch-and-cut is
+        not attempted; when more than that are left after the degree and shorter-path
+        tests, the dual ascent of the bound tests may use the whole remaining time.
     quiet
         Hide SCIP's log.
 
