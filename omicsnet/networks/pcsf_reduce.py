@@ -440,6 +440,7 @@ def dual_ascent(
     terminals: np.ndarray,
     *,
     time_budget: float | None = None,
+    record: list[tuple[int, np.ndarray]] | None = None,
 ) -> tuple[float, np.ndarray, bool]:
     """Wong's dual ascent for the Steiner arborescence problem.
 
@@ -459,6 +460,10 @@ def dual_ascent(
         The terminals to connect.
     time_budget
         Stop after this many seconds (the bound found so far is valid).
+    record
+        If given, each cut whose dual value is raised is appended as ``(terminal, arc
+        indices entering its node set)``: valid inequalities ``x(cut) ≥ 1`` that together
+        carry the bound (the exact solver starts its LP with them).
 
     Returns
     -------
@@ -536,6 +541,8 @@ def dual_ascent(
             continue
         reduced = red[arcs]
         delta = float(reduced.min())
+        if record is not None and delta > 0:
+            record.append((k, arcs.copy()))
         bound += delta
         reduced = reduced - delta
         hit = reduced <= 1e-12 * max(1.0, delta)
