@@ -71,7 +71,8 @@ _EPS = 1e-6  # LP values below this count as 0 in the separation
 #: start the LP of a rooted instance with the cuts of a dual ascent on it (they carry the
 #: dual-ascent bound, which the max-flow cuts alone reach slowly: on a 713-node /
 #: 3,943-edge subgraph of iRefIndex the LP was at 259.5 after 9 separation rounds, against
-#: 264.56 after the first round with these cuts)
+#: 264.56 after the first round with these cuts; two 2,000-node scale-free graphs with 150
+#: prizes were proven optimal in 10.9 s and 29.7 s with them, in > 40 s and 38.0 s without)
 DA_CUTS = True
 #: at most this many nonzeros in the dual-ascent cuts added to the model (memory)
 DA_CUT_NONZEROS = 2_000_000
