@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,6 +120,10 @@ class ExactSolution:
     info
         Further numbers: original size, reduction log, warm-start objective, SCIP nodes,
         reduction and search seconds.
+    guide_edges
+        Instance edge indices of the subgraph that the dual ascent's zero reduced-cost
+        arcs span from the root (``None`` without a dual ascent): where good solutions
+        lie (see ``heuristic`` of :func:`solve_exact`).
     """
 
     nodes: np.ndarray
@@ -132,6 +137,7 @@ class ExactSolution:
     reduced_nodes: int
     reduced_edges: int
     info: dict[str, Any] = field(default_factory=dict)
+    guide_edges: np.ndarray | None = None
 
 
 def objective_of(
@@ -550,6 +556,7 @@ def solve_exact(
     reduction_time: float | None = None,
     max_edges: int | None = None,
     quiet: bool = True,
+    heuristic: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> ExactSolution:
     """Solve a PCST instance to proven optimality (or to the time limit, with a bound).
 
@@ -584,6 +591,12 @@ def solve_exact(
         tests, the dual ascent of the bound tests may use the whole remaining time.
     quiet
         Hide SCIP's log.
+    heuristic
+        *Ascend-and-prune* (rooted, after the dual ascent of the reductions): called with
+        the instance edge indices of the subgraph that the root reaches through arcs of
+        zero reduced cost, it returns a solution ``(nodes, edge indices)`` found there
+        (e.g. ``pcst_fast`` on that subgraph, then the improvement pass); a valid one
+        that is cheaper replaces the warm start, before the branch-and-cut.
 
     Returns
     -------
@@ -667,6 +680,21 @@ def solve_exact(
         red = _identity(edges, costs, prizes, root)
         too_large = max_edges is not None and red.n_edges > max_edges
     info["reduction_seconds"] = time.perf_counter() - red_start
+    if heuristic is not None and red.guide_edges is not None and len(red.guide_edges):
+        h_start = time.perf_counter()
+        h_nodes, h_edges = heuristic(red.guide_edges)
+        h_nodes = np.unique(np.asarray(h_nodes, dtype=np.int64))
+        h_edges = np.unique(np.asarray(h_edges, dtype=np.int64))
+        if root >= 0:
+            h_nodes = np.union1d(h_nodes, [root])
+        if _check_forest(n, edges, h_nodes, h_edges, root, num_clusters):
+            h_obj = objective_of(edges, costs, prizes, h_nodes, h_edges)
+            info["ascend_prune_objective"] = h_obj
+            if h_obj < best_obj - 1e-12 * max(1.0, abs(best_obj)):
+                best_nodes, best_edges, best_obj = h_nodes, h_edges, h_obj
+        else:  # pragma: no cover - a faulty heuristic
+            logger.warning("the ascend-and-prune solution is not a valid forest; ignored")
+        info["ascend_prune_seconds"] = time.perf_counter() - h_start
     info["reductions"] = dict(red.log)
     info["dual_ascent_bound"] = red.lower_bound
     logger.info(
@@ -725,6 +753,7 @@ def solve_exact(
         reduced_nodes=red.n_nodes,
         reduced_edges=red.n_edges,
         info=info,
+        guide_edges=red.guide_edges,
     )
 
 

@@ -99,6 +99,10 @@ class ReducedInstance:
         What each test removed.
     lower_bound
         The dual-ascent lower bound on the original instance (``-inf`` when not run).
+    guide_edges
+        Original edge indices between the nodes that the root reaches through arcs of
+        zero reduced cost after the last dual ascent (``None`` when none ran): the
+        subgraph in which the *ascend-and-prune* heuristic looks for a good solution.
     """
 
     nodes: np.ndarray
@@ -112,6 +116,7 @@ class ReducedInstance:
     n_original_edges: int
     log: dict[str, int] = field(default_factory=dict)
     lower_bound: float = float("-inf")
+    guide_edges: np.ndarray | None = None
 
     @property
     def n_nodes(self) -> int:
@@ -196,6 +201,14 @@ def compose(outer: ReducedInstance, inner: ReducedInstance) -> ReducedInstance:
         n_original_edges=outer.n_original_edges,
         log=log,
         lower_bound=max(outer.lower_bound, inner.lower_bound + outer.offset),
+        guide_edges=outer.guide_edges
+        if inner.guide_edges is None
+        else np.unique(
+            np.concatenate(
+                [np.zeros(0, dtype=np.int64)]
+                + [outer.edge_origin[int(j)] for j in inner.guide_edges]
+            )
+        ),
     )
 
 
@@ -610,10 +623,11 @@ def _bound_tests(
     root: int,
     upper_bound: float,
     time_budget: float | None,
-) -> tuple[np.ndarray, np.ndarray, float]:
-    """Nodes and edges that may be in a solution of cost <= upper_bound, and the bound."""
+) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
+    """Nodes and edges that may be in a solution of cost <= upper_bound, the bound, and
+    the edges between nodes that the root reaches through zero reduced-cost arcs."""
     import scipy.sparse as sp
-    from scipy.sparse.csgraph import dijkstra
+    from scipy.sparse.csgraph import breadth_first_order, dijkstra
 
     n = len(prizes)
     tail, head, cost, edge_of, copies = _sap_arcs(edges, costs, prizes, root)
@@ -633,7 +647,15 @@ def _bound_tests(
     graph_arc = edge_of >= 0
     edge_ok = np.zeros(len(edges), dtype=bool)
     edge_ok[edge_of[graph_arc & arc_ok]] = True
-    return node_ok, edge_ok, bound
+    # ascend-and-prune: the part of the graph that the ascent made free from the root
+    tight = graph_arc & (red <= 0.0)
+    free = sp.csr_matrix(
+        (np.ones(int(tight.sum())), (tail[tight], head[tight])), shape=(n_sap, n_sap)
+    )
+    reached = np.zeros(n_sap, dtype=bool)
+    reached[breadth_first_order(free, root, directed=True, return_predecessors=False)] = True
+    guide = reached[edges[:, 0]] & reached[edges[:, 1]] & edge_ok
+    return node_ok, edge_ok, bound, guide
 
 
 def reduce_instance(
@@ -709,6 +731,7 @@ def reduce_instance(
     for key in graph.origin:  # map to original edge ids
         graph.origin[key] = ids[graph.origin[key]]
     lower_bound = float("-inf")
+    guide_edges: np.ndarray | None = None
     started = time.perf_counter()
     for round_ in range(max(1, rounds)):
         offset += _degree_tests(graph, prizes, alive, root, log)
@@ -731,9 +754,16 @@ def reduce_instance(
             budget = time_budget - (start - started)
             if budget <= 0:
                 break
-        node_ok, edge_ok, bound = _bound_tests(
+        node_ok, edge_ok, bound, guide = _bound_tests(
             cur_edges, cur_costs, cur_prizes, root, upper_bound - offset, budget
         )
+        guide &= node_ok[cur_edges[:, 0]] & node_ok[cur_edges[:, 1]]
+        if guide.any():
+            guide_edges = np.unique(
+                np.concatenate(
+                    [graph.origin[k] for k, g in zip(keys, guide.tolist(), strict=True) if g]
+                )
+            )
         lower_bound = max(lower_bound, bound + offset)
         logger.debug(
             "dual ascent bound %.6g (upper %.6g) in %.2f s",
@@ -787,4 +817,5 @@ def reduce_instance(
         n_original_edges=len(edges),
         log=log,
         lower_bound=lower_bound,
+        guide_edges=guide_edges,
     )

@@ -154,3 +154,50 @@ def test_exact_with_and_without_dual_ascent_cuts(monkeypatch, da_cuts):
         )  # fmt: skip
         assert sol.optimal and sol.objective == pytest.approx(best, abs=1e-9)
         assert ("dual_ascent_cuts" in sol.info) == da_cuts
+
+
+def test_ascend_and_prune_gets_the_guide_subgraph_and_never_makes_things_worse():
+    rng = np.random.default_rng(33)
+    called = 0
+    for _ in range(12):
+        edges_df, prizes = random_instance(rng, int(rng.integers(6, 12)), 0.4)
+        names, costs, node_prizes = augment(edges_df, prizes, w=2.0, b=1.0, g=None)
+        pairs = np.array(list(costs), dtype=np.int64)
+        values = np.array(list(costs.values()))
+        prize_array = np.array(node_prizes)
+        root = len(names) - 1
+        best = optimum(len(names), costs, node_prizes, root=root)
+        seen: list[np.ndarray] = []
+
+        def root_alone(subset, seen=seen, root=root):
+            seen.append(subset)
+            return np.array([root]), np.zeros(0, dtype=np.int64)
+
+        # a poor warm start (the root alone) and a heuristic that offers the same
+        warm = (np.array([root]), np.zeros(0, dtype=np.int64))
+        sol = solve_exact(
+            pairs, values, prize_array, root=root, warm_start=warm, heuristic=root_alone
+        )
+        assert sol.optimal and sol.objective == pytest.approx(best, abs=1e-9)
+        if seen:
+            called += 1
+            subset = seen[0]
+            assert len(subset) and subset.min() >= 0 and subset.max() < len(pairs)
+            assert sol.guide_edges is not None and set(sol.guide_edges) == set(subset)
+            lonely = prize_array.sum() - prize_array[root]
+            assert sol.info["ascend_prune_objective"] == pytest.approx(lonely)
+    assert called >= 6
+
+
+def test_solve_pcsf_exact_uses_ascend_and_prune():
+    from omicsnet.networks.pcsf import solve_pcsf
+
+    for seed in range(3):
+        edges_df, prizes = random_instance(np.random.default_rng(seed), 12, 0.35)
+        result = solve_pcsf(edges_df, prizes, w=2.0, g=None, solver="exact")
+        # the heuristic ran on the dual ascent's subgraph and its forest is a real one
+        found = result.solve_info["ascend_prune_objective"]
+        assert result.objective <= found + 1e-9
+        names, costs, node_prizes = augment(edges_df, prizes, w=2.0, b=1.0, g=None)
+        best = optimum(len(names), costs, node_prizes, root=len(names) - 1)
+        assert result.objective == pytest.approx(best, abs=1e-9) and found >= best - 1e-9
