@@ -515,7 +515,9 @@ def bench_exact(
         f"(from {info.get('original_nodes')} / {info.get('original_edges')}; "
         f"{info.get('reductions')}); pcst_fast "
         f"{fast.objective:.4f}, after the improvement pass {improved.objective:.4f} "
-        f"({t_improved:.1f} s)"
+        f"({t_improved:.1f} s); ascend-and-prune (pcst_fast on the dual ascent's "
+        f"zero reduced-cost subgraph, improved) "
+        f"{info.get('ascend_prune_objective', float('nan')):.4f}"
     )
     rows = [
         BenchRow(
