@@ -827,7 +827,7 @@ def _dual_ascent_cuts(
     raised: list[tuple[int, np.ndarray]] = []
     bound, _, _ = dual_ascent(
         tail, head, cost, red.n_nodes + len(copies), red.root, copies,
-        time_budget=time_budget, record=raised,
+        time_budget=time_budget, record=raised, record_limit=DA_CUT_NONZEROS,
     )  # fmt: skip
     out: list[tuple[int, np.ndarray]] = []
     nonzeros = 0

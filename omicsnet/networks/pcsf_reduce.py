@@ -454,6 +454,7 @@ def dual_ascent(
     *,
     time_budget: float | None = None,
     record: list[tuple[int, np.ndarray]] | None = None,
+    record_limit: int | None = None,
 ) -> tuple[float, np.ndarray, bool]:
     """Wong's dual ascent for the Steiner arborescence problem.
 
@@ -477,6 +478,8 @@ def dual_ascent(
         If given, each cut whose dual value is raised is appended as ``(terminal, arc
         indices entering its node set)``: valid inequalities ``x(cut) ≥ 1`` that together
         carry the bound (the exact solver starts its LP with them).
+    record_limit
+        Stop recording once the recorded cuts hold this many arcs in all (memory).
 
     Returns
     -------
@@ -526,6 +529,7 @@ def dual_ascent(
             inside[frontier] = True
 
     finished = True
+    recorded = 0
     while heap:
         if time_budget is not None and time.perf_counter() - start > time_budget:
             finished = False
@@ -555,7 +559,9 @@ def dual_ascent(
         reduced = red[arcs]
         delta = float(reduced.min())
         if record is not None and delta > 0:
-            record.append((k, arcs.copy()))
+            recorded += len(arcs)
+            if record_limit is None or recorded <= record_limit:
+                record.append((k, arcs.copy()))
         bound += delta
         reduced = reduced - delta
         hit = reduced <= 1e-12 * max(1.0, delta)
