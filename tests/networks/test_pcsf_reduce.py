@@ -12,6 +12,17 @@ from omicsnet.networks.pcsf_reduce import compose, reduce_instance, shorter_path
 from .bruteforce import augment, optimum, random_instance
 
 
+def _rooted_case(rng, sizes=(6, 11), density=0.35, w=2.0):
+    """A random rooted instance (the dummy root last) as arrays, with its brute-force
+    optimum: pairs, costs, prizes, root, optimum."""
+    edges_df, prizes = random_instance(rng, int(rng.integers(*sizes)), density)
+    names, costs, node_prizes = augment(edges_df, prizes, w=w, b=1.0, g=None)
+    root = len(names) - 1
+    best = optimum(len(names), costs, node_prizes, root=root)
+    pairs = np.array(list(costs), dtype=np.int64)
+    return pairs, np.array(list(costs.values())), np.array(node_prizes), root, best
+
+
 def test_shorter_path_known_answers():
     # square 0-1-2-3 with diagonals: 0-2 (2.5) loses to 0-1-2 (2.0); 1-3 (2.0) ties with
     # 1-2-3 (2.0) and stays (only a strictly cheaper path removes an edge)
@@ -78,13 +89,7 @@ def test_reductions_log_the_shorter_path_test():
 def test_compose_maps_back_to_the_original_instance():
     rng = np.random.default_rng(3)
     for _ in range(15):
-        edges_df, prizes = random_instance(rng, int(rng.integers(6, 11)), 0.35)
-        names, costs, node_prizes = augment(edges_df, prizes, w=2.0, b=1.0, g=None)
-        pairs = np.array(list(costs), dtype=np.int64)
-        values = np.array(list(costs.values()))
-        prize_array = np.array(node_prizes)
-        root = len(names) - 1
-        best = optimum(len(names), costs, node_prizes, root=root)
+        pairs, values, prize_array, root, best = _rooted_case(rng)
         outer = reduce_instance(pairs, values, prize_array, root=root)
         inner = reduce_instance(
             outer.edges, outer.costs, outer.prizes, root=outer.root,
@@ -114,18 +119,12 @@ def test_dual_ascent_cuts_separate_the_root_from_their_terminal():
 
     rng = np.random.default_rng(5)
     for _ in range(10):
-        edges_df, prizes = random_instance(rng, int(rng.integers(6, 12)), 0.4)
-        names, costs, node_prizes = augment(edges_df, prizes, w=2.0, b=1.0, g=None)
-        pairs = np.array(list(costs), dtype=np.int64)
-        prize_array = np.array(node_prizes)
-        root = len(names) - 1
-        tail, head, cost, _, copies = _sap_arcs(
-            pairs, np.array(list(costs.values())), prize_array, root
-        )
-        n_sap = len(names) + len(copies)
+        pairs, values, prize_array, root, best = _rooted_case(rng, (6, 12), 0.4)
+        tail, head, cost, _, copies = _sap_arcs(pairs, values, prize_array, root)
+        n_sap = len(prize_array) + len(copies)
         record: list = []
         bound, _, _ = dual_ascent(tail, head, cost, n_sap, root, copies, record=record)
-        assert record and bound <= optimum(len(names), costs, node_prizes, root=root) + 1e-9
+        assert record and bound <= best + 1e-9
         for terminal_copy, cut in record:
             keep = np.ones(len(tail), dtype=bool)
             keep[cut] = False
@@ -143,15 +142,8 @@ def test_exact_with_and_without_dual_ascent_cuts(monkeypatch, da_cuts):
     monkeypatch.setattr(exact_module, "DA_CUTS", da_cuts)
     rng = np.random.default_rng(21)
     for _ in range(10):
-        edges_df, prizes = random_instance(rng, int(rng.integers(6, 12)), 0.4)
-        names, costs, node_prizes = augment(edges_df, prizes, w=1.5, b=1.0, g=None)
-        pairs = np.array(list(costs), dtype=np.int64)
-        root = len(names) - 1
-        best = optimum(len(names), costs, node_prizes, root=root)
-        sol = solve_exact(
-            pairs, np.array(list(costs.values())), np.array(node_prizes), root=root,
-            reduce=False,
-        )  # fmt: skip
+        pairs, values, prize_array, root, best = _rooted_case(rng, (6, 12), 0.4, w=1.5)
+        sol = solve_exact(pairs, values, prize_array, root=root, reduce=False)
         assert sol.optimal and sol.objective == pytest.approx(best, abs=1e-9)
         assert ("dual_ascent_cuts" in sol.info) == da_cuts
 
@@ -160,13 +152,7 @@ def test_ascend_and_prune_gets_the_guide_subgraph_and_never_makes_things_worse()
     rng = np.random.default_rng(33)
     called = 0
     for _ in range(12):
-        edges_df, prizes = random_instance(rng, int(rng.integers(6, 12)), 0.4)
-        names, costs, node_prizes = augment(edges_df, prizes, w=2.0, b=1.0, g=None)
-        pairs = np.array(list(costs), dtype=np.int64)
-        values = np.array(list(costs.values()))
-        prize_array = np.array(node_prizes)
-        root = len(names) - 1
-        best = optimum(len(names), costs, node_prizes, root=root)
+        pairs, values, prize_array, root, best = _rooted_case(rng, (6, 12), 0.4)
         seen: list[np.ndarray] = []
 
         def root_alone(subset, seen=seen, root=root):
