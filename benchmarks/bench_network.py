@@ -512,9 +512,12 @@ def bench_exact(
         f"exact: objective {exact.objective:.4f}, proven bound {exact.bound:.4f}, gap "
         f"{gap_pct:.2f} %, optimal {exact.optimal}, status {info.get('status')}; reduced "
         f"instance {info.get('reduced_nodes')} nodes / {info.get('reduced_edges')} edges "
-        f"(from {info.get('original_nodes')} / {info.get('original_edges')}); pcst_fast "
+        f"(from {info.get('original_nodes')} / {info.get('original_edges')}; "
+        f"{info.get('reductions')}); pcst_fast "
         f"{fast.objective:.4f}, after the improvement pass {improved.objective:.4f} "
-        f"({t_improved:.1f} s)"
+        f"({t_improved:.1f} s); ascend-and-prune (pcst_fast on the dual ascent's "
+        f"zero reduced-cost subgraph, improved) "
+        f"{info.get('ascend_prune_objective', float('nan')):.4f}"
     )
     rows = [
         BenchRow(
@@ -541,8 +544,10 @@ def bench_exact(
                     f"{info.get('search_seconds', 0.0):.1f} s, SCIP nodes {info.get('bnb_nodes')}"
                     if info.get("branch_and_cut")
                     else f"branch-and-cut not attempted ({info.get('reduced_edges')} edges after "
-                    f"the degree tests > EXACT_MAX_EDGES): the time went to the dual-ascent "
-                    f"bound ({info.get('reduction_seconds', 0.0):.1f} s) and the improvement pass"
+                    f"all reduction tests > EXACT_MAX_EDGES; {info.get('presolved_edges')} after "
+                    f"the degree and shorter-path tests): the time went to the reductions and "
+                    f"their dual-ascent bound ({info.get('reduction_seconds', 0.0):.1f} s), the "
+                    f"improvement pass and {info.get('restarts', 0)} perturbed restarts"
                 )
                 + f"; auto: {auto.solver}, objective {auto.objective:.4f}, gap "
                 f"{100 * auto.gap:.2f} % in {t_auto:.1f} s"

@@ -78,6 +78,7 @@ With ``w=2`` two lone trees (2 + 2) beat the path (3 + 2); ``pcst_fast`` alone m
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import os
@@ -655,28 +656,56 @@ def _restarts(
     chosen: np.ndarray,
     *,
     deadline: float,
+    subset: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Up to :data:`MAX_RESTARTS` pcst_fast runs on costs perturbed by ±10 % (seeded, so
     reproducible unless the deadline cuts them short), each followed by the improvement
-    pass on the true costs; the best forest is kept."""
-    import dataclasses
+    pass on the true costs; the best forest is kept. ``subset``: run pcst_fast on these
+    edges only (the dual ascent's guide subgraph, where its forests are better: on
+    iRefIndex + protein_TF_prizes 206.98 after 10 restarts there, 208.31 after 20 on the
+    whole graph)."""
     import time
 
     best = _split(instance, nodes, chosen)[2]
     rng = np.random.default_rng(0)
     done = 0
+    base, edge_ids = _restricted(instance, subset)
     for _ in range(MAX_RESTARTS):
         if time.perf_counter() > deadline - 2.0:
             break
-        factor = rng.uniform(0.9, 1.1, size=len(instance.costs))
-        noisy = dataclasses.replace(instance, costs=np.ascontiguousarray(instance.costs * factor))
+        factor = rng.uniform(0.9, 1.1, size=len(base.costs))
+        noisy = dataclasses.replace(base, costs=np.ascontiguousarray(base.costs * factor))
         cand_nodes, cand_edges = _raw_solve(noisy, pruning)
-        cand_nodes, cand_edges = _improve(instance, cand_nodes, cand_edges)
+        cand_nodes, cand_edges = _improve(instance, cand_nodes, edge_ids[cand_edges])
         value = _split(instance, cand_nodes, cand_edges)[2]
         done += 1
         if value < best - 1e-12 * max(1.0, abs(best)):
             nodes, chosen, best = cand_nodes, cand_edges, value
     return nodes, chosen, done
+
+
+def _restricted(instance: _Instance, subset: np.ndarray | None) -> tuple[_Instance, np.ndarray]:
+    """The instance with only the edges ``subset`` (all when ``None``), and the instance
+    edge index of each of its edges."""
+    if subset is None:
+        return instance, np.arange(len(instance.edges))
+    edge_ids = np.unique(np.asarray(subset, dtype=np.int64))
+    sub = dataclasses.replace(
+        instance,
+        edges=np.ascontiguousarray(instance.edges[edge_ids]),
+        costs=np.ascontiguousarray(instance.costs[edge_ids]),
+    )
+    return sub, edge_ids
+
+
+def _ascend_and_prune(
+    instance: _Instance, pruning: str, subset: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """pcst_fast on the dual ascent's guide subgraph, then the improvement pass on the
+    whole instance (the *ascend-and-prune* heuristic of Steiner tree solvers)."""
+    sub, edge_ids = _restricted(instance, subset)
+    nodes, chosen = _raw_solve(sub, pruning)
+    return _improve(instance, nodes, edge_ids[chosen])
 
 
 @dataclass
@@ -727,6 +756,7 @@ def _solve_main(
         mip_gap=mip_gap,
         max_edges=auto_max_edges if solver == "auto" else None,
         reduction_time=min(time_limit / 3.0, 30.0),
+        heuristic=lambda subset: _ascend_and_prune(instance, pruning, subset),
     )
     best_nodes, best_edges = exact.nodes, exact.edges
     if solver == "exact" and exact.status == "too_large":
@@ -738,6 +768,7 @@ def _solve_main(
             best_nodes,
             best_edges,
             deadline=start + time_limit,
+            subset=exact.guide_edges,
         )
         info["restarts"] = restarts
     real_nodes, real_edges, objective = _split(instance, best_nodes, best_edges)
@@ -999,8 +1030,9 @@ class PCSFResult:
         on), ``"exact"`` (reductions and branch-and-cut) or ``"fast+bound"`` (an
         instance too large for the branch-and-cut: more than ``AUTO_MAX_EDGES`` edges
         after the reductions with ``solver="auto"``, or more than
-        ``pcsf_exact.EXACT_MAX_EDGES`` after the degree tests with either; then the
-        forest is pcst_fast's after the improvement pass, with a dual-ascent bound).
+        ``pcsf_exact.EXACT_MAX_EDGES`` after all reduction tests with either; then the
+        forest is pcst_fast's after the improvement pass (and, with ``"exact"``,
+        perturbed restarts), with the reductions' dual-ascent bound).
     solve_info
         Numbers from the solve: pcst_fast's own objective, the improved one, reduced
         instance size, reduction log, seconds, SCIP status and nodes.

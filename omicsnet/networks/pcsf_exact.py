@@ -26,7 +26,8 @@ exact solution of the prize-collecting Steiner tree problem*) on the bidirected 
   cut is the violated set), at integral ones from the components that the root does not
   reach.
 
-Before the model is built the instance is reduced (:mod:`omicsnet.networks.pcsf_reduce`);
+Before the model is built the instance is reduced (:mod:`omicsnet.networks.pcsf_reduce`:
+degree and shorter-path tests, then the dual-ascent bound tests at any size);
 the warm start (``pcst_fast``'s forest, after the improvement pass) is handed to SCIP and
 also gives the reductions their upper bound. The result carries the proven bound: SCIP's
 dual bound on the reduced instance plus the constant the reductions set aside, so
@@ -48,13 +49,14 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from omicsnet.errors import OmicsnetError
-from omicsnet.networks.pcsf_reduce import ReducedInstance, dual_ascent_bound, reduce_instance
+from omicsnet.networks.pcsf_reduce import ReducedInstance, compose, reduce_instance
 
 logger = logging.getLogger(__name__)
 
@@ -67,9 +69,20 @@ class SolverError(OmicsnetError, RuntimeError):
 
 
 _EPS = 1e-6  # LP values below this count as 0 in the separation
-#: above this many edges after the degree tests the branch-and-cut is not attempted: on
-#: iRefIndex (12k nodes / 177k edges after the degree tests) SCIP does not finish
-#: presolving and the root LP in 60 s, so the time goes to the dual-ascent bound instead
+#: start the LP of a rooted instance with the cuts of a dual ascent on it (they carry the
+#: dual-ascent bound, which the max-flow cuts alone reach slowly: on a 713-node /
+#: 3,943-edge subgraph of iRefIndex the LP was at 259.5 after 9 separation rounds, against
+#: 264.56 after the first round with these cuts; two 2,000-node scale-free graphs with 150
+#: prizes were proven optimal in 10.9 s and 29.7 s with them, in > 40 s and 38.0 s without)
+DA_CUTS = True
+#: at most this many nonzeros in the dual-ascent cuts added to the model (memory)
+DA_CUT_NONZEROS = 2_000_000
+#: above this many edges after all reduction tests the branch-and-cut is not attempted
+#: (the reductions, with their dual-ascent bound, run at any size). On iRefIndex v14 with
+#: w=5 b=1 g=3, 11,958 nodes / 154,886 edges are left and SCIP does not finish presolving
+#: and the root LP in 60 s; even the 713-node / 3,943-edge subgraph spanned by nine good
+#: forests of that instance ends its 45 s at the root node with a 1.4 % gap, while
+#: generated graphs of a few thousand edges are proven optimal in seconds (docs/networks.md)
 EXACT_MAX_EDGES = 60_000
 #: separation settings (measured on a 2,000-node scale-free graph with 150 prizes: the
 #: back cuts make the root LP converge, 125.93 = the optimum, where cuts next to each
@@ -107,6 +120,10 @@ class ExactSolution:
     info
         Further numbers: original size, reduction log, warm-start objective, SCIP nodes,
         reduction and search seconds.
+    guide_edges
+        Instance edge indices of the subgraph that the dual ascent's zero reduced-cost
+        arcs span from the root (``None`` without a dual ascent): where good solutions
+        lie (see ``heuristic`` of :func:`solve_exact`).
     """
 
     nodes: np.ndarray
@@ -120,6 +137,7 @@ class ExactSolution:
     reduced_nodes: int
     reduced_edges: int
     info: dict[str, Any] = field(default_factory=dict)
+    guide_edges: np.ndarray | None = None
 
 
 def objective_of(
@@ -538,6 +556,7 @@ def solve_exact(
     reduction_time: float | None = None,
     max_edges: int | None = None,
     quiet: bool = True,
+    heuristic: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> ExactSolution:
     """Solve a PCST instance to proven optimality (or to the time limit, with a bound).
 
@@ -567,10 +586,17 @@ def solve_exact(
         Run the branch-and-cut only when the reduced instance has at most this many
         edges (``None``: no limit); otherwise return the warm start with the reductions'
         dual-ascent bound (``status="too_large"``). Independently, above
-        :data:`EXACT_MAX_EDGES` edges after the degree tests the bound tests and the
-        branch-and-cut are skipped and the remaining time goes to the dual ascent.
+        :data:`EXACT_MAX_EDGES` edges after all reduction tests the branch-and-cut is
+        not attempted; when more than that are left after the degree and shorter-path
+        tests, the dual ascent of the bound tests may use the whole remaining time.
     quiet
         Hide SCIP's log.
+    heuristic
+        *Ascend-and-prune* (rooted, after the dual ascent of the reductions): called with
+        the instance edge indices of the subgraph that the root reaches through arcs of
+        zero reduced cost, it returns a solution ``(nodes, edge indices)`` found there
+        (e.g. ``pcst_fast`` on that subgraph, then the improvement pass); a valid one
+        that is cheaper replaces the warm start, before the branch-and-cut.
 
     Returns
     -------
@@ -627,24 +653,48 @@ def solve_exact(
     red_start = time.perf_counter()
     too_large = False
     if reduce:
-        red = reduce_instance(edges, costs, prizes, root=root)  # degree tests only
-        if red.n_edges > EXACT_MAX_EDGES:
-            too_large = True
-            if root >= 0:
-                # no branch-and-cut: the dual-ascent bound on the degree-reduced instance
+        # degree and shorter-path tests (keep every optimal solution) ...
+        red = reduce_instance(edges, costs, prizes, root=root)
+        info["presolved_nodes"], info["presolved_edges"] = red.n_nodes, red.n_edges
+        if root >= 0 and red.n_edges:
+            # ... then the dual-ascent bound tests against the warm start, at any size;
+            # when the branch-and-cut is out of reach anyway, the dual ascent gets the
+            # time (a finished ascent gives a better bound than a cut-short one)
+            budget = reduction_time
+            if red.n_edges > EXACT_MAX_EDGES:
                 budget = max(reduction_time, time_limit - (time.perf_counter() - start))
-                red.lower_bound = red.offset + dual_ascent_bound(
-                    red.edges, red.costs, red.prizes, red.root, time_budget=budget
-                )
-        elif root >= 0:
-            red = reduce_instance(
-                edges, costs, prizes, root=root, upper_bound=best_obj, time_budget=reduction_time
+            inner = reduce_instance(
+                red.edges,
+                red.costs,
+                red.prizes,
+                root=red.root,
+                upper_bound=best_obj - red.offset,
+                time_budget=budget,
+                path_test=False,
             )
-        too_large = too_large or (max_edges is not None and red.n_edges > max_edges)
+            red = compose(red, inner)
+        too_large = red.n_edges > EXACT_MAX_EDGES or (
+            max_edges is not None and red.n_edges > max_edges
+        )
     else:
         red = _identity(edges, costs, prizes, root)
         too_large = max_edges is not None and red.n_edges > max_edges
     info["reduction_seconds"] = time.perf_counter() - red_start
+    if heuristic is not None and red.guide_edges is not None and len(red.guide_edges):
+        h_start = time.perf_counter()
+        h_nodes, h_edges = heuristic(red.guide_edges)
+        h_nodes = np.unique(np.asarray(h_nodes, dtype=np.int64))
+        h_edges = np.unique(np.asarray(h_edges, dtype=np.int64))
+        if root >= 0:
+            h_nodes = np.union1d(h_nodes, [root])
+        if _check_forest(n, edges, h_nodes, h_edges, root, num_clusters):
+            h_obj = objective_of(edges, costs, prizes, h_nodes, h_edges)
+            info["ascend_prune_objective"] = h_obj
+            if h_obj < best_obj - 1e-12 * max(1.0, abs(best_obj)):
+                best_nodes, best_edges, best_obj = h_nodes, h_edges, h_obj
+        else:  # pragma: no cover - a faulty heuristic
+            logger.warning("the ascend-and-prune solution is not a valid forest; ignored")
+        info["ascend_prune_seconds"] = time.perf_counter() - h_start
     info["reductions"] = dict(red.log)
     info["dual_ascent_bound"] = red.lower_bound
     logger.info(
@@ -703,6 +753,7 @@ def solve_exact(
         reduced_nodes=red.n_nodes,
         reduced_edges=red.n_edges,
         info=info,
+        guide_edges=red.guide_edges,
     )
 
 
@@ -757,6 +808,39 @@ def _tune(model: Any) -> None:
             model.setParam(f"separating/{sepa}/freq", -1)
 
 
+def _dual_ascent_cuts(
+    red: ReducedInstance, arcs: _Arcs, time_budget: float
+) -> tuple[list[tuple[int, np.ndarray]], float]:
+    """Cuts ``x(arcs) ≥ y_t`` (model arc indices, terminal) from a dual ascent on a rooted
+    reduced instance, and its bound on the reduced instance."""
+    from omicsnet.networks.pcsf_reduce import _sap_arcs, dual_ascent
+
+    tail, head, cost, _, copies = _sap_arcs(red.edges, red.costs, red.prizes, red.root)
+    n_graph = len(arcs.tail)
+    if not (
+        len(tail) >= n_graph
+        and np.array_equal(tail[:n_graph], arcs.tail)
+        and np.array_equal(head[:n_graph], arcs.head)
+    ):  # pragma: no cover - the two arc orders are built alike
+        return [], float("-inf")
+    terminals = np.flatnonzero((red.prizes > 0) & (np.arange(red.n_nodes) != red.root))
+    raised: list[tuple[int, np.ndarray]] = []
+    bound, _, _ = dual_ascent(
+        tail, head, cost, red.n_nodes + len(copies), red.root, copies,
+        time_budget=time_budget, record=raised, record_limit=DA_CUT_NONZEROS,
+    )  # fmt: skip
+    out: list[tuple[int, np.ndarray]] = []
+    nonzeros = 0
+    for copy, cut in raised:
+        graph_arcs = np.sort(cut[cut < n_graph])
+        nonzeros += len(graph_arcs) + 1
+        if nonzeros > DA_CUT_NONZEROS:
+            logger.info("dual-ascent cuts capped at %d of %d", len(out), len(raised))
+            break
+        out.append((int(terminals[copy - red.n_nodes]), graph_arcs))
+    return out, float(bound)
+
+
 def _branch_and_cut(
     red: ReducedInstance,
     num_clusters: int,
@@ -787,6 +871,17 @@ def _branch_and_cut(
     model.setParam("presolving/maxrestarts", 0)
     _tune(model)
     info: dict[str, Any] = {"build_seconds": 0.0}
+    da_bound = float("-inf")
+    if DA_CUTS and red.root >= 0 and len(red.edges):
+        from pyscipopt import quicksum
+
+        cuts, da_bound = _dual_ascent_cuts(red, arcs, time_budget=0.25 * time_limit)
+        for i, (terminal, cut) in enumerate(cuts):
+            model.addCons(quicksum(x[a] for a in cut.tolist()) >= y[terminal], name=f"da{i}")
+        info["dual_ascent_cuts"] = len(cuts)
+        info["reduced_dual_ascent_bound"] = da_bound
+        spent = time.perf_counter() - build_start
+        model.setParam("limits/time", max(1.0, float(time_limit) - spent))
     warm = _warm_solution(red, arcs, _reduced_warm_edges(red, warm_edges))
     if warm is not None:
         sol = model.createSol()
@@ -806,7 +901,7 @@ def _branch_and_cut(
     info["bnb_nodes"] = int(model.getNNodes())
     info["cuts"] = int(handler.n_cuts)
     status = str(model.getStatus())
-    bound = float(model.getDualbound())
+    bound = max(float(model.getDualbound()), da_bound)
     if model.getNSols() == 0:
         return None, None, bound, status, info
     best = model.getBestSol()

@@ -19,6 +19,11 @@ prize-collecting Steiner problem*; Rehfeldt & Koch's SCIP-Jack):
   reach the root are removed (their prize is lost in every solution), and a terminal whose
   only edge costs at least its prize is removed (it could only be a leaf that does not
   pay for its edge).
+* **shorter-path test** (:func:`shorter_path_edges`) — an edge dearer than some other
+  path between its ends is in no optimal solution (replace it by the path): Duin's
+  special-distance test with the plain distance as an upper bound of the special
+  distance. On iRefIndex with the degree penalty it removes 13 % of the edges (the hubs'
+  expensive ones) in about 2 s.
 * **bound tests** (rooted problems) — the instance is turned into a Steiner arborescence
   problem (every terminal ``t`` gets a copy ``t'``, reached from ``t`` at cost 0 or from
   the root at cost ``p_t``, the prize given up), and Wong's *dual ascent* gives a lower
@@ -54,7 +59,14 @@ import numpy as np
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ReducedInstance", "dual_ascent", "dual_ascent_bound", "reduce_instance"]
+__all__ = [
+    "ReducedInstance",
+    "compose",
+    "dual_ascent",
+    "dual_ascent_bound",
+    "reduce_instance",
+    "shorter_path_edges",
+]
 
 #: relative tolerance of the bound tests: a node or edge is removed only when its bound
 #: exceeds the upper bound by more than this (times max(1, |upper bound|))
@@ -87,6 +99,10 @@ class ReducedInstance:
         What each test removed.
     lower_bound
         The dual-ascent lower bound on the original instance (``-inf`` when not run).
+    guide_edges
+        Original edge indices between the nodes that the root reaches through arcs of
+        zero reduced cost after the last dual ascent (``None`` when none ran): the
+        subgraph in which the *ascend-and-prune* heuristic looks for a good solution.
     """
 
     nodes: np.ndarray
@@ -100,6 +116,7 @@ class ReducedInstance:
     n_original_edges: int
     log: dict[str, int] = field(default_factory=dict)
     lower_bound: float = float("-inf")
+    guide_edges: np.ndarray | None = None
 
     @property
     def n_nodes(self) -> int:
@@ -146,6 +163,53 @@ class ReducedInstance:
         if original_edges is not None:
             parts.append(np.asarray(original_edges)[orig_edges].ravel())
         return np.unique(np.concatenate(parts)), orig_edges
+
+
+def compose(outer: ReducedInstance, inner: ReducedInstance) -> ReducedInstance:
+    """The reductions ``outer`` followed by ``inner`` (which reduced ``outer``'s instance),
+    as one :class:`ReducedInstance` of the original instance.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> edges = np.array([[0, 1], [1, 2], [2, 3], [0, 2]])
+    >>> costs, prizes = np.array([1.0, 1.0, 9.0, 1.0]), np.array([0.0, 2.0, 2.0, 1.0])
+    >>> outer = reduce_instance(edges, costs, prizes, root=0)
+    >>> inner = reduce_instance(outer.edges, outer.costs, outer.prizes, root=outer.root,
+    ...                         upper_bound=3.0 - outer.offset)
+    >>> both = compose(outer, inner)
+    >>> sorted(both.nodes.tolist()), both.offset, both.n_original_edges
+    ([0, 1, 2], 1.0, 4)
+    """
+    log = dict(outer.log)
+    for key, value in inner.log.items():
+        log[key] = log.get(key, 0) + value
+    return ReducedInstance(
+        nodes=outer.nodes[inner.nodes],
+        edges=inner.edges,
+        costs=inner.costs,
+        prizes=inner.prizes,
+        root=inner.root,
+        offset=outer.offset + inner.offset,
+        edge_origin=[
+            np.concatenate([outer.edge_origin[int(j)] for j in origin])
+            if len(origin)
+            else np.zeros(0, dtype=np.int64)
+            for origin in inner.edge_origin
+        ],
+        n_original_nodes=outer.n_original_nodes,
+        n_original_edges=outer.n_original_edges,
+        log=log,
+        lower_bound=max(outer.lower_bound, inner.lower_bound + outer.offset),
+        guide_edges=outer.guide_edges
+        if inner.guide_edges is None
+        else np.unique(
+            np.concatenate(
+                [np.zeros(0, dtype=np.int64)]
+                + [outer.edge_origin[int(j)] for j in inner.guide_edges]
+            )
+        ),
+    )
 
 
 def _components_with(n: int, edges: np.ndarray, source: int) -> np.ndarray:
@@ -251,6 +315,105 @@ def _degree_tests(
     return lost
 
 
+def shorter_path_edges(
+    n: int, edges: np.ndarray, costs: np.ndarray, *, batch: int = 256
+) -> np.ndarray:
+    """Edges that a strictly cheaper path between their ends makes useless.
+
+    If ``c_uv > d(u, v)`` (the shortest-path distance through other edges), no optimal
+    tree or forest contains the edge ``u - v``: replacing it by that path keeps every node
+    connected, may only add nodes (whose prizes are gained) and, after dropping the edges
+    of any cycle (costs ``≥ 0``), costs strictly less. This is the special-distance test
+    of Duin & Volgenant with the plain distance as the (larger, so weaker but always
+    valid) bound; it holds for rooted and unrooted problems alike. Of parallel edges the
+    more expensive ones are removed.
+
+    Each edge is checked by one Dijkstra search from its endpoint of larger degree,
+    limited to the largest cost checked there (``scipy.sparse.csgraph.dijkstra``), so the
+    hubs whose many expensive edges the degree penalty creates are searched once each.
+
+    Parameters
+    ----------
+    n
+        Number of nodes.
+    edges
+        ``(E, 2)`` node indices.
+    costs
+        ``(E,)`` edge costs (``≥ 0``).
+    batch
+        Sources per Dijkstra call (memory: ``batch × n`` floats).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(E,)`` boolean, ``True`` for the edges that can be removed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> # the edge 0-2 (cost 3) is beaten by the path 0-1-2 (cost 2)
+    >>> shorter_path_edges(3, np.array([[0, 1], [1, 2], [0, 2]]), np.array([1.0, 1.0, 3.0]))
+    array([False, False,  True])
+    """
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import dijkstra
+
+    edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+    costs = np.asarray(costs, dtype=np.float64)
+    removable = np.zeros(len(edges), dtype=bool)
+    proper = edges[:, 0] != edges[:, 1]
+    removable[~proper] = True  # a loop is never part of a tree
+    if not proper.any():
+        return removable
+    ids = np.flatnonzero(proper)
+    lo = np.minimum(edges[ids, 0], edges[ids, 1])
+    hi = np.maximum(edges[ids, 0], edges[ids, 1])
+    # parallel edges: keep one cheapest of each pair
+    order = np.lexsort((costs[ids], hi, lo))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (lo[order][1:] != lo[order][:-1]) | (hi[order][1:] != hi[order][:-1])
+    removable[ids[order[~first]]] = True
+    ids = ids[order[first]]
+    u, v, c = edges[ids, 0], edges[ids, 1], costs[ids]
+    matrix = sp.csr_matrix((np.concatenate([c, c]), (np.concatenate([u, v]),
+                            np.concatenate([v, u]))), shape=(n, n))  # fmt: skip
+    degree = np.bincount(np.concatenate([u, v]), minlength=n)
+    from_u = degree[u] >= degree[v]
+    source = np.where(from_u, u, v)
+    target = np.where(from_u, v, u)
+    limit = np.zeros(n)
+    np.maximum.at(limit, source, c)
+    by_source = np.argsort(source, kind="stable")
+    ptr = np.searchsorted(source[by_source], np.arange(n + 1))
+    sources = np.unique(source)
+    sources = sources[np.argsort(limit[sources], kind="stable")]
+    tol = 1e-9 * np.maximum(1.0, c)
+    for start in range(0, len(sources), batch):
+        chunk = sources[start : start + batch]
+        dist = dijkstra(matrix, directed=True, indices=chunk, limit=float(limit[chunk].max()))
+        for row, s in enumerate(chunk.tolist()):
+            mine = by_source[ptr[s] : ptr[s + 1]]
+            shorter = dist[row, target[mine]] < c[mine] - tol[mine]
+            removable[ids[mine[shorter]]] = True
+    return removable
+
+
+def _path_test(graph: _Graph, n: int, log: dict[str, int]) -> int:
+    """Remove the edges that :func:`shorter_path_edges` finds; returns how many."""
+    keys = list(graph.ends)
+    if not keys:
+        return 0
+    ends = np.array([graph.ends[k] for k in keys], dtype=np.int64)
+    cost = np.array([graph.cost[k] for k in keys])
+    removable = shorter_path_edges(n, ends, cost)
+    for key, drop in zip(keys, removable.tolist(), strict=True):
+        if drop:
+            graph.remove_edge(key)
+    count = int(removable.sum())
+    log["shorter_path"] = log.get("shorter_path", 0) + count
+    return count
+
+
 # --------------------------------------------------------------------------------------
 # Dual ascent on the Steiner arborescence transformation (rooted problems)
 # --------------------------------------------------------------------------------------
@@ -290,6 +453,8 @@ def dual_ascent(
     terminals: np.ndarray,
     *,
     time_budget: float | None = None,
+    record: list[tuple[int, np.ndarray]] | None = None,
+    record_limit: int | None = None,
 ) -> tuple[float, np.ndarray, bool]:
     """Wong's dual ascent for the Steiner arborescence problem.
 
@@ -309,6 +474,12 @@ def dual_ascent(
         The terminals to connect.
     time_budget
         Stop after this many seconds (the bound found so far is valid).
+    record
+        If given, each cut whose dual value is raised is appended as ``(terminal, arc
+        indices entering its node set)``: valid inequalities ``x(cut) ≥ 1`` that together
+        carry the bound (the exact solver starts its LP with them).
+    record_limit
+        Stop recording once the recorded cuts hold this many arcs in all (memory).
 
     Returns
     -------
@@ -358,6 +529,7 @@ def dual_ascent(
             inside[frontier] = True
 
     finished = True
+    recorded = 0
     while heap:
         if time_budget is not None and time.perf_counter() - start > time_budget:
             finished = False
@@ -386,6 +558,10 @@ def dual_ascent(
             continue
         reduced = red[arcs]
         delta = float(reduced.min())
+        if record is not None and delta > 0:
+            recorded += len(arcs)
+            if record_limit is None or recorded <= record_limit:
+                record.append((k, arcs.copy()))
         bound += delta
         reduced = reduced - delta
         hit = reduced <= 1e-12 * max(1.0, delta)
@@ -453,10 +629,11 @@ def _bound_tests(
     root: int,
     upper_bound: float,
     time_budget: float | None,
-) -> tuple[np.ndarray, np.ndarray, float]:
-    """Nodes and edges that may be in a solution of cost <= upper_bound, and the bound."""
+) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
+    """Nodes and edges that may be in a solution of cost <= upper_bound, the bound, and
+    the edges between nodes that the root reaches through zero reduced-cost arcs."""
     import scipy.sparse as sp
-    from scipy.sparse.csgraph import dijkstra
+    from scipy.sparse.csgraph import breadth_first_order, dijkstra
 
     n = len(prizes)
     tail, head, cost, edge_of, copies = _sap_arcs(edges, costs, prizes, root)
@@ -476,7 +653,15 @@ def _bound_tests(
     graph_arc = edge_of >= 0
     edge_ok = np.zeros(len(edges), dtype=bool)
     edge_ok[edge_of[graph_arc & arc_ok]] = True
-    return node_ok, edge_ok, bound
+    # ascend-and-prune: the part of the graph that the ascent made free from the root
+    tight = graph_arc & (red <= 0.0)
+    free = sp.csr_matrix(
+        (np.ones(int(tight.sum())), (tail[tight], head[tight])), shape=(n_sap, n_sap)
+    )
+    reached = np.zeros(n_sap, dtype=bool)
+    reached[breadth_first_order(free, root, directed=True, return_predecessors=False)] = True
+    guide = reached[edges[:, 0]] & reached[edges[:, 1]] & edge_ok
+    return node_ok, edge_ok, bound, guide
 
 
 def reduce_instance(
@@ -488,9 +673,10 @@ def reduce_instance(
     upper_bound: float | None = None,
     time_budget: float | None = None,
     rounds: int = 2,
+    path_test: bool = True,
 ) -> ReducedInstance:
-    """Shrink a PCST instance by the degree tests and (rooted, with ``upper_bound``) the
-    dual-ascent bound tests.
+    """Shrink a PCST instance by the degree and shorter-path tests and (rooted, with
+    ``upper_bound``) the dual-ascent bound tests.
 
     Parameters
     ----------
@@ -510,6 +696,9 @@ def reduce_instance(
         Seconds allowed for the dual ascents, all rounds together (``None``: no limit).
     rounds
         Rounds of (degree tests, bound tests).
+    path_test
+        Run the shorter-path edge test (:func:`shorter_path_edges`) once, after the
+        first degree tests.
 
     Returns
     -------
@@ -548,9 +737,15 @@ def reduce_instance(
     for key in graph.origin:  # map to original edge ids
         graph.origin[key] = ids[graph.origin[key]]
     lower_bound = float("-inf")
+    guide_edges: np.ndarray | None = None
     started = time.perf_counter()
     for round_ in range(max(1, rounds)):
         offset += _degree_tests(graph, prizes, alive, root, log)
+        if path_test and round_ == 0:
+            start = time.perf_counter()
+            if _path_test(graph, n, log):
+                offset += _degree_tests(graph, prizes, alive, root, log)
+            logger.debug("shorter-path test in %.2f s", time.perf_counter() - start)
         if root < 0 or upper_bound is None or round_ == rounds:
             break
         keys = list(graph.ends)
@@ -565,9 +760,16 @@ def reduce_instance(
             budget = time_budget - (start - started)
             if budget <= 0:
                 break
-        node_ok, edge_ok, bound = _bound_tests(
+        node_ok, edge_ok, bound, guide = _bound_tests(
             cur_edges, cur_costs, cur_prizes, root, upper_bound - offset, budget
         )
+        guide &= node_ok[cur_edges[:, 0]] & node_ok[cur_edges[:, 1]]
+        if guide.any():
+            guide_edges = np.unique(
+                np.concatenate(
+                    [graph.origin[k] for k, g in zip(keys, guide.tolist(), strict=True) if g]
+                )
+            )
         lower_bound = max(lower_bound, bound + offset)
         logger.debug(
             "dual ascent bound %.6g (upper %.6g) in %.2f s",
@@ -621,4 +823,5 @@ def reduce_instance(
         n_original_edges=len(edges),
         log=log,
         lower_bound=lower_bound,
+        guide_edges=guide_edges,
     )
