@@ -366,7 +366,7 @@ def _recover(campaign: Campaign) -> list[int]:
         saved = read_result(directory, index)
         if saved and saved.get("status") in FINISHED and saved.get("parameters") == parameters:
             logger.info("trial %d finished before the stop; recording its saved result", index)
-            _report(campaign, saved)
+            _report(campaign, saved, snapshot=False)  # saved below
             continue
         experiment_of(client).trials[index].mark_abandoned(
             reason="interrupted: the campaign stopped while this trial was running"
@@ -388,8 +388,16 @@ def _recover(campaign: Campaign) -> list[int]:
     return rerun
 
 
-def _report(campaign: Campaign, result: dict[str, Any]) -> None:
-    """Store one trial's result: result.json first, then Ax, then the snapshot and table."""
+def _report(campaign: Campaign, result: dict[str, Any], *, snapshot: bool = True) -> None:
+    """Store one trial's result: result.json first, then Ax, then the snapshot and table.
+
+    ``snapshot=False`` leaves the Ax snapshot to the campaign loop, which writes it with
+    its next suggestions and at its end: the snapshot is the whole experiment, so writing
+    it after every result costs time in proportion to the trials so far (0.6 s at 50
+    trials, 3.6 s at 300 on the paper's space). Nothing is lost by a stop in between:
+    ``result.json`` is written first, and a resume records a finished trial that the
+    snapshot still calls running from it.
+    """
     client, directory = campaign.client, campaign.directory
     index = int(result["trial_index"])
     write_result(directory, result)
@@ -397,7 +405,8 @@ def _report(campaign: Campaign, result: dict[str, Any]) -> None:
         client.complete_trial(trial_index=index, raw_data=result["metrics"])
     else:
         client.mark_trial_failed(trial_index=index, failed_reason=str(result["error"])[:1000])
-    save_snapshot(client, directory / campaign.settings.storage)
+    if snapshot:
+        save_snapshot(client, directory / campaign.settings.storage)
     _write_table(campaign)
 
 
@@ -559,7 +568,7 @@ def _drive(
                 ask = True
                 index = int(result["trial_index"])
                 result["parameters"] = trial_parameters(client, index)
-                _report(campaign, result)
+                _report(campaign, result, snapshot=False)  # saved with the next suggestions
                 bar.update(1)
                 if result["status"] != "completed":
                     logger.warning("trial %d failed: %s", index, result["error"])
@@ -573,4 +582,19 @@ def _drive(
     finally:
         runner.close()
         bar.close()
+        _save_last_results(client, snapshot, stopping=sys.exc_info()[0] is not None)
     campaign.write_report()
+
+
+def _save_last_results(client: Any, snapshot: Path, *, stopping: bool) -> None:
+    """The snapshot with the results reported since the last suggestions (which the loop
+    does not save one by one). When an error is stopping the campaign, a failure to save
+    is logged rather than raised over that error: the trials' ``result.json`` files hold
+    those results, and a resume records them."""
+    if not stopping:
+        save_snapshot(client, snapshot)
+        return
+    try:
+        save_snapshot(client, snapshot)
+    except Exception as err:  # the error stopping the campaign comes first
+        logger.warning("could not save the Ax snapshot while stopping (%s)", err)
