@@ -21,29 +21,25 @@ from omicsnet.errors import ConfigError
 from omicsnet.networks import pcsf as pcsf_module
 from omicsnet.networks.pcsf import prepare_graph, solve_pcsf
 
-from ..hostile.helpers import kill_group, wait_until
+from ..hostile.helpers import REPO, kill_group, wait_until
 
 ROBUSTNESS, SPECIFICITY = 12, 12
 
-#: A random interactome large enough that a rerun takes a noticeable time.
-GRAPH_CODE = """
-import numpy as np, pandas as pd
-rng = np.random.default_rng(7)
-n = 2500
-source = rng.integers(0, n, 15000)
-target = (source + 1 + rng.integers(0, n - 1, 15000)) % n
-edges = pd.DataFrame({"source": [f"n{i}" for i in source],
-                      "target": [f"n{i}" for i in target],
-                      "cost": rng.uniform(0.2, 1.0, 15000)})
-prizes = pd.Series({f"n{i}": float(p) for i, p in
-                    zip(rng.choice(n, 60, replace=False), rng.uniform(1, 4, 60))})
-"""
 
-
-def _graph() -> tuple[pd.DataFrame, pd.Series]:
-    space: dict = {}
-    exec(GRAPH_CODE, space)  # the same generated graph as the subprocess's
-    return space["edges"], space["prizes"]
+def random_interactome() -> tuple[pd.DataFrame, pd.Series]:
+    """A random interactome large enough that a rerun takes a noticeable time (the same
+    one in the test and in the subprocess it kills)."""
+    rng = np.random.default_rng(7)
+    n = 2500
+    source = rng.integers(0, n, 15000)
+    target = (source + 1 + rng.integers(0, n - 1, 15000)) % n
+    edges = pd.DataFrame(
+        {"source": [f"n{i}" for i in source], "target": [f"n{i}" for i in target],
+         "cost": rng.uniform(0.2, 1.0, 15000)}
+    )  # fmt: skip
+    holders, values = rng.choice(n, 60, replace=False), rng.uniform(1, 4, 60)
+    prizes = pd.Series({f"n{i}": float(p) for i, p in zip(holders, values, strict=True)})
+    return edges, prizes
 
 
 def _solve(edges, prizes, **kwargs):
@@ -67,9 +63,13 @@ def _count_reruns(monkeypatch) -> list[str]:
 
 def test_a_killed_randomisation_resumes_without_redoing_finished_reruns(tmp_path, monkeypatch):
     store = tmp_path / "reruns"
-    script = GRAPH_CODE + textwrap.dedent(
+    script = textwrap.dedent(
         f"""
+        import sys
+        sys.path.insert(0, {str(REPO)!r})
         from omicsnet.networks.pcsf import solve_pcsf
+        from tests.networks.test_pcsf_resume import random_interactome
+        edges, prizes = random_interactome()
         solve_pcsf(edges, prizes, w=3.0, g=None, solver="fast", robustness={ROBUSTNESS},
                    specificity={SPECIFICITY}, seed=5, progress=False, workers=1,
                    store={str(store)!r})
@@ -90,7 +90,7 @@ def test_a_killed_randomisation_resumes_without_redoing_finished_reruns(tmp_path
     total = ROBUSTNESS + SPECIFICITY
     assert 0 < done_before < total, "the kill did not land in the middle of the reruns"
 
-    edges, prizes = _graph()
+    edges, prizes = random_interactome()
     graph = prepare_graph(edges)
     calls = _count_reruns(monkeypatch)
     resumed = _solve(graph, prizes, workers=1, store=store)
@@ -104,7 +104,7 @@ def test_a_killed_randomisation_resumes_without_redoing_finished_reruns(tmp_path
 
 
 def test_stored_reruns_from_worker_processes_equal_a_plain_run(tmp_path, monkeypatch):
-    edges, prizes = _graph()
+    edges, prizes = random_interactome()
     graph = prepare_graph(edges)
     stored = _solve(graph, prizes, workers=2, store=tmp_path / "reruns")
     plain = _solve(graph, prizes, workers=1)
