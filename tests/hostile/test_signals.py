@@ -59,7 +59,15 @@ def _start(runs: list[Path], tmp_path: Path) -> subprocess.Popen[str]:
         text=True,
         env=child_env(),
         start_new_session=True,  # its own process group: what a terminal's Ctrl-C reaches
+        # a foreground command's default Ctrl-C handling, even when this test run was
+        # started in the background (a non-interactive shell's `cmd &` ignores SIGINT,
+        # and Python installs no KeyboardInterrupt handler for an ignored SIGINT)
+        preexec_fn=_default_sigint,
     )
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _mid_way(process: subprocess.Popen[str], tmp_path: Path) -> list[int]:
