@@ -50,7 +50,6 @@ Examples
 
 from __future__ import annotations
 
-import heapq
 import logging
 import time
 from dataclasses import dataclass, field
@@ -495,87 +494,24 @@ def dual_ascent(
     >>> bound, reduced.tolist(), done
     (2.0, [0.0, 1.0, 0.0], True)
     """
+    from omicsnet.networks.pcsf_ascent import AscentState, cut_arcs
+
     start = time.perf_counter()
-    red = cost.astype(np.float64).copy()
-    order = np.argsort(head, kind="stable")
-    in_ptr = np.searchsorted(head[order], np.arange(n_nodes + 1))
-    in_tail = tail[order]
-    bound = 0.0
-    member: dict[int, np.ndarray] = {}
-    cuts: dict[int, np.ndarray] = {}
-    heap = [(0, int(t)) for t in terminals]
-    heapq.heapify(heap)
-
-    def extend(inside: np.ndarray, pending: list[np.ndarray], new: list[int]) -> None:
-        """Add ``new`` and every node that reaches them through zero reduced-cost arcs;
-        collect the other arcs entering the set (breadth first, one layer at a time)."""
-        frontier = np.asarray(new, dtype=np.int64)
-        frontier = frontier[~inside[frontier]]
-        inside[frontier] = True
-        while len(frontier):
-            lo, hi = in_ptr[frontier], in_ptr[frontier + 1]
-            lengths = hi - lo
-            total = int(lengths.sum())
-            if total == 0:
-                break
-            positions = np.repeat(lo - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
-            arcs = order[positions]
-            tails = in_tail[positions]
-            free = ~inside[tails]
-            arcs, tails = arcs[free], tails[free]
-            zero = red[arcs] <= 0.0
-            pending.append(arcs[~zero])
-            frontier = np.unique(tails[zero])
-            inside[frontier] = True
-
-    finished = True
-    recorded = 0
-    while heap:
+    state = AscentState.start(tail, head, cost, n_nodes, terminals, record=record is not None)
+    finished = False
+    while not finished:
+        # in slices, so that the time budget is checked (the kernel is compiled)
+        finished = state.run(root, max_steps=0 if time_budget is None else 256)
         if time_budget is not None and time.perf_counter() - start > time_budget:
-            finished = False
             break
-        _, k = heapq.heappop(heap)
-        inside = member.get(k)
-        if inside is None:
-            inside = np.zeros(n_nodes, dtype=bool)
-            member[k] = inside
-            pending: list[np.ndarray] = []
-            extend(inside, pending, [k])
-            arcs = np.concatenate(pending) if pending else np.zeros(0, dtype=np.int64)
-        else:
-            arcs = cuts[k]
-        while not inside[root]:
-            arcs = arcs[~inside[tail[arcs]]]
-            zero = red[arcs] <= 0.0
-            if not zero.any():
-                break
-            pending = [arcs[~zero]]
-            extend(inside, pending, np.unique(tail[arcs[zero]]).tolist())
-            arcs = np.concatenate(pending)
-        if inside[root] or len(arcs) == 0:
-            member.pop(k)
-            cuts.pop(k, None)
-            continue
-        reduced = red[arcs]
-        delta = float(reduced.min())
-        if record is not None and delta > 0:
+    if record is not None:
+        recorded = 0
+        for terminal, arcs in cut_arcs(state, np.asarray(head, dtype=np.int64)):
             recorded += len(arcs)
-            if record_limit is None or recorded <= record_limit:
-                record.append((k, arcs.copy()))
-        bound += delta
-        reduced = reduced - delta
-        hit = reduced <= 1e-12 * max(1.0, delta)
-        reduced[hit] = 0.0
-        red[arcs] = reduced
-        pending = [arcs[~hit]]
-        extend(inside, pending, np.unique(tail[arcs[hit]]).tolist())
-        cuts[k] = np.concatenate(pending)
-        if inside[root]:
-            member.pop(k)
-            cuts.pop(k, None)
-        else:
-            heapq.heappush(heap, (len(cuts[k]), k))
-    return bound, red, finished
+            if record_limit is not None and recorded > record_limit:
+                break
+            record.append((terminal, arcs))
+    return float(state.bound), state.reduced, finished
 
 
 def dual_ascent_bound(
