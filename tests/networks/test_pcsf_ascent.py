@@ -104,7 +104,7 @@ def test_a_time_budget_of_zero_still_gives_a_valid_partial_bound():
     rng = np.random.default_rng(12)
     pairs, values, prize_array, root, best = _rooted_case(rng, (10, 12), 0.5)
     tail, head, cost, _, copies = _sap_arcs(pairs, values, prize_array, root)
-    bound, reduced, done = dual_ascent(
+    bound, reduced, _ = dual_ascent(
         tail, head, cost, len(prize_array) + len(copies), root, copies, time_budget=0.0
     )
     full, _, _ = dual_ascent(tail, head, cost, len(prize_array) + len(copies), root, copies)

@@ -192,6 +192,37 @@ def test_time_limit_gives_a_valid_forest_and_a_certified_bound():
     _check_forest(result)
 
 
+def test_too_large_for_branch_and_cut_gives_restarts_a_bound_and_the_same_forest(monkeypatch):
+    """Above EXACT_MAX_EDGES the exact solver returns the best of the improved forest,
+    ascend-and-prune and MAX_RESTARTS seeded restarts, with the dual-ascent bound: never
+    worse than the improved pcst_fast forest, and the same forest on every run."""
+    import omicsnet.networks.pcsf as pcsf_module
+    import omicsnet.networks.pcsf_exact as exact_module
+
+    monkeypatch.setattr(exact_module, "EXACT_MAX_EDGES", 10)
+    monkeypatch.setattr(pcsf_module, "MAX_RESTARTS", 4)
+    rng = np.random.default_rng(8)
+    graph = nx.barabasi_albert_graph(300, 3, seed=2)
+    edges = pd.DataFrame(
+        [(f"g{u}", f"g{v}", float(rng.uniform(0.2, 1.0))) for u, v in graph.edges],
+        columns=["source", "target", "cost"],
+    )
+    prizes = {f"g{v}": float(rng.uniform(0.5, 2.0)) for v in rng.choice(300, 40, replace=False)}
+    runs = [
+        solve_pcsf(edges, prizes, w=3.0, g=None, solver="exact", time_limit=60.0)
+        for _ in range(2)
+    ]
+    improved = solve_pcsf(edges, prizes, w=3.0, g=None, solver="fast", improve=True)
+    for result in runs:
+        assert result.solve_info["status"] == "too_large"
+        assert result.solve_info["restarts"] == 4
+        assert result.objective <= improved.objective + 1e-9
+        assert result.bound <= result.objective + 1e-9
+        assert result.optimal == (result.gap <= 1e-9)
+        _check_forest(result)
+    assert runs[0].selected == runs[1].selected and runs[0].objective == runs[1].objective
+
+
 def test_gap_is_written_to_graphml(tmp_path):
     edges = pd.DataFrame({"source": ["A", "B"], "target": ["B", "C"], "cost": [1.0, 1.0]})
     result = solve_pcsf(edges, {"A": 4.0, "C": 4.0}, g=None, solver="exact")
