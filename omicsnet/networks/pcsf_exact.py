@@ -99,6 +99,12 @@ BACK_CUT_TARGETS = 50
 CHEAP_FIRST = False  # True: max flows only once the root reaches the whole LP support
 FORCE_CUTS = False  # let SCIP's cut selection pick among the violated cuts
 POOL_CUTS = True  # keep every cut in the global cut pool
+#: every this many separation rounds, the ``heuristic`` of :func:`solve_exact` runs on the
+#: LP solution's support (its edges with x > 0): on the 3,595-edge union of five good
+#: forests of iRefIndex + example_prizes the LP support held a forest of 263.79 long before
+#: the branch-and-cut proved it optimal (after 39.5 s), against 264.58 for the best forest
+#: put in
+LP_HEURISTIC_ROUNDS = 5
 
 
 @dataclass
@@ -290,7 +296,9 @@ def _build_model(arcs: _Arcs, quiet: bool) -> tuple[Any, Any, Any]:
     return model, x, y
 
 
-def _make_handler(arcs: _Arcs, x: list, y: list) -> Any:
+def _make_handler(
+    arcs: _Arcs, x: list, y: list, on_support: Callable[[np.ndarray], None] | None = None
+) -> Any:
     import scipy.sparse as sp
     from pyscipopt import SCIP_RESULT, Conshdlr
     from scipy.sparse.csgraph import breadth_first_order, maximum_flow
@@ -454,6 +462,7 @@ def _make_handler(arcs: _Arcs, x: list, y: list) -> Any:
 
     class Connectivity(Conshdlr):
         n_cuts = 0
+        rounds = 0
 
         def conscheck(
             self, constraints, solution, checkintegrality, checklprows, printreason, completely
@@ -479,6 +488,10 @@ def _make_handler(arcs: _Arcs, x: list, y: list) -> Any:
 
         def conssepalp(self, constraints, nusefulconss):
             xs, ys = values(None)
+            self.rounds += 1
+            if on_support is not None and self.rounds % LP_HEURISTIC_ROUNDS == 1:
+                support = np.unique(arcs.edge[xs > _EPS])
+                on_support(support[support >= 0])
             if fractional_cuts(xs, ys):
                 return {"result": SCIP_RESULT.SEPARATED}
             return {"result": SCIP_RESULT.DIDNOTFIND}
@@ -604,7 +617,9 @@ def solve_exact(
         the instance edge indices of the subgraph that the root reaches through arcs of
         zero reduced cost, it returns a solution ``(nodes, edge indices)`` found there
         (e.g. ``pcst_fast`` on that subgraph, then the improvement pass); a valid one
-        that is cheaper replaces the warm start, before the branch-and-cut.
+        that is cheaper replaces the warm start, before the branch-and-cut. During the
+        branch-and-cut it is also called, every :data:`LP_HEURISTIC_ROUNDS` separation
+        rounds, with the edges of the LP solution's support (an LP-guided heuristic).
 
     Returns
     -------
@@ -688,21 +703,28 @@ def solve_exact(
         red = _identity(edges, costs, prizes, root)
         too_large = max_edges is not None and red.n_edges > max_edges
     info["reduction_seconds"] = time.perf_counter() - red_start
-    if heuristic is not None and red.guide_edges is not None and len(red.guide_edges):
+    best = {"nodes": best_nodes, "edges": best_edges, "objective": best_obj}
+
+    def try_heuristic(subset: np.ndarray, key: str) -> None:
+        """Run ``heuristic`` on the instance edges ``subset``; keep a cheaper forest."""
         h_start = time.perf_counter()
-        h_nodes, h_edges = heuristic(red.guide_edges)
+        h_nodes, h_edges = heuristic(subset)  # type: ignore[misc]
         h_nodes = np.unique(np.asarray(h_nodes, dtype=np.int64))
         h_edges = np.unique(np.asarray(h_edges, dtype=np.int64))
         if root >= 0:
             h_nodes = np.union1d(h_nodes, [root])
         if _check_forest(n, edges, h_nodes, h_edges, root, num_clusters):
             h_obj = objective_of(edges, costs, prizes, h_nodes, h_edges)
-            info["ascend_prune_objective"] = h_obj
-            if h_obj < best_obj - 1e-12 * max(1.0, abs(best_obj)):
-                best_nodes, best_edges, best_obj = h_nodes, h_edges, h_obj
+            info[f"{key}_objective"] = min(h_obj, info.get(f"{key}_objective", np.inf))
+            if h_obj < best["objective"] - 1e-12 * max(1.0, abs(best["objective"])):
+                best.update(nodes=h_nodes, edges=h_edges, objective=h_obj)
         else:  # pragma: no cover - a faulty heuristic
-            logger.warning("the ascend-and-prune solution is not a valid forest; ignored")
-        info["ascend_prune_seconds"] = time.perf_counter() - h_start
+            logger.warning("the %s solution is not a valid forest; ignored", key)
+        info[f"{key}_seconds"] = info.get(f"{key}_seconds", 0.0) + time.perf_counter() - h_start
+
+    if heuristic is not None and red.guide_edges is not None and len(red.guide_edges):
+        try_heuristic(red.guide_edges, "ascend_prune")
+        best_nodes, best_edges, best_obj = best["nodes"], best["edges"], best["objective"]
     info["reductions"] = dict(red.log)
     info["dual_ascent_bound"] = red.lower_bound
     logger.info(
@@ -729,9 +751,17 @@ def solve_exact(
         bound = max(bound, red.offset + _trivial_bound(red))
     else:
         remaining = max(1.0, time_limit - (time.perf_counter() - start))
+
+        def on_support(reduced_edges: np.ndarray) -> None:
+            if len(reduced_edges):
+                subset = np.concatenate([red.edge_origin[int(e)] for e in reduced_edges])
+                try_heuristic(np.unique(subset), "lp_heuristic")
+
         sol_edges, sol_nodes, red_bound, status, scip_info = _branch_and_cut(
-            red, num_clusters, best_edges, remaining, mip_gap, quiet
-        )
+            red, num_clusters, best_edges, remaining, mip_gap, quiet,
+            on_support=on_support if heuristic is not None else None,
+        )  # fmt: skip
+        best_nodes, best_edges, best_obj = best["nodes"], best["edges"], best["objective"]
         info.update(scip_info)
         info["branch_and_cut"] = True
         bound = max(bound, red_bound + red.offset)
@@ -856,12 +886,15 @@ def _branch_and_cut(
     time_limit: float,
     mip_gap: float,
     quiet: bool,
+    on_support: Callable[[np.ndarray], None] | None = None,
 ) -> tuple[np.ndarray | None, np.ndarray | None, float, str, dict[str, Any]]:
-    """Run SCIP on the reduced instance; return reduced edge ids, node ids, bound, status."""
+    """Run SCIP on the reduced instance; return reduced edge ids, node ids, bound, status.
+    ``on_support`` is called with the reduced edge ids of the LP support every
+    :data:`LP_HEURISTIC_ROUNDS` separation rounds."""
     build_start = time.perf_counter()
     arcs = _Arcs(red, num_clusters)
     model, x, y = _build_model(arcs, quiet)
-    handler = _make_handler(arcs, x, y)
+    handler = _make_handler(arcs, x, y, on_support)
     model.includeConshdlr(
         handler,
         "pcst_connectivity",

@@ -216,11 +216,70 @@ def test_too_large_for_branch_and_cut_gives_restarts_a_bound_and_the_same_forest
     for result in runs:
         assert result.solve_info["status"] == "too_large"
         assert result.solve_info["restarts"] == 4
+        assert result.solve_info["recombination_rounds"] >= 1
         assert result.objective <= improved.objective + 1e-9
         assert result.bound <= result.objective + 1e-9
         assert result.optimal == (result.gap <= 1e-9)
         _check_forest(result)
     assert runs[0].selected == runs[1].selected and runs[0].objective == runs[1].objective
+
+
+def test_recombination_finds_the_optimum_inside_the_union_of_its_forests():
+    """Recombination solves the subgraph spanned by the forests' nodes exactly: with a
+    pool whose union holds every node the root can reach, it returns the brute-force
+    optimum, never worse than the best forest put in."""
+    import time
+
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import breadth_first_order
+
+    import omicsnet.networks.pcsf as pcsf_module
+
+    from .test_pcsf_reduce import _rooted_case
+
+    rng = np.random.default_rng(17)
+    improved_somewhere = False
+    for _ in range(8):
+        pairs, values, prize_array, root, best = _rooted_case(rng, (7, 12), 0.35)
+        instance = pcsf_module._Instance(
+            edges=pairs, costs=values, prizes=prize_array, root=root, num_clusters=1,
+            n_nodes=len(prize_array) - 1, n_edges=len(pairs),
+        )  # fmt: skip
+        fast_nodes, fast_edges = pcsf_module._raw_solve(instance, "strong")
+        fast = pcsf_module._split(instance, fast_nodes, fast_edges)[2]
+        # a poor forest over everything the root reaches: a breadth-first spanning tree
+        n = len(prize_array)
+        adj = sp.coo_matrix((np.arange(1, len(pairs) + 1), (pairs[:, 0], pairs[:, 1])), (n, n))
+        adj = (adj + adj.T).tocsr()
+        order, pred = breadth_first_order(adj, root, directed=False)
+        tree = [int(adj[pred[v], v]) - 1 for v in order[1:]]
+        span = (pcsf_module._split(instance, order, np.array(tree))[2], order, np.array(tree))
+        info: dict = {}
+        nodes, chosen = pcsf_module._recombine(
+            instance, "strong", [(fast, fast_nodes, fast_edges), span],
+            deadline=time.perf_counter() + 30.0, info=info,
+        )  # fmt: skip
+        value = pcsf_module._split(instance, nodes, chosen)[2]
+        assert value == pytest.approx(best, abs=1e-9) and value <= fast + 1e-9
+        assert info["recombination_rounds"] >= 1
+        improved_somewhere |= value < fast - 1e-9
+    assert improved_somewhere  # the cases include ones pcst_fast gets wrong
+
+
+def test_lp_guided_heuristic_runs_on_the_lp_support_during_branch_and_cut():
+    rng = np.random.default_rng(4)
+    graph = nx.barabasi_albert_graph(400, 3, seed=1)
+    edges = pd.DataFrame(
+        [(f"g{u}", f"g{v}", float(rng.uniform(0.2, 1.0))) for u, v in graph.edges],
+        columns=["source", "target", "cost"],
+    )
+    prizes = {f"g{v}": float(rng.uniform(0.5, 2.0)) for v in rng.choice(400, 60, replace=False)}
+    result = solve_pcsf(edges, prizes, w=3.0, g=None, solver="exact", time_limit=30.0)
+    info = result.solve_info
+    assert info["branch_and_cut"] and info["lp_heuristic_seconds"] > 0
+    # its forests are valid ones of the instance: never below the proven optimum
+    assert result.optimal and info["lp_heuristic_objective"] >= result.objective - 1e-9
+    _check_forest(result)
 
 
 def test_gap_is_written_to_graphml(tmp_path):
