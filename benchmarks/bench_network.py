@@ -547,7 +547,12 @@ def bench_exact(
                     f"all reduction tests > EXACT_MAX_EDGES; {info.get('presolved_edges')} after "
                     f"the degree and shorter-path tests): the time went to the reductions and "
                     f"their dual-ascent bound ({info.get('reduction_seconds', 0.0):.1f} s), the "
-                    f"improvement pass and {info.get('restarts', 0)} perturbed restarts"
+                    f"improvement pass, {info.get('restarts', 0)} perturbed restarts and "
+                    f"{info.get('recombination_rounds', 0)} recombination(s) (the exact solver "
+                    f"on the subgraph of the best forests' nodes, "
+                    f"{info.get('recombination_edges', [])} edges, "
+                    f"{info.get('recombination_seconds', 0.0):.1f} s, objective "
+                    f"{info.get('recombination_objective', float('nan')):.4f})"
                 )
                 + f"; auto: {auto.solver}, objective {auto.objective:.4f}, gap "
                 f"{100 * auto.gap:.2f} % in {t_auto:.1f} s"
