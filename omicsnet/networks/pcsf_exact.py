@@ -296,9 +296,7 @@ def _build_model(arcs: _Arcs, quiet: bool) -> tuple[Any, Any, Any]:
     return model, x, y
 
 
-def _make_handler(
-    arcs: _Arcs, x: list, y: list, on_support: Callable[[np.ndarray], None] | None = None
-) -> Any:
+def _make_handler(arcs: _Arcs, x: list, y: list) -> Any:
     import scipy.sparse as sp
     from pyscipopt import SCIP_RESULT, Conshdlr
     from scipy.sparse.csgraph import breadth_first_order, maximum_flow
@@ -463,6 +461,8 @@ def _make_handler(
     class Connectivity(Conshdlr):
         n_cuts = 0
         rounds = 0
+        #: called with the reduced edge ids of the LP support every LP_HEURISTIC_ROUNDS
+        on_support: Callable[[np.ndarray], None] | None = None
 
         def conscheck(
             self, constraints, solution, checkintegrality, checklprows, printreason, completely
@@ -489,9 +489,9 @@ def _make_handler(
         def conssepalp(self, constraints, nusefulconss):
             xs, ys = values(None)
             self.rounds += 1
-            if on_support is not None and self.rounds % LP_HEURISTIC_ROUNDS == 1:
+            if self.on_support is not None and self.rounds % LP_HEURISTIC_ROUNDS == 1:
                 support = np.unique(arcs.edge[xs > _EPS])
-                on_support(support[support >= 0])
+                self.on_support(support[support >= 0])
             if fractional_cuts(xs, ys):
                 return {"result": SCIP_RESULT.SEPARATED}
             return {"result": SCIP_RESULT.DIDNOTFIND}
@@ -705,9 +705,11 @@ def solve_exact(
     info["reduction_seconds"] = time.perf_counter() - red_start
     best = {"nodes": best_nodes, "edges": best_edges, "objective": best_obj}
 
-    def try_heuristic(subset: np.ndarray, key: str) -> None:
-        """Run ``heuristic`` on the instance edges ``subset``; keep a cheaper forest."""
+    def try_heuristic(subset: np.ndarray, key: str) -> np.ndarray | None:
+        """Run ``heuristic`` on the instance edges ``subset``; keep a cheaper forest
+        (returned as its edge ids; None when none is found)."""
         h_start = time.perf_counter()
+        found = None
         h_nodes, h_edges = heuristic(subset)  # type: ignore[misc]
         h_nodes = np.unique(np.asarray(h_nodes, dtype=np.int64))
         h_edges = np.unique(np.asarray(h_edges, dtype=np.int64))
@@ -718,9 +720,11 @@ def solve_exact(
             info[f"{key}_objective"] = min(h_obj, info.get(f"{key}_objective", np.inf))
             if h_obj < best["objective"] - 1e-12 * max(1.0, abs(best["objective"])):
                 best.update(nodes=h_nodes, edges=h_edges, objective=h_obj)
+                found = h_edges
         else:  # pragma: no cover - a faulty heuristic
             logger.warning("the %s solution is not a valid forest; ignored", key)
         info[f"{key}_seconds"] = info.get(f"{key}_seconds", 0.0) + time.perf_counter() - h_start
+        return found
 
     if heuristic is not None and red.guide_edges is not None and len(red.guide_edges):
         try_heuristic(red.guide_edges, "ascend_prune")
@@ -752,10 +756,11 @@ def solve_exact(
     else:
         remaining = max(1.0, time_limit - (time.perf_counter() - start))
 
-        def on_support(reduced_edges: np.ndarray) -> None:
-            if len(reduced_edges):
-                subset = np.concatenate([red.edge_origin[int(e)] for e in reduced_edges])
-                try_heuristic(np.unique(subset), "lp_heuristic")
+        def on_support(reduced_edges: np.ndarray) -> np.ndarray | None:
+            if not len(reduced_edges):
+                return None
+            subset = np.concatenate([red.edge_origin[int(e)] for e in reduced_edges])
+            return try_heuristic(np.unique(subset), "lp_heuristic")
 
         sol_edges, sol_nodes, red_bound, status, scip_info = _branch_and_cut(
             red, num_clusters, best_edges, remaining, mip_gap, quiet,
@@ -886,15 +891,16 @@ def _branch_and_cut(
     time_limit: float,
     mip_gap: float,
     quiet: bool,
-    on_support: Callable[[np.ndarray], None] | None = None,
+    on_support: Callable[[np.ndarray], np.ndarray | None] | None = None,
 ) -> tuple[np.ndarray | None, np.ndarray | None, float, str, dict[str, Any]]:
     """Run SCIP on the reduced instance; return reduced edge ids, node ids, bound, status.
     ``on_support`` is called with the reduced edge ids of the LP support every
-    :data:`LP_HEURISTIC_ROUNDS` separation rounds."""
+    :data:`LP_HEURISTIC_ROUNDS` separation rounds; when it returns the instance edge ids of
+    a cheaper forest, SCIP gets that forest as a solution."""
     build_start = time.perf_counter()
     arcs = _Arcs(red, num_clusters)
     model, x, y = _build_model(arcs, quiet)
-    handler = _make_handler(arcs, x, y, on_support)
+    handler = _make_handler(arcs, x, y)
     model.includeConshdlr(
         handler,
         "pcst_connectivity",
@@ -923,18 +929,34 @@ def _branch_and_cut(
         info["reduced_dual_ascent_bound"] = da_bound
         spent = time.perf_counter() - build_start
         model.setParam("limits/time", max(1.0, float(time_limit) - spent))
-    warm = _warm_solution(red, arcs, _reduced_warm_edges(red, warm_edges))
-    if warm is not None:
-        sol = model.createSol()
+
+    def scip_solution(instance_edges: np.ndarray, original: bool = False) -> Any:
+        """SCIP's solution for a forest given by instance edge ids (None: not one here);
+        ``original``: in the space of the original variables (during the solve, where
+        presolving may have aggregated some)."""
+        warm = _warm_solution(red, arcs, _reduced_warm_edges(red, instance_edges))
+        if warm is None:
+            return None
+        sol = model.createOrigSol() if original else model.createSol()
         xs, ys = warm
         for var, value in zip(x, xs.tolist(), strict=True):
             model.setSolVal(sol, var, value)
         for v, var in enumerate(y):
             if var is not None:
                 model.setSolVal(sol, var, float(ys[v]))
-        info["warm_start_accepted"] = bool(model.addSol(sol))
-    else:
-        info["warm_start_accepted"] = False
+        return sol
+
+    if on_support is not None:
+        # a cheaper forest that the LP-guided heuristic finds goes to SCIP too (pruning)
+        def hook(support: np.ndarray) -> None:
+            better = on_support(support)
+            sol = None if better is None else scip_solution(better, original=True)
+            if sol is not None:
+                model.trySol(sol)
+
+        handler.on_support = hook
+    sol = scip_solution(warm_edges)
+    info["warm_start_accepted"] = sol is not None and bool(model.addSol(sol))
     info["build_seconds"] = time.perf_counter() - build_start
     search_start = time.perf_counter()
     model.optimize()
