@@ -31,7 +31,8 @@ prize-collecting Steiner problem*; Rehfeldt & Koch's SCIP-Jack):
   least ``LB + d̃(root, v) + d̃(v, terminals)``, and one that uses arc ``(u, v)`` at least
   ``LB + d̃(root, u) + c̃_uv + d̃(v, terminals)``; a node or edge for which that exceeds the
   cost of a known solution (``upper_bound``, e.g. ``pcst_fast``'s) is removed. The dual
-  ascent can stop at any time (``time_budget``): a partial one is still a valid bound.
+  ascent (compiled: :mod:`omicsnet.networks.pcsf_ascent`) can stop at any time
+  (``time_budget``): a partial one is still a valid bound.
 
 The reduced instance keeps, for each of its edges, the original edges it stands for, so
 solutions map back (:meth:`ReducedInstance.expand`).
