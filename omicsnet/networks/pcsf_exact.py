@@ -703,11 +703,11 @@ def solve_exact(
         red = _identity(edges, costs, prizes, root)
         too_large = max_edges is not None and red.n_edges > max_edges
     info["reduction_seconds"] = time.perf_counter() - red_start
-    best = {"nodes": best_nodes, "edges": best_edges, "objective": best_obj}
 
     def try_heuristic(subset: np.ndarray, key: str) -> np.ndarray | None:
         """Run ``heuristic`` on the instance edges ``subset``; keep a cheaper forest
         (returned as its edge ids; None when none is found)."""
+        nonlocal best_nodes, best_edges, best_obj
         h_start = time.perf_counter()
         found = None
         h_nodes, h_edges = heuristic(subset)  # type: ignore[misc]
@@ -718,8 +718,8 @@ def solve_exact(
         if _check_forest(n, edges, h_nodes, h_edges, root, num_clusters):
             h_obj = objective_of(edges, costs, prizes, h_nodes, h_edges)
             info[f"{key}_objective"] = min(h_obj, info.get(f"{key}_objective", np.inf))
-            if h_obj < best["objective"] - 1e-12 * max(1.0, abs(best["objective"])):
-                best.update(nodes=h_nodes, edges=h_edges, objective=h_obj)
+            if h_obj < best_obj - 1e-12 * max(1.0, abs(best_obj)):
+                best_nodes, best_edges, best_obj = h_nodes, h_edges, h_obj
                 found = h_edges
         else:  # pragma: no cover - a faulty heuristic
             logger.warning("the %s solution is not a valid forest; ignored", key)
@@ -728,7 +728,6 @@ def solve_exact(
 
     if heuristic is not None and red.guide_edges is not None and len(red.guide_edges):
         try_heuristic(red.guide_edges, "ascend_prune")
-        best_nodes, best_edges, best_obj = best["nodes"], best["edges"], best["objective"]
     info["reductions"] = dict(red.log)
     info["dual_ascent_bound"] = red.lower_bound
     logger.info(
@@ -766,7 +765,6 @@ def solve_exact(
             red, num_clusters, best_edges, remaining, mip_gap, quiet,
             on_support=on_support if heuristic is not None else None,
         )  # fmt: skip
-        best_nodes, best_edges, best_obj = best["nodes"], best["edges"], best["objective"]
         info.update(scip_info)
         info["branch_and_cut"] = True
         bound = max(bound, red_bound + red.offset)

@@ -174,14 +174,22 @@ def test_degree_reductions_on_a_known_graph():
     assert nodes.tolist() == [1, 2, 3] and chosen.tolist() == [1, 2]
 
 
-def test_time_limit_gives_a_valid_forest_and_a_certified_bound():
-    rng = np.random.default_rng(3)
-    graph = nx.barabasi_albert_graph(400, 3, seed=1)
+def _scale_free_instance(
+    seed: int, n: int, n_prizes: int, *, graph_seed: int
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """A Barabási–Albert interactome (m=3) with costs in [0.2, 1] and prizes in [0.5, 2]."""
+    rng = np.random.default_rng(seed)
+    graph = nx.barabasi_albert_graph(n, 3, seed=graph_seed)
     edges = pd.DataFrame(
         [(f"g{u}", f"g{v}", float(rng.uniform(0.2, 1.0))) for u, v in graph.edges],
         columns=["source", "target", "cost"],
     )
-    prizes = {f"g{v}": float(rng.uniform(0.5, 2.0)) for v in rng.choice(400, 60, replace=False)}
+    holders = rng.choice(n, n_prizes, replace=False)
+    return edges, {f"g{v}": float(rng.uniform(0.5, 2.0)) for v in holders}
+
+
+def test_time_limit_gives_a_valid_forest_and_a_certified_bound():
+    edges, prizes = _scale_free_instance(3, 400, 60, graph_seed=1)
     result = solve_pcsf(edges, prizes, w=3.0, g=None, solver="exact", time_limit=2.0)
     assert result.solve_info["seconds"] < 30
     assert result.bound <= result.objective + 1e-9 and result.gap >= 0
@@ -201,16 +209,9 @@ def test_too_large_for_branch_and_cut_gives_restarts_a_bound_and_the_same_forest
 
     monkeypatch.setattr(exact_module, "EXACT_MAX_EDGES", 10)
     monkeypatch.setattr(pcsf_module, "MAX_RESTARTS", 4)
-    rng = np.random.default_rng(8)
-    graph = nx.barabasi_albert_graph(300, 3, seed=2)
-    edges = pd.DataFrame(
-        [(f"g{u}", f"g{v}", float(rng.uniform(0.2, 1.0))) for u, v in graph.edges],
-        columns=["source", "target", "cost"],
-    )
-    prizes = {f"g{v}": float(rng.uniform(0.5, 2.0)) for v in rng.choice(300, 40, replace=False)}
+    edges, prizes = _scale_free_instance(8, 300, 40, graph_seed=2)
     runs = [
-        solve_pcsf(edges, prizes, w=3.0, g=None, solver="exact", time_limit=60.0)
-        for _ in range(2)
+        solve_pcsf(edges, prizes, w=3.0, g=None, solver="exact", time_limit=60.0) for _ in range(2)
     ]
     improved = solve_pcsf(edges, prizes, w=3.0, g=None, solver="fast", improve=True)
     for result in runs:
@@ -267,13 +268,7 @@ def test_recombination_finds_the_optimum_inside_the_union_of_its_forests():
 
 
 def test_lp_guided_heuristic_runs_on_the_lp_support_during_branch_and_cut():
-    rng = np.random.default_rng(4)
-    graph = nx.barabasi_albert_graph(400, 3, seed=1)
-    edges = pd.DataFrame(
-        [(f"g{u}", f"g{v}", float(rng.uniform(0.2, 1.0))) for u, v in graph.edges],
-        columns=["source", "target", "cost"],
-    )
-    prizes = {f"g{v}": float(rng.uniform(0.5, 2.0)) for v in rng.choice(400, 60, replace=False)}
+    edges, prizes = _scale_free_instance(4, 400, 60, graph_seed=1)
     result = solve_pcsf(edges, prizes, w=3.0, g=None, solver="exact", time_limit=30.0)
     info = result.solve_info
     assert info["branch_and_cut"] and info["lp_heuristic_seconds"] > 0
@@ -345,16 +340,9 @@ def test_specificity_reruns_improve_on_their_own_dummy_edges(monkeypatch, caplog
     # another rerun made it skip every forest as "not a valid forest")
     from omicsnet.networks import pcsf as pcsf_module
 
-    rng = np.random.default_rng(3)
-    n = 300
-    source = rng.integers(0, n, 1200)
-    target = (source + 1 + rng.integers(0, n - 1, 1200)) % n
-    edges = pd.DataFrame(
-        {"source": [f"n{i}" for i in source], "target": [f"n{i}" for i in target],
-         "cost": rng.uniform(0.2, 1.0, 1200)}
-    )  # fmt: skip
-    holders, values = rng.choice(n, 20, replace=False), rng.uniform(1, 4, 20)
-    prizes = {f"n{i}": float(p) for i, p in zip(holders, values, strict=True)}
+    from .test_pcsf_resume import random_interactome
+
+    edges, prizes = random_interactome(n=300, n_edges=1200, n_prizes=20, seed=3)
     kwargs = dict(w=3.0, g=None, solver="fast", specificity=6, seed=1, workers=1, progress=False)
     with caplog.at_level(logging.WARNING, logger="omicsnet.networks.pcsf_improve"):
         cached = solve_pcsf(edges, prizes, **kwargs)

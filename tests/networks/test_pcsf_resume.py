@@ -26,18 +26,19 @@ from ..hostile.helpers import REPO, kill_group, wait_until
 ROBUSTNESS, SPECIFICITY = 12, 12
 
 
-def random_interactome() -> tuple[pd.DataFrame, pd.Series]:
-    """A random interactome large enough that a rerun takes a noticeable time (the same
-    one in the test and in the subprocess it kills)."""
-    rng = np.random.default_rng(7)
-    n = 2500
-    source = rng.integers(0, n, 15000)
-    target = (source + 1 + rng.integers(0, n - 1, 15000)) % n
+def random_interactome(
+    n: int = 2500, n_edges: int = 15000, n_prizes: int = 60, seed: int = 7
+) -> tuple[pd.DataFrame, pd.Series]:
+    """A random interactome; by default large enough that a rerun takes a noticeable time
+    (the same one in the test and in the subprocess it kills)."""
+    rng = np.random.default_rng(seed)
+    source = rng.integers(0, n, n_edges)
+    target = (source + 1 + rng.integers(0, n - 1, n_edges)) % n
     edges = pd.DataFrame(
         {"source": [f"n{i}" for i in source], "target": [f"n{i}" for i in target],
-         "cost": rng.uniform(0.2, 1.0, 15000)}
+         "cost": rng.uniform(0.2, 1.0, n_edges)}
     )  # fmt: skip
-    holders, values = rng.choice(n, 60, replace=False), rng.uniform(1, 4, 60)
+    holders, values = rng.choice(n, n_prizes, replace=False), rng.uniform(1, 4, n_prizes)
     prizes = pd.Series({f"n{i}": float(p) for i, p in zip(holders, values, strict=True)})
     return edges, prizes
 
