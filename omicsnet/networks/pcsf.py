@@ -711,8 +711,6 @@ def _recombine(
     on the instance and is not used."""
     import time
 
-    from omicsnet.networks.pcsf_exact import solve_exact
-
     forests = list(forests)
     start = time.perf_counter()
     tried: set[bytes] = set()
@@ -728,15 +726,8 @@ def _recombine(
         value, nodes, chosen = forests[0]
         subset = np.flatnonzero(keep[instance.edges[:, 0]] & keep[instance.edges[:, 1]])
         sub, edge_ids = _restricted(instance, subset)
-        result = solve_exact(
-            sub.edges,
-            sub.costs,
-            sub.prizes,
-            root=_instance_root(sub),
-            num_clusters=sub.num_clusters,
-            warm_start=(nodes, np.searchsorted(edge_ids, chosen)),
-            time_limit=left,
-            heuristic=lambda edges, sub=sub: _ascend_and_prune(sub, pruning, edges),
+        result = _exact_on(
+            sub, pruning, (nodes, np.searchsorted(edge_ids, chosen)), time_limit=left
         )
         rounds += 1
         info.setdefault("recombination_edges", []).append(len(subset))
@@ -761,6 +752,29 @@ def _restricted(instance: _Instance, subset: np.ndarray | None) -> tuple[_Instan
         costs=np.ascontiguousarray(instance.costs[edge_ids]),
     )
     return sub, edge_ids
+
+
+def _exact_on(
+    instance: _Instance,
+    pruning: str,
+    warm_start: tuple[np.ndarray, np.ndarray],
+    **options: Any,
+) -> Any:
+    """:func:`~omicsnet.networks.pcsf_exact.solve_exact` on ``instance`` from
+    ``warm_start`` (``(nodes, edge indices)``), with ascend-and-prune as its heuristic;
+    ``options`` go to ``solve_exact`` (``time_limit``, ``mip_gap``, ...)."""
+    from omicsnet.networks.pcsf_exact import solve_exact
+
+    return solve_exact(
+        instance.edges,
+        instance.costs,
+        instance.prizes,
+        root=_instance_root(instance),
+        num_clusters=instance.num_clusters,
+        warm_start=warm_start,
+        heuristic=lambda subset: _ascend_and_prune(instance, pruning, subset),
+        **options,
+    )
 
 
 def _ascend_and_prune(
@@ -808,20 +822,14 @@ def _solve_main(
     if solver == "fast":
         real_nodes, real_edges, objective = _split(instance, nodes, chosen)
         return _SolveReport(real_nodes, real_edges, objective, float("nan"), False, "fast", info)
-    from omicsnet.networks.pcsf_exact import solve_exact
-
-    exact = solve_exact(
-        instance.edges,
-        instance.costs,
-        instance.prizes,
-        root=_instance_root(instance),
-        num_clusters=instance.num_clusters,
-        warm_start=(nodes, chosen),
+    exact = _exact_on(
+        instance,
+        pruning,
+        (nodes, chosen),
         time_limit=time_limit,
         mip_gap=mip_gap,
         max_edges=auto_max_edges if solver == "auto" else None,
         reduction_time=min(time_limit / 3.0, 30.0),
-        heuristic=lambda subset: _ascend_and_prune(instance, pruning, subset),
     )
     best_nodes, best_edges = exact.nodes, exact.edges
     if solver == "exact" and exact.status == "too_large":
